@@ -1,0 +1,68 @@
+"""`mlgate diff`: workspace vs base, like `dvc metrics diff` (and `dvc params diff`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from mlgate.compare import to_dvc_json
+from mlgate.errors import EXIT_OK
+from mlgate.gather import gather
+from mlgate.log import Log
+from mlgate.metrics import format_value
+from mlgate.render.escape import md
+from mlgate.settings import Settings
+from mlgate.sources.git import Git
+
+
+def _json_default(value: Any) -> Any:
+    return str(value)
+
+
+def _dvc_json(obj: Any) -> str:
+    # DVC prints NaN as a bare `NaN` (Python's json default); keep that for agreement.
+    return json.dumps(obj, default=_json_default)
+
+
+def main(
+    settings: Settings,
+    log: Log,
+    *,
+    root: Path,
+    fmt: str = "table",
+    include_unchanged: bool = False,
+    params: bool = False,
+) -> int:
+    g = gather(settings, Git(root, log), root=root, log=log)
+    result = g.params if params else g.metrics
+    if fmt == "json":
+        print(_dvc_json(to_dvc_json(result, include_unchanged=include_unchanged)))
+        return EXIT_OK
+    from tabulate import tabulate
+
+    changes = [c for c in result.changes if include_unchanged or c.status != "unchanged"]
+    what = "Param" if params else "Metric"
+    base = g.base_ref
+    if fmt == "md":
+        rows = [
+            [md(c.path), md(c.key), md(format_value(c.old)), md(format_value(c.new)),
+             md(format_value(c.diff) if c.diff is not None else "-")]
+            for c in changes
+        ]
+        print(tabulate(rows, ["Path", what, md(base), "workspace", "Change"], tablefmt="github",
+                       disable_numparse=True))
+    else:
+        rows = [
+            [c.path, c.key, format_value(c.old), format_value(c.new),
+             format_value(c.diff) if c.diff is not None else "-"]
+            for c in changes
+        ]
+        if rows:
+            print(tabulate(rows, ["Path", what, base, "workspace", "Change"], tablefmt="plain",
+                           disable_numparse=True))
+        else:
+            print(f"no {what.lower()} changes against {base}")
+    for path, why in sorted({**g.metrics.base_errors}.items()) if not params else []:
+        log(f"warning: base value unavailable for {path}: {why}")
+    return EXIT_OK

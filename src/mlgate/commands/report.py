@@ -1,0 +1,140 @@
+"""`mlgate report`: gather, gate, render, and write report.md, result.json, report.html."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mlgate import report as report_mod
+from mlgate.errors import EXIT_GATE_FAILED, EXIT_OK
+from mlgate.gather import Gathered, gather
+from mlgate.log import Log
+from mlgate.render import markdown
+from mlgate.render.html import page
+from mlgate.report import DataChange, Report, Training
+from mlgate.settings import Settings
+from mlgate.sources.git import Git
+from mlgate.sources.pipeline import diff_locks, parse_lock
+
+
+@dataclass(frozen=True)
+class Produced:
+    report: Report
+    markdown: str
+    result: dict[str, Any]
+    gathered: Gathered
+    out_dir: Path
+
+
+def data_changes(g: Gathered, log: Log) -> list[DataChange]:
+    head_lock_file = g.root / "dvc.lock"
+    if not head_lock_file.is_file():
+        return []
+    try:
+        head_lock = parse_lock(head_lock_file.read_bytes(), "dvc.lock")
+    except Exception as exc:  # noqa: BLE001 - a corrupt lock costs this section, not the report
+        log.warning(str(exc))
+        return []
+    base_raw = g.base.read(["dvc.lock"])["dvc.lock"].data
+    try:
+        base_lock = parse_lock(base_raw, f"dvc.lock at {g.base_ref}") if base_raw else {}
+    except Exception as exc:  # noqa: BLE001
+        log.warning(str(exc))
+        base_lock = {}
+    # metrics and plot data have their own sections; this one is for data and models
+    metric_like = {*g.pipeline.metric_paths, *(src for p in g.pipeline.plots for src, _ in p.sources)}
+    return [
+        DataChange(path, status, old, new)  # type: ignore[arg-type]
+        for path, status, old, new in diff_locks(base_lock, head_lock)
+        if path not in metric_like
+    ]
+
+
+def produce(
+    settings: Settings,
+    *,
+    root: Path,
+    log: Log,
+    out_dir: Path,
+    head_sha: str | None = None,
+    head_label: str | None = None,
+    training: Training | None = None,
+    plots_mode: str = "png",
+    comment_id: str | None = None,
+) -> Produced:
+    git = Git(root, log)
+    with log.group("Reading metrics and params"):
+        g = gather(settings, git, root=root, log=log)
+        log(
+            f"base {g.base_ref} ({g.base_sha[:7]}): {len(g.metrics.changes)} metric values, "
+            f"{len(g.params.changed())} changed params"
+        )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    plots: list[report_mod.PlotEntry] = []
+    notes = list(g.notes)
+    if plots_mode != "off" and g.pipeline.plots:
+        from mlgate.render import plots as plots_mod
+
+        with log.group("Rendering plots"):
+            plots, plot_notes = plots_mod.render_all(g, out_dir, mermaid=plots_mode == "mermaid")
+            notes += plot_notes
+    changes = data_changes(g, log)
+    rep = report_mod.build(
+        title=g.config.title,
+        base_ref=g.base_ref,
+        base_sha=g.base_sha,
+        head_label=head_label or git.head_branch() or g.head_label,
+        head_sha=head_sha,
+        metrics=g.metrics,
+        params=g.params,
+        rules=g.config.gates,
+        notes=notes,
+        plots=plots,
+        data_changes=changes,
+        training=training,
+    )
+    cid = comment_id or g.config.comment_id or settings.comment_id
+    text = markdown.render(rep, comment_id=cid)
+    result = report_mod.result_json(rep, comment_id=cid)
+    return Produced(rep, text, result, g, out_dir)
+
+
+def write(produced: Produced) -> Path:
+    """Write the report where nothing can lose it: disk first, before any network call."""
+    out = produced.out_dir
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.md").write_text(produced.markdown, encoding="utf-8")
+    (out / "result.json").write_text(
+        json.dumps(produced.result, indent=2, sort_keys=False) + "\n", encoding="utf-8"
+    )
+    (out / "report.html").write_text(
+        page(produced.markdown, produced.report.title), encoding="utf-8"
+    )
+    return out / "report.md"
+
+
+def print_gate_summary(rep: Report, log: Log) -> None:
+    for g in rep.gates:
+        if g.outcome == "fail":
+            log.error(g.message, title=f"mlgate gate failed: {g.metric}")
+        else:
+            log(f"{g.outcome}: {g.message}")
+
+
+def main(settings: Settings, log: Log, *, root: Path) -> int:
+    training = None
+    if settings.run or settings.repro:
+        from mlgate.commands import train
+
+        training = train.run_training(settings, root=root, log=log)
+    produced = produce(
+        settings, root=root, log=log, out_dir=root / settings.report_dir, training=training
+    )
+    path = write(produced)
+    print_gate_summary(produced.report, log)
+    verdict = "PASSED" if produced.report.passed else "FAILED"
+    print(f"mlgate: {verdict}: {produced.report.verdict}")
+    print(f"report: {path}")
+    return EXIT_OK if produced.report.passed else EXIT_GATE_FAILED

@@ -1,0 +1,94 @@
+"""Run the training/evaluation step before reporting: `dvc repro` (with the run-cache) or the
+user's command. A failing step is a result (exit code and output tail in the report)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from mlgate.errors import UsageError
+from mlgate.log import Log
+from mlgate.report import Training
+from mlgate.settings import Settings
+
+TAIL_LINES = 40
+_RAN = re.compile(r"Running stage '([^']+)'")
+_CACHED = re.compile(
+    r"Stage '([^']+)' (?:didn't change, skipping|is cached - skipping run)"
+)
+
+
+def dvc_command() -> list[str]:
+    """`dvc` from this interpreter's environment, so the action's pinned DVC is the one used."""
+    exe = Path(sys.executable).with_name("dvc")
+    return [str(exe)] if exe.exists() else ["dvc"]
+
+
+def _run(cmd: list[str] | str, root: Path, log: Log, *, shell: bool = False) -> tuple[int, str]:
+    log(f"$ {cmd if isinstance(cmd, str) else shlex.join(cmd)}")
+    proc = subprocess.Popen(  # noqa: S602 - `run:` is the user's own command line, as in a workflow step
+        cmd,
+        cwd=root,
+        shell=shell,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    lines: list[str] = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        log(line.rstrip("\n"))
+        lines.append(line.rstrip("\n"))
+    return proc.wait(), "\n".join(lines)
+
+
+def run_training(settings: Settings, *, root: Path, log: Log) -> Training:
+    from mlgate.sources import dvc
+
+    started = time.monotonic()
+    if settings.run:
+        command = settings.run
+        with log.group(f"Training: {command}"):
+            code, output = _run(command, root, log, shell=True)
+        return Training(
+            command=command,
+            exit_code=code,
+            seconds=time.monotonic() - started,
+            output_tail="\n".join(output.splitlines()[-TAIL_LINES:]),
+        )
+    if not (root / "dvc.yaml").is_file():
+        raise UsageError(
+            "nothing to run: no dvc.yaml in the repository and no command given "
+            "(set input `run` or pass --command)"
+        )
+    base = dvc_command()
+    with log.group("Training: dvc repro"):
+        if dvc.has_remote(root):
+            code, _ = _run([*base, "fetch", "--run-cache"], root, log)
+            if code != 0:
+                log.warning("could not fetch the run-cache from the DVC remote; stages may re-run")
+        code, output = _run([*base, "repro", "--pull"]
+                            if dvc.has_remote(root) else [*base, "repro"], root, log)
+        ran = _RAN.findall(output)
+        cached = _CACHED.findall(output)
+        seconds = time.monotonic() - started
+        log(f"stages run: {', '.join(ran) or 'none'}; from cache: {', '.join(cached) or 'none'}; "
+            f"{seconds:.1f} s")
+        if code == 0 and settings.push and dvc.has_remote(root):
+            push_code, _ = _run([*base, "push", "--run-cache"], root, log)
+            if push_code != 0:
+                log.warning("dvc push failed; the next run will retrain what this one trained")
+    return Training(
+        command="dvc repro",
+        exit_code=code,
+        ran=tuple(dict.fromkeys(ran)),
+        cached=tuple(dict.fromkeys(cached)),
+        seconds=seconds,
+        output_tail="\n".join(output.splitlines()[-TAIL_LINES:]),
+    )

@@ -1,0 +1,170 @@
+"""`.mlgate.yml`: the repository's gate rules and file lists. Parsed from a mapping, strictly.
+
+Unknown keys are rejected with the list of accepted ones, so a typo (`max_dorp`) cannot silently
+turn a gate off.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from mlgate.errors import ConfigError, InputError
+from mlgate.metrics import parse_document
+
+Direction = Literal["higher", "lower"]
+OnMissing = Literal["fail", "warn", "ignore"]
+
+TOP_KEYS = ("base", "metrics", "params", "plots", "gates", "title", "comment_id")
+GATE_KEYS = ("metric", "direction", "max_drop", "max_drop_pct", "min", "max", "on_missing")
+
+
+@dataclass(frozen=True, kw_only=True)
+class GateRule:
+    metric: str
+    direction: Direction = "higher"
+    max_drop: float | None = None
+    max_drop_pct: float | None = None
+    min: float | None = None
+    max: float | None = None
+    on_missing: OnMissing = "fail"
+
+    @property
+    def strict(self) -> bool:
+        """No tolerance and no bound given: any worsening fails."""
+        return self.max_drop is None and self.max_drop_pct is None and self.bound is None
+
+    @property
+    def bound(self) -> float | None:
+        return self.min if self.direction == "higher" else self.max
+
+
+@dataclass(frozen=True, kw_only=True)
+class Config:
+    base: str | None = None
+    metrics: tuple[str, ...] = ()
+    params: tuple[str, ...] = ()
+    plots: tuple[str, ...] = ()
+    gates: tuple[GateRule, ...] = ()
+    title: str = "mlgate report"
+    comment_id: str | None = None
+    source: str = ".mlgate.yml"
+    present: bool = field(default=False)
+
+
+def _fail(source: str, where: str, problem: str) -> ConfigError:
+    return ConfigError(f"{source}: {where}: {problem}")
+
+
+def _check_keys(raw: Mapping[str, Any], allowed: tuple[str, ...], source: str, where: str) -> None:
+    unknown = [str(k) for k in raw if k not in allowed]
+    if unknown:
+        raise _fail(
+            source,
+            where,
+            f"unknown key {unknown[0]!r}; accepted keys: {', '.join(allowed)}",
+        )
+
+
+def _str_list(value: Any, source: str, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise _fail(source, where, "expected a file path or a list of file paths")
+
+
+def _number(value: Any, source: str, where: str, *, non_negative: bool = False) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _fail(source, where, f"expected a number, got {value!r}")
+    if not math.isfinite(value):
+        raise _fail(source, where, f"expected a finite number, got {value!r}")
+    if non_negative and value < 0:
+        raise _fail(source, where, f"expected a number >= 0, got {value!r}")
+    return float(value)
+
+
+def _choice(value: Any, choices: tuple[str, ...], default: str, source: str, where: str) -> str:
+    if value is None:
+        return default
+    if value not in choices:
+        raise _fail(source, where, f"expected one of {', '.join(choices)}, got {value!r}")
+    return str(value)
+
+
+def parse_gate(raw: Any, source: str, index: int) -> GateRule:
+    where = f"gates[{index}]"
+    if not isinstance(raw, Mapping):
+        raise _fail(source, where, "expected a mapping with at least `metric:`")
+    _check_keys(raw, GATE_KEYS, source, where)
+    metric = raw.get("metric")
+    if not isinstance(metric, str) or not metric.strip():
+        raise _fail(source, f"{where}.metric", "required: a metric name, glob or path:name")
+    direction = _choice(raw.get("direction"), ("higher", "lower"), "higher", source, where)
+    min_ = _number(raw.get("min"), source, f"{where}.min")
+    max_ = _number(raw.get("max"), source, f"{where}.max")
+    if direction == "higher" and max_ is not None:
+        raise _fail(source, f"{where}.max", "`max:` goes with `direction: lower`; use `min:`")
+    if direction == "lower" and min_ is not None:
+        raise _fail(source, f"{where}.min", "`min:` goes with `direction: higher`; use `max:`")
+    return GateRule(
+        metric=metric.strip(),
+        direction=direction,  # type: ignore[arg-type]
+        max_drop=_number(raw.get("max_drop"), source, f"{where}.max_drop", non_negative=True),
+        max_drop_pct=_number(
+            raw.get("max_drop_pct"), source, f"{where}.max_drop_pct", non_negative=True
+        ),
+        min=min_,
+        max=max_,
+        on_missing=_choice(  # type: ignore[arg-type]
+            raw.get("on_missing"), ("fail", "warn", "ignore"), "fail", source, f"{where}.on_missing"
+        ),
+    )
+
+
+def parse_config(raw: Any, source: str = ".mlgate.yml") -> Config:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        raise _fail(source, "top level", "expected a mapping (keys: " + ", ".join(TOP_KEYS) + ")")
+    _check_keys(raw, TOP_KEYS, source, "top level")
+    base = raw.get("base")
+    if base is not None and (not isinstance(base, str) or not base.strip()):
+        raise _fail(source, "base", "expected a branch or git ref name")
+    gates_raw = raw.get("gates") or []
+    if not isinstance(gates_raw, list):
+        raise _fail(source, "gates", "expected a list of gate rules")
+    title = raw.get("title", "mlgate report")
+    if not isinstance(title, str):
+        raise _fail(source, "title", "expected text")
+    comment_id = raw.get("comment_id")
+    if comment_id is not None and not isinstance(comment_id, str):
+        raise _fail(source, "comment_id", "expected text")
+    return Config(
+        base=base.strip() if isinstance(base, str) else None,
+        metrics=_str_list(raw.get("metrics"), source, "metrics"),
+        params=_str_list(raw.get("params"), source, "params"),
+        plots=_str_list(raw.get("plots"), source, "plots"),
+        gates=tuple(parse_gate(g, source, i) for i, g in enumerate(gates_raw)),
+        title=title,
+        comment_id=comment_id,
+        source=source,
+        present=True,
+    )
+
+
+def load_config(text: str | bytes | None, source: str) -> Config:
+    """Config from a file's text; None (no file) gives the defaults."""
+    if text is None:
+        return Config(source=source)
+    try:
+        doc = parse_document(text, source)
+    except InputError as exc:
+        raise ConfigError(str(exc)) from exc
+    return parse_config(doc, source)

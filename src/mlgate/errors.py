@@ -1,0 +1,59 @@
+"""One exception hierarchy; each class carries the process exit code it maps to.
+
+Exit codes (documented in the README):
+    0  every gate passed
+    1  a gate failed (the report says which, and by how much)
+    2  bad usage, configuration or input; the message names the file and the problem
+    3  an outside service (GitHub, a DVC remote, training) failed after the report was written
+    4  a bug in mlgate: the traceback is written to a log file named in the message
+  130  interrupted
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_GATE_FAILED = 1
+EXIT_USAGE = 2
+EXIT_SERVICE = 3
+EXIT_BUG = 4
+EXIT_INTERRUPTED = 130
+
+
+class MlgateError(Exception):
+    """An expected failure with a one-line message that says how to fix it."""
+
+    exit_code = EXIT_USAGE
+
+
+class UsageError(MlgateError):
+    """A command-line flag or action input is wrong."""
+
+
+class ConfigError(MlgateError):
+    """`.mlgate.yml` (or another configuration file) is invalid."""
+
+
+class InputError(MlgateError):
+    """A metrics, params, plots or DVC file cannot be read or parsed."""
+
+
+class GitError(MlgateError):
+    """git failed, or a revision cannot be found."""
+
+
+class DvcError(MlgateError):
+    """DVC failed: a remote, the cache, or the pipeline definition."""
+
+
+class ServiceError(MlgateError):
+    """An outside service failed after the report was written."""
+
+    exit_code = EXIT_SERVICE
+
+
+class GitHubError(ServiceError):
+    """The GitHub API failed after retries."""
+
+
+class TrainingError(ServiceError):
+    """The user's training command or `dvc repro` failed."""

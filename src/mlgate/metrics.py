@@ -1,0 +1,131 @@
+"""Parse metrics and params documents (JSON, YAML, TOML) and flatten them the way DVC does.
+
+Pure: takes text, returns values. Nested mappings become dotted keys (`{"a": {"b": 1}}` ->
+`a.b`). For metrics, like `dvc metrics show`, only numbers, booleans and strings are kept (lists
+and nulls are dropped); for params, like `dvc params diff`, every leaf is kept and lists are shown
+as their text.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tomllib
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+
+from mlgate.errors import InputError
+
+Scalar = bool | int | float | str | None
+Flat = dict[str, Scalar]
+
+FORMATS = {".json": "json", ".yaml": "yaml", ".yml": "yaml", ".toml": "toml"}
+
+
+def document_format(path: str) -> str:
+    for suffix, kind in FORMATS.items():
+        if path.lower().endswith(suffix):
+            return kind
+    # DVC reads any other suffix as YAML (a superset of JSON).
+    return "yaml"
+
+
+def parse_document(text: str | bytes, path: str) -> Any:
+    """Parse one file's text by its suffix; InputError names the file and the problem."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    kind = document_format(path)
+    try:
+        if kind == "json":
+            return json.loads(text)
+        if kind == "toml":
+            return tomllib.loads(text)
+        return yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: invalid TOML: {exc}") from exc
+    except yaml.YAMLError as exc:
+        where = ""
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None:
+            where = f" at line {mark.line + 1}"
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"{path}: invalid YAML{where}: {problem}") from exc
+
+
+def _walk(doc: Mapping[Any, Any], prefix: str, out: dict[str, Any]) -> None:
+    for key, value in doc.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            _walk(value, f"{name}.", out)
+        else:
+            out[name] = value
+
+
+def _require_mapping(doc: Any, path: str) -> Mapping[Any, Any]:
+    if doc is None:
+        return {}
+    if not isinstance(doc, Mapping):
+        raise InputError(
+            f"{path}: expected a mapping of names to values at the top level, "
+            f"got {type(doc).__name__}"
+        )
+    return doc
+
+
+def flatten_metrics(doc: Any, path: str) -> Flat:
+    raw: dict[str, Any] = {}
+    _walk(_require_mapping(doc, path), "", raw)
+    return {k: v for k, v in raw.items() if isinstance(v, bool | int | float | str)}
+
+
+def flatten_params(doc: Any, path: str) -> Flat:
+    raw: dict[str, Any] = {}
+    _walk(_require_mapping(doc, path), "", raw)
+    out: Flat = {}
+    for key, value in raw.items():
+        if isinstance(value, bool | int | float | str) or value is None:
+            out[key] = value
+        else:
+            out[key] = str(value)
+    return out
+
+
+def load_metrics(text: str | bytes, path: str) -> Flat:
+    return flatten_metrics(parse_document(text, path), path)
+
+
+def load_params(text: str | bytes, path: str) -> Flat:
+    return flatten_params(parse_document(text, path), path)
+
+
+def is_number(value: Scalar) -> bool:
+    """True for ints and floats (NaN included), False for bools, strings and None."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def is_finite_number(value: Scalar) -> bool:
+    return is_number(value) and math.isfinite(float(value))  # type: ignore[arg-type]
+
+
+def format_value(value: Scalar, digits: int = 6) -> str:
+    """A value as a person reads it: `0.9123`, `nan`, `True`, `-` for missing."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return f"{value:.{digits}g}"
+    return value

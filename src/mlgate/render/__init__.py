@@ -1,0 +1,1 @@
+"""Rendering: Markdown (Jinja2 + tabulate), plots (matplotlib), HTML preview, size fitting."""

@@ -1,0 +1,38 @@
+"""Make untrusted text (metric names, values, branch names) inert in GitHub Markdown.
+
+No HTML, no links or autolinks, no @-mentions or #-references, no table breakage: HTML special
+characters become entities, Markdown punctuation is backslash-escaped, and a zero-width space is
+put where GitHub would otherwise turn text into a mention or a link.
+"""
+
+from __future__ import annotations
+
+import re
+
+ZWSP = "\u200b"
+_MD_PUNCT = re.compile(r"([\\`*_{}\[\]()#+!|~$])")
+_AUTOLINK = re.compile(r"(?i)(://|www\.)")
+
+
+def md(text: object) -> str:
+    s = str(text)
+    s = s.replace("\r", " ").replace("\n", " ")
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    s = _MD_PUNCT.sub(r"\\\1", s)
+    s = s.replace("@", "@" + ZWSP)
+    s = _AUTOLINK.sub(lambda m: m.group(1)[0] + ZWSP + m.group(1)[1:], s)
+    # a leading list/heading/quote marker cannot start a block inside a table cell, but can
+    # elsewhere; "&gt;" is already inert, and "-"/"=" only matter at line start.
+    if s[:1] in "-=":
+        s = "\\" + s
+    return s
+
+
+def code(text: object) -> str:
+    """Inline code that cannot be broken out of, whatever backticks the text holds."""
+    s = str(text).replace("\n", " ")
+    fence = "`"
+    while fence in s:
+        fence += "`"
+    pad = " " if s.startswith("`") or s.endswith("`") else ""
+    return f"{fence}{pad}{s}{pad}{fence}"

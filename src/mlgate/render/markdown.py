@@ -1,0 +1,151 @@
+"""Report -> Markdown with Jinja2 (sandboxed) templates and tabulate tables. Returns strings.
+
+Templates are package data (`mlgate/templates/`). Every piece of untrusted text goes through the
+`md` filter; tables are built here with tabulate so the templates stay readable.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+from tabulate import tabulate
+
+from mlgate.compare import Change
+from mlgate.gates import GateResult
+from mlgate.metrics import Scalar, format_value
+from mlgate.render.escape import md
+from mlgate.report import DataChange, MetricRow, Report
+
+MARKER_PREFIX = "<!-- mlgate:report"
+
+OUTCOME_ICON = {"pass": "✅", "fail": "❌", "warn": "⚠️", "skip": "➖"}
+JUDGEMENT_ICON = {"better": "🟢", "worse": "🔴", "same": "", "unknown": ""}
+
+
+def _num(value: Scalar | float) -> str:
+    return md(format_value(value))
+
+
+def _signed(value: float | int | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return "nan"
+    text = format_value(value)
+    return f"+{text}" if value > 0 else text
+
+
+def _pct(value: float | None) -> str:
+    return "" if value is None else f"{value:+.1f}%"
+
+
+def gates_table(results: Sequence[GateResult]) -> str:
+    rows = [
+        [OUTCOME_ICON[r.outcome], md(r.metric), md(r.message)]
+        for r in sorted(results, key=lambda r: ("fail", "warn", "pass", "skip").index(r.outcome))
+    ]
+    return tabulate(rows, headers=["", "Metric", "Result"], tablefmt="github")
+
+
+def metrics_table(rows: Sequence[MetricRow], base_label: str, *, show_path: bool) -> str:
+    table = []
+    for row in rows:
+        c = row.change
+        change = _signed(c.diff) if c.status != "added" else "new"
+        if c.status == "removed":
+            change = "removed"
+        trend = f"{JUDGEMENT_ICON[row.judgement]} {row.arrow}".strip()
+        cells = [md(c.key), _num(c.old), _num(c.new), md(change), _pct(c.pct), trend]
+        if show_path:
+            cells.insert(0, md(c.path))
+        table.append(cells)
+    headers = ["Metric", md(base_label), "Head", "Change", "%", ""]
+    if show_path:
+        headers.insert(0, "File")
+    return tabulate(table, headers=headers, tablefmt="github", disable_numparse=True)
+
+
+def params_table(changes: Sequence[Change], base_label: str, *, show_path: bool) -> str:
+    table = []
+    for c in changes:
+        cells = [md(c.key), _num(c.old), _num(c.new)]
+        if show_path:
+            cells.insert(0, md(c.path))
+        table.append(cells)
+    headers = ["Param", md(base_label), "Head"]
+    if show_path:
+        headers.insert(0, "File")
+    return tabulate(table, headers=headers, tablefmt="github", disable_numparse=True)
+
+
+def human_size(n: int | None) -> str:
+    if n is None:
+        return "-"
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GiB"
+
+
+def data_table(changes: Sequence[DataChange]) -> str:
+    rows = [
+        [md(c.status), md(c.path), human_size(c.old_size), human_size(c.new_size)]
+        for c in changes
+    ]
+    return tabulate(rows, headers=["Change", "Path", "Base size", "Head size"], tablefmt="github")
+
+
+def marker(comment_id: str, head_sha: str | None) -> str:
+    sha = f" sha={head_sha}" if head_sha else ""
+    return f"{MARKER_PREFIX} id={comment_id}{sha} -->"
+
+
+_ENV: SandboxedEnvironment | None = None
+
+
+def environment() -> SandboxedEnvironment:
+    global _ENV  # noqa: PLW0603 - templates are compiled once per process
+    if _ENV is None:
+        env = SandboxedEnvironment(
+            loader=jinja2.PackageLoader("mlgate", "templates"),
+            autoescape=False,  # Markdown, not HTML: escaping is explicit through `md`
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            undefined=jinja2.StrictUndefined,
+        )
+        env.filters.update(md=md, num=_num, signed=_signed, pct=_pct, size=human_size)
+        env.globals.update(
+            gates_table=gates_table,
+            metrics_table=metrics_table,
+            params_table=params_table,
+            data_table=data_table,
+            outcome_icon=OUTCOME_ICON,
+        )
+        _ENV = env
+    return _ENV
+
+
+def render(report: Report, *, comment_id: str = "default", template: str = "report.md.j2",
+           **context: Any) -> str:
+    show_path = len({r.change.path for r in report.metrics}) > 1
+    show_param_path = len({c.path for c in report.params}) > 1
+    text = environment().get_template(template).render(
+        report=report,
+        marker=marker(comment_id, report.head_sha),
+        show_path=show_path,
+        show_param_path=show_param_path,
+        base_label=f"Base ({report.base_ref})",
+        short_sha=(report.base_sha or "")[:7],
+        **context,
+    )
+    # collapse runs of blank lines left by skipped sections
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    return text.strip() + "\n"

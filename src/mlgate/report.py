@@ -1,0 +1,242 @@
+"""The report as data: verdict, gates, metric rows, changed params, notes. Pure, no I/O.
+
+`build()` turns a diff and gate results into a `Report`; `render.markdown` turns that into text.
+`result_json()` is the machine-readable twin written as `result.json`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from mlgate import gates as gates_mod
+from mlgate.compare import Change, Diff
+from mlgate.config import GateRule
+from mlgate.gates import GateResult
+from mlgate.metrics import Scalar, format_value, is_number
+
+Judgement = Literal["better", "worse", "same", "unknown"]
+
+_LOWER_IS_BETTER = re.compile(
+    r"(^|[._/-])(loss|error|err|mae|mse|rmse|mape|logloss|log_loss|perplexity|latency|"
+    r"time|duration|fpr|fnr|wer|cer|brier)($|[._/-])",
+    re.IGNORECASE,
+)
+_HIGHER_IS_BETTER = re.compile(
+    r"(^|[._/-])(acc|accuracy|auc|roc_auc|f1|f1_score|precision|recall|r2|ap|map|iou|dice|"
+    r"score|tpr|balanced_accuracy)($|[._/-])",
+    re.IGNORECASE,
+)
+
+
+def infer_direction(key: str) -> str | None:
+    """Which way is better, guessed from the name when no gate says so."""
+    if _LOWER_IS_BETTER.search(key):
+        return "lower"
+    if _HIGHER_IS_BETTER.search(key):
+        return "higher"
+    return None
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    change: Change
+    direction: str | None
+    judgement: Judgement
+    gated: bool
+
+    @property
+    def arrow(self) -> str:
+        d = self.change.diff
+        if d is None or (isinstance(d, float) and math.isnan(d)):
+            return ""
+        return "↑" if d > 0 else "↓" if d < 0 else "→"
+
+
+@dataclass(frozen=True)
+class PlotEntry:
+    """A chart in the report: an image path (relative to the report) and/or inline Markdown."""
+
+    id: str
+    title: str
+    image: str | None = None
+    mermaid: str | None = None
+    caption: str = ""
+    data_table: str = ""  # Markdown table with the numbers, shown collapsed
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class DataChange:
+    path: str
+    status: Literal["added", "modified", "deleted"]
+    old_size: int | None = None
+    new_size: int | None = None
+
+
+@dataclass(frozen=True)
+class Training:
+    command: str
+    exit_code: int
+    ran: tuple[str, ...] = ()
+    cached: tuple[str, ...] = ()
+    seconds: float = 0.0
+    output_tail: str = ""
+
+
+@dataclass(frozen=True)
+class Report:
+    title: str
+    passed: bool
+    verdict: str
+    base_ref: str
+    base_sha: str
+    head_label: str
+    head_sha: str | None
+    gates: tuple[GateResult, ...]
+    metrics: tuple[MetricRow, ...]
+    params: tuple[Change, ...]
+    base_errors: tuple[tuple[str, str], ...] = ()
+    head_errors: tuple[tuple[str, str], ...] = ()
+    notes: tuple[str, ...] = ()
+    plots: tuple[PlotEntry, ...] = ()
+    data_changes: tuple[DataChange, ...] = ()
+    data_changes_more: int = 0
+    training: Training | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def failed_gates(self) -> tuple[GateResult, ...]:
+        return tuple(g for g in self.gates if g.outcome == "fail")
+
+
+def judge(change: Change, direction: str | None) -> Judgement:
+    d = change.diff
+    if d is None or not is_number(change.old) or not is_number(change.new):
+        return "unknown"
+    if isinstance(d, float) and math.isnan(d):
+        return "unknown"
+    if d == 0:
+        return "same"
+    if direction is None:
+        return "unknown"
+    return "better" if (d > 0) == (direction == "higher") else "worse"
+
+
+def metric_rows(result: Diff, rules: Sequence[GateRule]) -> tuple[MetricRow, ...]:
+    rows = []
+    for change in result.changes:
+        gated = gates_mod.direction_for(rules, change.path, change.key)
+        direction = gated or infer_direction(change.key)
+        rows.append(MetricRow(change, direction, judge(change, direction), gated is not None))
+    return tuple(rows)
+
+
+def verdict_line(results: Sequence[GateResult], has_metrics: bool) -> tuple[bool, str]:
+    failed = [r for r in results if r.outcome == "fail"]
+    warned = [r for r in results if r.outcome == "warn"]
+    if failed:
+        worst = gates_mod.worst(failed)
+        assert worst is not None
+        n = len(failed)
+        noun = "gate" if len(results) == 1 else "gates"
+        return False, f"{n} of {len(results)} {noun} failed: {worst.message}"
+    if not results:
+        if not has_metrics:
+            return True, "no metrics found and no gates configured"
+        return True, "no gates configured; metrics shown for information"
+    tail = f" ({len(warned)} with warnings)" if warned else ""
+    noun = "gate" if len(results) == 1 else "gates"
+    return True, f"all {len(results)} {noun} passed{tail}"
+
+
+def build(
+    *,
+    title: str,
+    base_ref: str,
+    base_sha: str,
+    head_label: str,
+    head_sha: str | None,
+    metrics: Diff,
+    params: Diff,
+    rules: Sequence[GateRule],
+    notes: Iterable[str] = (),
+    plots: Iterable[PlotEntry] = (),
+    data_changes: Sequence[DataChange] = (),
+    data_changes_cap: int = 50,
+    training: Training | None = None,
+) -> Report:
+    results = gates_mod.evaluate(rules, metrics)
+    passed, verdict = verdict_line(results, bool(metrics.changes))
+    if training is not None and training.exit_code != 0:
+        passed = False
+        verdict = f"training failed (exit {training.exit_code}): {training.command}"
+    return Report(
+        title=title,
+        passed=passed,
+        verdict=verdict,
+        base_ref=base_ref,
+        base_sha=base_sha,
+        head_label=head_label,
+        head_sha=head_sha,
+        gates=results,
+        metrics=metric_rows(metrics, rules),
+        params=params.changed(),
+        base_errors=tuple(sorted(metrics.base_errors.items())),
+        head_errors=tuple(sorted(metrics.head_errors.items())),
+        notes=tuple(notes),
+        plots=tuple(plots),
+        data_changes=tuple(data_changes[:data_changes_cap]),
+        data_changes_more=max(0, len(data_changes) - data_changes_cap),
+        training=training,
+    )
+
+
+def _json_value(value: Scalar | float) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return format_value(value)  # JSON has no NaN; keep it readable
+    return value
+
+
+def result_json(report: Report, **extra: Any) -> dict[str, Any]:
+    return {
+        "passed": report.passed,
+        "verdict": report.verdict,
+        "base": {"ref": report.base_ref, "sha": report.base_sha},
+        "head": {"label": report.head_label, "sha": report.head_sha},
+        "gates": [
+            {
+                "metric": g.metric,
+                "rule": g.rule.metric,
+                "direction": g.rule.direction,
+                "outcome": g.outcome,
+                "passed": g.passed,
+                "message": g.message,
+                "old": _json_value(g.old),
+                "new": _json_value(g.new),
+            }
+            for g in report.gates
+        ],
+        "metrics": [
+            {
+                "path": r.change.path,
+                "metric": r.change.key,
+                "old": _json_value(r.change.old),
+                "new": _json_value(r.change.new),
+                "diff": _json_value(r.change.diff),
+                "status": r.change.status,
+                "judgement": r.judgement,
+            }
+            for r in report.metrics
+        ],
+        "params": [
+            {"path": c.path, "param": c.key, "old": _json_value(c.old), "new": _json_value(c.new)}
+            for c in report.params
+        ],
+        "errors": {"base": dict(report.base_errors), "head": dict(report.head_errors)},
+        "plots": [p.image for p in report.plots if p.image],
+        **extra,
+    }

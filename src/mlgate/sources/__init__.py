@@ -1,0 +1,1 @@
+"""Adapters that read revisions: git (fast path for git-tracked files) and DVC."""

@@ -1,0 +1,140 @@
+"""git, through its own command line: one `git cat-file --batch` reads many files at a revision.
+
+Nothing here checks out the base into the workspace.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from mlgate.errors import GitError
+
+Log = Callable[[str], None]
+
+FETCH_HINT = (
+    "add `fetch-depth: 0` to the actions/checkout step (or fetch the base branch) so mlgate "
+    "can read the base branch"
+)
+
+
+class Git:
+    def __init__(self, root: Path, log: Log | None = None) -> None:
+        self.root = root
+        self.log = log or (lambda _msg: None)
+
+    def run(self, *args: str, check: bool = True, input: bytes | None = None) -> str:
+        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+        try:
+            proc = subprocess.run(
+                ["git", *args],
+                cwd=self.root,
+                input=input,
+                capture_output=True,
+                env=env,
+                check=False,
+            )
+        except FileNotFoundError as exc:
+            raise GitError("git is not installed or not on PATH") from exc
+        if check and proc.returncode != 0:
+            err = proc.stderr.decode(errors="replace").strip().splitlines()
+            raise GitError(f"git {args[0]} failed in {self.root}: {err[-1] if err else 'no output'}")
+        return proc.stdout.decode(errors="replace")
+
+    def toplevel(self) -> Path:
+        try:
+            return Path(self.run("rev-parse", "--show-toplevel").strip())
+        except GitError as exc:
+            raise GitError(
+                f"{self.root} is not inside a git repository; run mlgate from your project"
+            ) from exc
+
+    def rev_parse(self, ref: str) -> str | None:
+        out = self.run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
+        return out.strip() or None
+
+    def head_branch(self) -> str | None:
+        out = self.run("symbolic-ref", "--quiet", "--short", "HEAD", check=False).strip()
+        return out or None
+
+    def default_base(self) -> str:
+        """The remote's HEAD branch (`origin/HEAD -> origin/main`), else `main`."""
+        out = self.run(
+            "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD", check=False
+        ).strip()
+        if out.startswith("origin/"):
+            return out[len("origin/") :]
+        return "main"
+
+    def resolve(self, ref: str, *, fetch: bool = True) -> str:
+        """A commit sha for `ref`, trying `origin/ref`, then fetching it (depth 1) if missing."""
+        for candidate in (ref, f"origin/{ref}", f"refs/remotes/origin/{ref}"):
+            sha = self.rev_parse(candidate)
+            if sha:
+                return sha
+        if fetch and self.run("remote", check=False).split():
+            self.log(f"base ref {ref!r} is not in this clone; fetching it from origin (depth 1)")
+            proc_ok = True
+            try:
+                self.run(
+                    "fetch",
+                    "--no-tags",
+                    "--depth=1",
+                    "origin",
+                    f"+refs/heads/{ref}:refs/remotes/origin/{ref}",
+                )
+            except GitError:
+                proc_ok = False
+            if proc_ok:
+                sha = self.rev_parse(f"origin/{ref}")
+                if sha:
+                    return sha
+        raise GitError(f"base ref {ref!r} not found and could not be fetched; {FETCH_HINT}")
+
+    def read_files(self, rev: str, paths: Iterable[str]) -> dict[str, bytes | None]:
+        """Contents of `paths` at `rev` in one `git cat-file --batch`; None where absent."""
+        wanted = list(dict.fromkeys(paths))
+        if not wanted:
+            return {}
+        request = "".join(f"{rev}:{p}\n" for p in wanted).encode()
+        try:
+            proc = subprocess.run(
+                ["git", "cat-file", "--batch"],
+                cwd=self.root,
+                input=request,
+                capture_output=True,
+                check=True,
+            )
+        except subprocess.CalledProcessError as exc:
+            raise GitError(f"git cat-file failed: {exc.stderr.decode(errors='replace')}") from exc
+        out: dict[str, bytes | None] = {}
+        data = proc.stdout
+        pos = 0
+        for path in wanted:
+            end = data.index(b"\n", pos)
+            header = data[pos:end].decode(errors="replace").split()
+            pos = end + 1
+            if len(header) == 3 and header[1] == "blob":
+                size = int(header[2])
+                out[path] = data[pos : pos + size]
+                pos += size + 1
+            else:  # "<obj> missing", or a tree
+                if len(header) == 3:
+                    pos += int(header[2]) + 1
+                out[path] = None
+        return out
+
+    def is_tracked(self, path: str) -> bool:
+        out = self.run("ls-files", "--error-unmatch", "--", path, check=False)
+        return bool(out.strip())
+
+    def tracked(self, paths: Sequence[str]) -> set[str]:
+        if not paths:
+            return set()
+        out = self.run("ls-files", "-z", "--", *paths, check=False)
+        return {p for p in out.split("\0") if p}
+
+    def is_shallow(self) -> bool:
+        return self.run("rev-parse", "--is-shallow-repository", check=False).strip() == "true"
