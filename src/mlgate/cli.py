@@ -26,50 +26,83 @@ EPILOG = """exit codes: 0 all gates passed; 1 a gate failed; 2 bad usage, config
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # one line and exit 2, as every other bad input
-        self.exit(EXIT_USAGE, f"mlgate: error: {message} (see `mlgate {self.prog.split()[-1]} --help`)\n")
+        self.exit(
+            EXIT_USAGE, f"mlgate: error: {message} (see `mlgate {self.prog.split()[-1]} --help`)\n"
+        )
 
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("-C", "--working-directory", metavar="DIR", help="the repository (default: .)")
-    p.add_argument("--base", metavar="REF", help="base revision (default: .mlgate.yml `base:`, "
-                   "else the remote's HEAD branch, else main)")
+    p.add_argument(
+        "--base",
+        metavar="REF",
+        help="base revision (default: .mlgate.yml `base:`, "
+        "else the remote's HEAD branch, else main)",
+    )
     p.add_argument("--config", metavar="FILE", help="config file (default: .mlgate.yml)")
     p.add_argument("--metrics", metavar="FILE", action="append", help="a metrics file (repeat)")
-    p.add_argument("--params-file", dest="params", metavar="FILE", action="append",
-                   help="a params file (repeat)")
+    p.add_argument(
+        "--params-file",
+        dest="params",
+        metavar="FILE",
+        action="append",
+        help="a params file (repeat)",
+    )
 
 
 def parser() -> argparse.ArgumentParser:
-    top = _Parser(prog="mlgate", description="Diff ML metrics against the base branch, "
-                  "report on the pull request, gate the merge.", epilog=EPILOG)
+    top = _Parser(
+        prog="mlgate",
+        description="Diff ML metrics against the base branch, "
+        "report on the pull request, gate the merge.",
+        epilog=EPILOG,
+    )
     top.add_argument("--version", action="version", version=f"mlgate {__version__}")
     sub = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("diff", help="workspace vs base, like `dvc metrics diff`", epilog=EPILOG)
     _common(p)
     fmt = p.add_mutually_exclusive_group()
-    fmt.add_argument("--json", dest="fmt", action="store_const", const="json",
-                     help="DVC's JSON shape: {path: {metric: {old, new, diff}}}")
+    fmt.add_argument(
+        "--json",
+        dest="fmt",
+        action="store_const",
+        const="json",
+        help="DVC's JSON shape: {path: {metric: {old, new, diff}}}",
+    )
     fmt.add_argument("--md", dest="fmt", action="store_const", const="md", help="a Markdown table")
     p.add_argument("--all", action="store_true", help="include unchanged values")
-    p.add_argument("--params", dest="diff_params", action="store_true",
-                   help="diff params instead of metrics")
+    p.add_argument(
+        "--params", dest="diff_params", action="store_true", help="diff params instead of metrics"
+    )
 
     p = sub.add_parser("report", help="write report.md, result.json, report.html", epilog=EPILOG)
     _common(p)
-    p.add_argument("--out", dest="report_dir", metavar="DIR", help="output dir (default: mlgate-report)")
+    p.add_argument(
+        "--out", dest="report_dir", metavar="DIR", help="output dir (default: mlgate-report)"
+    )
     p.add_argument("--repro", action="store_true", help="run `dvc repro` first")
     p.add_argument("--command", dest="run", metavar="CMD", help="run this training command first")
     p.add_argument("--push", action="store_true", help="after --repro, push outputs and run-cache")
-    p.add_argument("--plots", choices=["assets", "summary", "mermaid", "off"],
-                   help="how charts are shown (mermaid: inline, no images)")
+    p.add_argument(
+        "--plots",
+        choices=["assets", "summary", "mermaid", "off"],
+        help="how charts are shown (mermaid: inline, no images)",
+    )
 
-    p = sub.add_parser("run", help="the GitHub Action's entry point (reads the Actions environment)",
-                       epilog=EPILOG)
-    p = sub.add_parser("publish", help="post saved bundles (fork-safe stage two, matrix jobs)",
-                       epilog=EPILOG)
-    p.add_argument("--bundle", action="append", required=True, metavar="DIR",
-                   help="a bundle directory written by `mlgate run` (repeat to merge)")
+    p = sub.add_parser(
+        "run", help="the GitHub Action's entry point (reads the Actions environment)", epilog=EPILOG
+    )
+    p = sub.add_parser(
+        "publish", help="post saved bundles (fork-safe stage two, matrix jobs)", epilog=EPILOG
+    )
+    p.add_argument(
+        "--bundle",
+        action="append",
+        required=True,
+        metavar="DIR",
+        help="a bundle directory written by `mlgate run` (repeat to merge)",
+    )
 
     p = sub.add_parser("demo", help="the whole flow on a bundled example, no GitHub", epilog=EPILOG)
     p.add_argument("--out", metavar="DIR", default="mlgate-demo", help="default: ./mlgate-demo")
@@ -78,8 +111,18 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    names = ("working_directory", "base", "config", "metrics", "params", "report_dir", "run",
-             "repro", "push", "plots")
+    names = (
+        "working_directory",
+        "base",
+        "config",
+        "metrics",
+        "params",
+        "report_dir",
+        "run",
+        "repro",
+        "push",
+        "plots",
+    )
     raw = {n.replace("_", "-"): getattr(args, n) for n in names if getattr(args, n, None)}
     return Settings.from_mapping(raw)
 
@@ -104,8 +147,14 @@ def dispatch(args: argparse.Namespace, log: Log) -> int:
     if args.command == "diff":
         from mlgate.commands import diff
 
-        return diff.main(settings, log, root=root, fmt=args.fmt or "table",
-                         include_unchanged=args.all, params=args.diff_params)
+        return diff.main(
+            settings,
+            log,
+            root=root,
+            fmt=args.fmt or "table",
+            include_unchanged=args.all,
+            params=args.diff_params,
+        )
     from mlgate.commands import report
 
     return report.main(settings, log, root=root)
@@ -126,8 +175,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         fd, path = tempfile.mkstemp(prefix="mlgate-crash-", suffix=".log")
         with os.fdopen(fd, "w") as fh:
             traceback.print_exc(file=fh)
-        log.error(f"internal error ({type(exc).__name__}: {exc}); this is a bug in mlgate. "
-                  f"Traceback: {path}; please attach it to an issue.")
+        log.error(
+            f"internal error ({type(exc).__name__}: {exc}); this is a bug in mlgate. "
+            f"Traceback: {path}; please attach it to an issue."
+        )
         return EXIT_BUG
 
 

@@ -40,7 +40,7 @@ class Change:
     def diff(self) -> float | int | None:
         """new - old for numbers (booleans count as 0/1, as in DVC); None otherwise."""
         if _numeric_like(self.old) and _numeric_like(self.new):
-            return self.new - self.old  # type: ignore[operator,no-any-return]
+            return self.new - self.old  # type: ignore[operator]
         return None
 
     @property

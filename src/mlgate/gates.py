@@ -16,6 +16,7 @@ Outcome = Literal["pass", "fail", "warn", "skip"]
 
 # Float noise (0.9 - 0.85 = 0.05000000000000004) must not fail a gate set to exactly 0.05.
 _EPS = 1e-9
+_MISSING: dict[str, Outcome] = {"fail": "fail", "warn": "warn", "ignore": "skip"}
 
 
 @dataclass(frozen=True)
@@ -70,14 +71,11 @@ def evaluate_one(rule: GateRule, change: Change) -> GateResult:
         return GateResult(rule, change.name, outcome, message, old, new, worsening)
 
     if new is None:
-        outcome: Outcome = "fail" if rule.on_missing == "fail" else rule.on_missing
-        if outcome == "ignore":
-            outcome = "skip"
-        return result(outcome, f"{label} is missing on head (on_missing: {rule.on_missing})")
+        return result(_MISSING[rule.on_missing], f"{label} is missing on head (on_missing: {rule.on_missing})")
     if not is_number(new):
         kind = "a boolean" if isinstance(new, bool) else "text"
         return result("fail", f"{label} is {kind} ({new!r}) on head; gates compare numbers")
-    head = float(new)  # type: ignore[arg-type]
+    head = float(new)
     if math.isnan(head):
         return result("fail", f"{label} is NaN on head")
     if math.isinf(head):
@@ -88,13 +86,13 @@ def evaluate_one(rule: GateRule, change: Change) -> GateResult:
         if not ok:
             return result("fail", f"{bound_msg} (new metric, no base)")
         return result("pass", f"{label} is new ({fmt(head)}); no base to compare")
-    if not is_number(old) or not math.isfinite(float(old)):  # type: ignore[arg-type]
+    if not is_number(old) or not math.isfinite(float(old)):
         note = f"base value {old!r} is not a finite number; only absolute bounds apply"
         if not ok:
             return result("fail", f"{bound_msg}; {note}")
         return result("warn", f"{label} is {fmt(head)}; {note}")
 
-    base = float(old)  # type: ignore[arg-type]
+    base = float(old)
     delta = head - base
     worsening = -delta if rule.direction == "higher" else delta
     pct = worsening / abs(base) * 100.0 if base != 0 else (math.inf if worsening > 0 else 0.0)
@@ -128,12 +126,11 @@ def evaluate(rules: Iterable[GateRule], result: Diff) -> tuple[GateResult, ...]:
     for rule in rules:
         matched = [c for c in result.changes if matches(rule.metric, c.path, c.key)]
         if not matched:
-            outcome: Outcome = {"fail": "fail", "warn": "warn", "ignore": "skip"}[rule.on_missing]  # type: ignore[assignment]
             out.append(
                 GateResult(
                     rule,
                     rule.metric,
-                    outcome,
+                    _MISSING[rule.on_missing],
                     f"no metric matches {rule.metric!r} on head or base "
                     f"(on_missing: {rule.on_missing})",
                 )

@@ -16,7 +16,7 @@ from mlgate.errors import InputError
 from mlgate.metrics import Flat, load_metrics, load_params
 from mlgate.settings import Settings
 from mlgate.sources.git import Git
-from mlgate.sources.pipeline import Pipeline, parse_pipeline
+from mlgate.sources.pipeline import DEFAULT_PARAMS, Pipeline, parse_pipeline
 from mlgate.sources.revision import FileRead, GitRevision, Revision, Workspace
 
 Log = Callable[[str], None]
@@ -91,6 +91,9 @@ def choose_files(
         return list(settings.metrics), list(settings.params)
     metrics = list(dict.fromkeys([*head.metric_paths, *base.metric_paths, *config.metrics]))
     params = list(dict.fromkeys([*head.params, *base.params, *config.params]))
+    # DVC always reads the root params.yaml, declared or not.
+    if (root / DEFAULT_PARAMS).is_file() and DEFAULT_PARAMS not in params:
+        params.insert(0, DEFAULT_PARAMS)
     if not metrics and (root / DVCLIVE_METRICS).is_file():
         metrics.append(DVCLIVE_METRICS)
     if not params and (root / DVCLIVE_PARAMS).is_file():
@@ -116,9 +119,7 @@ def gather(
 
         cache_read = dvc.cache_reader(root)
         remote_fetch = dvc.remote_fetcher(root, log)
-    base = GitRevision(
-        git, base_sha, base_ref, cache_read=cache_read, remote_fetch=remote_fetch
-    )
+    base = GitRevision(git, base_sha, base_ref, cache_read=cache_read, remote_fetch=remote_fetch)
     head = Workspace(root)
 
     dvc_yaml = root / "dvc.yaml"

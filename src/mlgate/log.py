@@ -40,10 +40,8 @@ class Log:
 
     @contextlib.contextmanager
     def group(self, title: str) -> Iterator[None]:
-        if self.actions:
+        if self.actions:  # outside Actions a header line would only be noise
             self(f"::group::{title}")
-        else:
-            self(f"== {title}")
         try:
             yield
         finally:

@@ -59,8 +59,13 @@ def _sh(cmd: list[str], cwd: Path, log: Log) -> None:
 
 
 def build_project(project: Path, log: Log) -> None:
-    shutil.copytree(example_dir(), project, ignore=shutil.ignore_patterns("data", "model",
-                    "__pycache__", "metrics.json", "plots", "mlgate-report"))
+    shutil.copytree(
+        example_dir(),
+        project,
+        ignore=shutil.ignore_patterns(
+            "data", "model", "__pycache__", "metrics.json", "plots", "mlgate-report"
+        ),
+    )
     dvc = dvc_command()
     with log.group("Baseline on main"):
         _sh(["git", "init", "--quiet", "--initial-branch=main"], project, log)
@@ -84,10 +89,12 @@ def main(out: Path, log: Log, *, keep: bool = False) -> int:
     try:
         build_project(project, log)
         settings = Settings(base="main", report_dir=out)
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=project, capture_output=True,
-                              text=True, check=True).stdout.strip()
-        produced = report.produce(settings, root=project, log=log, out_dir=out, head_sha=head,
-                                  head_label=PR_BRANCH)
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        produced = report.produce(
+            settings, root=project, log=log, out_dir=out, head_sha=head, head_label=PR_BRANCH
+        )
         path = report.write(produced)
     finally:
         if keep:

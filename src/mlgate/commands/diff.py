@@ -46,21 +46,43 @@ def main(
     base = g.base_ref
     if fmt == "md":
         rows = [
-            [md(c.path), md(c.key), md(format_value(c.old)), md(format_value(c.new)),
-             md(format_value(c.diff) if c.diff is not None else "-")]
+            [
+                md(c.path),
+                md(c.key),
+                md(format_value(c.old)),
+                md(format_value(c.new)),
+                md(format_value(c.diff) if c.diff is not None else "-"),
+            ]
             for c in changes
         ]
-        print(tabulate(rows, ["Path", what, md(base), "workspace", "Change"], tablefmt="github",
-                       disable_numparse=True))
+        print(
+            tabulate(
+                rows,
+                ["Path", what, md(base), "workspace", "Change"],
+                tablefmt="github",
+                disable_numparse=True,
+            )
+        )
     else:
         rows = [
-            [c.path, c.key, format_value(c.old), format_value(c.new),
-             format_value(c.diff) if c.diff is not None else "-"]
+            [
+                c.path,
+                c.key,
+                format_value(c.old),
+                format_value(c.new),
+                format_value(c.diff) if c.diff is not None else "-",
+            ]
             for c in changes
         ]
         if rows:
-            print(tabulate(rows, ["Path", what, base, "workspace", "Change"], tablefmt="plain",
-                           disable_numparse=True))
+            print(
+                tabulate(
+                    rows,
+                    ["Path", what, base, "workspace", "Change"],
+                    tablefmt="plain",
+                    disable_numparse=True,
+                )
+            )
         else:
             print(f"no {what.lower()} changes against {base}")
     for path, why in sorted({**g.metrics.base_errors}.items()) if not params else []:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ class Produced:
     result: dict[str, Any]
     gathered: Gathered
     out_dir: Path
+    mermaid_markdown: str | None = None  # the same report with inline charts, no images
 
 
 def data_changes(g: Gathered, log: Log) -> list[DataChange]:
@@ -34,17 +36,20 @@ def data_changes(g: Gathered, log: Log) -> list[DataChange]:
         return []
     try:
         head_lock = parse_lock(head_lock_file.read_bytes(), "dvc.lock")
-    except Exception as exc:  # noqa: BLE001 - a corrupt lock costs this section, not the report
+    except Exception as exc:
         log.warning(str(exc))
         return []
     base_raw = g.base.read(["dvc.lock"])["dvc.lock"].data
     try:
         base_lock = parse_lock(base_raw, f"dvc.lock at {g.base_ref}") if base_raw else {}
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         log.warning(str(exc))
         base_lock = {}
     # metrics and plot data have their own sections; this one is for data and models
-    metric_like = {*g.pipeline.metric_paths, *(src for p in g.pipeline.plots for src, _ in p.sources)}
+    metric_like = {
+        *g.pipeline.metric_paths,
+        *(src for p in g.pipeline.plots for src, _ in p.sources),
+    }
     return [
         DataChange(path, status, old, new)  # type: ignore[arg-type]
         for path, status, old, new in diff_locks(base_lock, head_lock)
@@ -61,8 +66,8 @@ def produce(
     head_sha: str | None = None,
     head_label: str | None = None,
     training: Training | None = None,
-    plots_mode: str = "png",
     comment_id: str | None = None,
+    with_mermaid: bool = False,
 ) -> Produced:
     git = Git(root, log)
     with log.group("Reading metrics and params"):
@@ -74,14 +79,17 @@ def produce(
     out_dir.mkdir(parents=True, exist_ok=True)
     plots: list[report_mod.PlotEntry] = []
     notes = list(g.notes)
-    if plots_mode != "off" and g.pipeline.plots:
+    if settings.plots != "off" and (g.pipeline.plots or g.metrics.changes):
         from mlgate.render import plots as plots_mod
 
         with log.group("Rendering plots"):
-            plots, plot_notes = plots_mod.render_all(g, out_dir, mermaid=plots_mode == "mermaid")
+            plots, plot_notes = plots_mod.render_all(
+                g, out_dir, mermaid=settings.plots == "mermaid"
+            )
             notes += plot_notes
     changes = data_changes(g, log)
-    rep = report_mod.build(
+    build = functools.partial(
+        report_mod.build,
         title=g.config.title,
         base_ref=g.base_ref,
         base_sha=g.base_sha,
@@ -91,14 +99,20 @@ def produce(
         params=g.params,
         rules=g.config.gates,
         notes=notes,
-        plots=plots,
         data_changes=changes,
         training=training,
     )
+    rep = build(plots=plots)
     cid = comment_id or g.config.comment_id or settings.comment_id
     text = markdown.render(rep, comment_id=cid)
+    alt = None
+    if with_mermaid and any(p.image for p in plots):
+        from mlgate.render import plots as plots_mod
+
+        inline, _ = plots_mod.render_all(g, out_dir, mermaid=True)
+        alt = markdown.render(build(plots=inline), comment_id=cid)
     result = report_mod.result_json(rep, comment_id=cid)
-    return Produced(rep, text, result, g, out_dir)
+    return Produced(rep, text, result, g, out_dir, alt)
 
 
 def write(produced: Produced) -> Path:
@@ -109,6 +123,8 @@ def write(produced: Produced) -> Path:
     (out / "result.json").write_text(
         json.dumps(produced.result, indent=2, sort_keys=False) + "\n", encoding="utf-8"
     )
+    if produced.mermaid_markdown:
+        (out / "report.mermaid.md").write_text(produced.mermaid_markdown, encoding="utf-8")
     (out / "report.html").write_text(
         page(produced.markdown, produced.report.title), encoding="utf-8"
     )

@@ -18,9 +18,7 @@ from mlgate.settings import Settings
 
 TAIL_LINES = 40
 _RAN = re.compile(r"Running stage '([^']+)'")
-_CACHED = re.compile(
-    r"Stage '([^']+)' (?:didn't change, skipping|is cached - skipping run)"
-)
+_CACHED = re.compile(r"Stage '([^']+)' (?:didn't change, skipping|is cached - skipping run)")
 
 
 def dvc_command() -> list[str]:
@@ -31,7 +29,7 @@ def dvc_command() -> list[str]:
 
 def _run(cmd: list[str] | str, root: Path, log: Log, *, shell: bool = False) -> tuple[int, str]:
     log(f"$ {cmd if isinstance(cmd, str) else shlex.join(cmd)}")
-    proc = subprocess.Popen(  # noqa: S602 - `run:` is the user's own command line, as in a workflow step
+    proc = subprocess.Popen(
         cmd,
         cwd=root,
         shell=shell,
@@ -73,13 +71,16 @@ def run_training(settings: Settings, *, root: Path, log: Log) -> Training:
             code, _ = _run([*base, "fetch", "--run-cache"], root, log)
             if code != 0:
                 log.warning("could not fetch the run-cache from the DVC remote; stages may re-run")
-        code, output = _run([*base, "repro", "--pull"]
-                            if dvc.has_remote(root) else [*base, "repro"], root, log)
+        code, output = _run(
+            [*base, "repro", "--pull"] if dvc.has_remote(root) else [*base, "repro"], root, log
+        )
         ran = _RAN.findall(output)
         cached = _CACHED.findall(output)
         seconds = time.monotonic() - started
-        log(f"stages run: {', '.join(ran) or 'none'}; from cache: {', '.join(cached) or 'none'}; "
-            f"{seconds:.1f} s")
+        log(
+            f"stages run: {', '.join(ran) or 'none'}; from cache: {', '.join(cached) or 'none'}; "
+            f"{seconds:.1f} s"
+        )
         if code == 0 and settings.push and dvc.has_remote(root):
             push_code, _ = _run([*base, "push", "--run-cache"], root, log)
             if push_code != 0:

@@ -25,7 +25,10 @@ pre { padding: 16px; overflow: auto; } details { margin: 8px 0; } sub { color: #
 def to_html(markdown: str) -> str:
     """GitHub-flavoured HTML. Raw HTML is kept (GitHub keeps `<details>`, `<sub>`, comments):
     every untrusted string was escaped before it reached the Markdown."""
-    return cmarkgfm.github_flavored_markdown_to_html(markdown, options=Options.CMARK_OPT_UNSAFE)
+    html_text: str = cmarkgfm.github_flavored_markdown_to_html(
+        markdown, options=Options.CMARK_OPT_UNSAFE
+    )
+    return html_text
 
 
 def page(markdown: str, title: str = "mlgate report") -> str:

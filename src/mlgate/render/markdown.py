@@ -95,8 +95,7 @@ def human_size(n: int | None) -> str:
 
 def data_table(changes: Sequence[DataChange]) -> str:
     rows = [
-        [md(c.status), md(c.path), human_size(c.old_size), human_size(c.new_size)]
-        for c in changes
+        [md(c.status), md(c.path), human_size(c.old_size), human_size(c.new_size)] for c in changes
     ]
     return tabulate(rows, headers=["Change", "Path", "Base size", "Head size"], tablefmt="github")
 
@@ -132,18 +131,23 @@ def environment() -> SandboxedEnvironment:
     return _ENV
 
 
-def render(report: Report, *, comment_id: str = "default", template: str = "report.md.j2",
-           **context: Any) -> str:
+def render(
+    report: Report, *, comment_id: str = "default", template: str = "report.md.j2", **context: Any
+) -> str:
     show_path = len({r.change.path for r in report.metrics}) > 1
     show_param_path = len({c.path for c in report.params}) > 1
-    text = environment().get_template(template).render(
-        report=report,
-        marker=marker(comment_id, report.head_sha),
-        show_path=show_path,
-        show_param_path=show_param_path,
-        base_label=f"Base ({report.base_ref})",
-        short_sha=(report.base_sha or "")[:7],
-        **context,
+    text = (
+        environment()
+        .get_template(template)
+        .render(
+            report=report,
+            marker=marker(comment_id, report.head_sha),
+            show_path=show_path,
+            show_param_path=show_param_path,
+            base_label=f"Base ({report.base_ref})",
+            short_sha=(report.base_sha or "")[:7],
+            **context,
+        )
     )
     # collapse runs of blank lines left by skipped sections
     while "\n\n\n" in text:

@@ -53,12 +53,13 @@ def parse_records(data: bytes, path: str) -> Records:
 def _parse_table(text: str, sep: str, path: str) -> Records:
     if len(text) > 2_000_000:
         # Large tables: pandas' C parser is many times faster than the csv module.
-        import pandas as pd
+        import pandas as pd  # type: ignore[import-untyped]
 
         frame = pd.read_csv(io.StringIO(text), sep=sep)
         if frame.empty:
             raise PlotDataError(f"{path}: no rows")
-        return frame.to_dict("records")  # type: ignore[return-value]
+        records: Records = frame.to_dict("records")
+        return records
     rows = list(csv.DictReader(io.StringIO(text), delimiter=sep))
     if not rows:
         raise PlotDataError(f"{path}: no rows below the header")

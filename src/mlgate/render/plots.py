@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 import matplotlib as mpl
 
 mpl.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
-import numpy as np  # noqa: E402
-from tabulate import tabulate  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from tabulate import tabulate
 
-from mlgate.render.escape import md  # noqa: E402
-from mlgate.render.plotdata import (  # noqa: E402
+from mlgate.render.escape import md
+from mlgate.render.plotdata import (
     PlotDataError,
     Records,
     Series,
@@ -32,8 +32,8 @@ from mlgate.render.plotdata import (  # noqa: E402
     numeric,
     parse_records,
 )
-from mlgate.report import MetricRow, PlotEntry, metric_rows  # noqa: E402
-from mlgate.sources.pipeline import PlotDef  # noqa: E402
+from mlgate.report import MetricRow, PlotEntry, metric_rows
+from mlgate.sources.pipeline import PlotDef
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -51,7 +51,7 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg", ".gif")
 TABLE_ROWS = 20
 MERMAID_POINTS = 40
 
-_STYLE = {
+_STYLE: dict[str, Any] = {
     "font.size": 10,
     "axes.titlesize": 12,
     "axes.titleweight": "bold",
@@ -76,7 +76,7 @@ def save(fig: Figure, path: Path) -> None:
 
 
 def _figure(ncols: int = 1, width: float = SIZE[0]) -> tuple[Figure, Any]:
-    with mpl.rc_context(_STYLE):
+    with mpl.rc_context(_STYLE):  # type: ignore[arg-type]
         fig, axes = plt.subplots(1, ncols, figsize=(width, SIZE[1]), layout="constrained")
     return fig, axes
 
@@ -146,39 +146,63 @@ class Drawer:
                 if scatter:
                     ax.scatter(s.x, s.y, s=12, color=color, alpha=0.7, label=name)
                 else:
-                    ax.plot(s.x, s.y, style, color=color, linewidth=2 if label == "head" else 1.5,
-                            label=name)
+                    ax.plot(
+                        s.x,
+                        s.y,
+                        style,
+                        color=color,
+                        linewidth=2 if label == "head" else 1.5,
+                        label=name,
+                    )
                 if s.downsampled:
                     captions.append(
                         f"{label} {y}: {s.original_points:,} points shown as {len(s.x):,} "
                         "(min/max per bucket, shape kept)"
                     )
-                table.append([label, md(y), f"{len(s.x) if not s.downsampled else s.original_points}",
-                              f"{float(np.nanmin(s.y)):.4g}", f"{float(np.nanmax(s.y)):.4g}",
-                              f"{float(s.y[-1]):.4g}"])
+                table.append(
+                    [
+                        label,
+                        md(y),
+                        f"{len(s.x) if not s.downsampled else s.original_points}",
+                        f"{float(np.nanmin(s.y)):.4g}",
+                        f"{float(np.nanmax(s.y)):.4g}",
+                        f"{float(s.y[-1]):.4g}",
+                    ]
+                )
                 mermaid_series.append((name, s))
         kind = _curve_kind(plot.x, ys[0]) if ys else None
         if kind == "ROC":
             ax.plot([0, 1], [0, 1], ":", color="#d0d7de", linewidth=1)
         _labels(ax, plot, plot.x, ys[0] if len(ys) == 1 else None)
         ax.legend(loc="best")
-        data = tabulate(table, ["revision", "field", "points", "min", "max", "last"],
-                        tablefmt="github", disable_numparse=True)
+        data = tabulate(
+            table,
+            ["revision", "field", "points", "min", "max", "last"],
+            tablefmt="github",
+            disable_numparse=True,
+        )
         title = plot.title or plot.id
         if self.mermaid:
             plt.close(fig)
-            return PlotEntry(plot.id, title, mermaid=mermaid_lines(title, mermaid_series,
-                             bar=False), caption="; ".join(captions), data_table=data)
-        path, rel = self.image_path(plot.id)
-        save(fig, path)
+            return PlotEntry(
+                plot.id,
+                title,
+                mermaid=mermaid_lines(title, mermaid_series, bar=False),
+                caption="; ".join(captions),
+                data_table=data,
+            )
+        file, rel = self.image_path(plot.id)
+        save(fig, file)
         return PlotEntry(plot.id, title, image=rel, caption="; ".join(captions), data_table=data)
 
     def _default_y(self, records: Records, x: str | None) -> list[str]:
         if not records:
             raise PlotDataError("no data")
         for field in records[0]:
-            if field != x and field not in ("step", "timestamp") and all(
-                isinstance(r.get(field), int | float) for r in records[:50]
+            if (
+                field != x
+                and field not in ("step", "timestamp")
+                and all(isinstance(r.get(field), int | float) for r in records[:50])
             ):
                 return [field]
         raise PlotDataError("no numeric field to plot (set `y:` in the plot definition)")
@@ -190,8 +214,11 @@ class Drawer:
         x = plot.x or "actual"
         y = plot.y[0] if plot.y else "predicted"
         normalized = plot.template == "confusion_normalized"
-        sides = [(n, r, p) for n, r, p in (("base", base, paths[0]), ("head", head, paths[1]))
-                 if r is not None]
+        sides = [
+            (n, r, p)
+            for n, r, p in (("base", base, paths[0]), ("head", head, paths[1]))
+            if r is not None
+        ]
         labels = sorted({str(v) for _n, r, p in sides for f in (x, y) for v in column(r, f, p)})
         index = {label: i for i, label in enumerate(labels)}
         mats = {}
@@ -219,16 +246,26 @@ class Drawer:
             ax.set_ylabel(x)
             ax.set_title(name)
             for (i, j), v in np.ndenumerate(m):
-                text = f"{v:+.2f}" if is_diff and normalized else (
-                    f"{v:+.0f}" if is_diff else (f"{v:.2f}" if normalized else f"{v:.0f}"))
-                ax.text(j, i, text, ha="center", va="center",
-                        color="white" if abs(v) > lim * 0.6 else "#1f2328", fontsize=9)
+                text = (
+                    f"{v:+.2f}"
+                    if is_diff and normalized
+                    else (f"{v:+.0f}" if is_diff else (f"{v:.2f}" if normalized else f"{v:.0f}"))
+                )
+                ax.text(
+                    j,
+                    i,
+                    text,
+                    ha="center",
+                    va="center",
+                    color="white" if abs(v) > lim * 0.6 else "#1f2328",
+                    fontsize=9,
+                )
         fig.suptitle(plot.title or plot.id, fontweight="bold")
         table = [[n, *(f"{v:.3g}" for v in m.ravel())] for n, m in mats.items()]
         headers = ["revision", *(f"{a}→{b}" for a in labels for b in labels)]
         data = tabulate(table, headers, tablefmt="github", disable_numparse=True)
-        path, rel = self.image_path(plot.id)
-        save(fig, path)
+        file, rel = self.image_path(plot.id)
+        save(fig, file)
         return PlotEntry(plot.id, plot.title or plot.id, image=rel, data_table=data)
 
     # -- horizontal bars ------------------------------------------------------------------
@@ -247,25 +284,34 @@ class Drawer:
         order = list(dict.fromkeys(c for _n, d in reversed(sides) for c in d))[:30]
         title = plot.title or plot.id
         table = [[md(c), *(f"{d.get(c, math.nan):.4g}" for _n, d in sides)] for c in order]
-        data = tabulate(table, [md(cat_field), *(n for n, _d in sides)], tablefmt="github",
-                        disable_numparse=True)
+        data = tabulate(
+            table,
+            [md(cat_field), *(n for n, _d in sides)],
+            tablefmt="github",
+            disable_numparse=True,
+        )
         if self.mermaid:
-            return PlotEntry(plot.id, title, mermaid=mermaid_bars(title, order, sides),
-                             data_table=data)
+            return PlotEntry(
+                plot.id, title, mermaid=mermaid_bars(title, order, sides), data_table=data
+            )
         fig, ax = _figure()
         pos = np.arange(len(order))[::-1]
         height = 0.8 / max(len(sides), 1)
         for i, (name, d) in enumerate(sides):
-            ax.barh(pos + (i - (len(sides) - 1) / 2) * height * -1,
-                    [d.get(c, 0.0) for c in order], height=height,
-                    color=BASE_COLOR if name == "base" else HEAD_COLOR, label=name)
+            ax.barh(
+                pos + (i - (len(sides) - 1) / 2) * height * -1,
+                [d.get(c, 0.0) for c in order],
+                height=height,
+                color=BASE_COLOR if name == "base" else HEAD_COLOR,
+                label=name,
+            )
         ax.set_yticks(pos, order)
         ax.grid(axis="y", visible=False)
         _labels(ax, plot, value_field, None)
         ax.set_ylabel(plot.y_label or "")
         ax.legend(loc="lower right")
-        path, rel = self.image_path(plot.id)
-        save(fig, path)
+        file, rel = self.image_path(plot.id)
+        save(fig, file)
         return PlotEntry(plot.id, title, image=rel, data_table=data)
 
 
@@ -278,8 +324,11 @@ def mermaid_lines(title: str, series: Sequence[tuple[str, Series]], *, bar: bool
     ref = series[-1][1]
     idx = np.linspace(0, len(ref.x) - 1, min(MERMAID_POINTS, len(ref.x))).astype(int)
     xs = ref.x[idx]
-    lines = ["xychart-beta", f'    title "{_mermaid_text(title)}"',
-             "    x-axis [" + ", ".join(f'"{v:.4g}"' for v in xs) + "]"]
+    lines = [
+        "xychart-beta",
+        f'    title "{_mermaid_text(title)}"',
+        "    x-axis [" + ", ".join(f'"{v:.4g}"' for v in xs) + "]",
+    ]
     for _name, s in series:
         order = np.argsort(s.x, kind="stable")
         ys = np.interp(xs, s.x[order], s.y[order])
@@ -287,10 +336,14 @@ def mermaid_lines(title: str, series: Sequence[tuple[str, Series]], *, bar: bool
     return "\n".join(lines)
 
 
-def mermaid_bars(title: str, cats: Sequence[str], sides: Sequence[tuple[str, dict[str, float]]]
-                 ) -> str:
-    lines = ["xychart-beta horizontal", f'    title "{_mermaid_text(title)}"',
-             "    x-axis [" + ", ".join(f'"{_mermaid_text(c)}"' for c in cats) + "]"]
+def mermaid_bars(
+    title: str, cats: Sequence[str], sides: Sequence[tuple[str, dict[str, float]]]
+) -> str:
+    lines = [
+        "xychart-beta horizontal",
+        f'    title "{_mermaid_text(title)}"',
+        "    x-axis [" + ", ".join(f'"{_mermaid_text(c)}"' for c in cats) + "]",
+    ]
     for _name, d in sides:
         lines.append("    bar [" + ", ".join(f"{d.get(c, 0.0):.4g}" for c in cats) + "]")
     return "\n".join(lines)
@@ -304,17 +357,31 @@ def summary_chart(rows: Sequence[MetricRow], out_dir: Path, *, mermaid: bool) ->
     usable = usable[:25]
     names = [r.change.key for r in usable]
     pcts = [float(r.change.pct or 0.0) for r in usable]
-    colors = [GOOD_COLOR if r.judgement == "better" else BAD_COLOR if r.judgement == "worse"
-              else BASE_COLOR for r in usable]
+    colors = [
+        GOOD_COLOR
+        if r.judgement == "better"
+        else BAD_COLOR
+        if r.judgement == "worse"
+        else BASE_COLOR
+        for r in usable
+    ]
     title = "Metric changes vs base (%)"
-    table = tabulate([[md(n), f"{p:+.2f}%", r.judgement] for n, p, r in
-                      zip(names, pcts, usable, strict=True)], ["metric", "change", "judgement"],
-                     tablefmt="github", disable_numparse=True)
+    table = tabulate(
+        [[md(n), f"{p:+.2f}%", r.judgement] for n, p, r in zip(names, pcts, usable, strict=True)],
+        ["metric", "change", "judgement"],
+        tablefmt="github",
+        disable_numparse=True,
+    )
     caption = "green: better, red: worse (by the gate's direction, else by the metric's name)"
     if mermaid:
-        block = "\n".join(["xychart-beta horizontal", f'    title "{title}"',
-                           "    x-axis [" + ", ".join(f'"{_mermaid_text(n)}"' for n in names)
-                           + "]", "    bar [" + ", ".join(f"{p:.3g}" for p in pcts) + "]"])
+        block = "\n".join(
+            [
+                "xychart-beta horizontal",
+                f'    title "{title}"',
+                "    x-axis [" + ", ".join(f'"{_mermaid_text(n)}"' for n in names) + "]",
+                "    bar [" + ", ".join(f"{p:.3g}" for p in pcts) + "]",
+            ]
+        )
         return PlotEntry("metric-changes", title, mermaid=block, data_table=table)
     fig, ax = _figure(width=SIZE[0])
     fig.set_figheight(max(2.5, 0.35 * len(names) + 1.2))
@@ -331,8 +398,9 @@ def summary_chart(rows: Sequence[MetricRow], out_dir: Path, *, mermaid: bool) ->
     ax.set_xlim(-lim, lim)
     path = out_dir / "plots" / "metric-changes.png"
     save(fig, path)
-    return PlotEntry("metric-changes", title, image="plots/metric-changes.png", caption=caption,
-                     data_table=table)
+    return PlotEntry(
+        "metric-changes", title, image="plots/metric-changes.png", caption=caption, data_table=table
+    )
 
 
 def _copy_image(plot: PlotDef, data: bytes | None, out_dir: Path) -> PlotEntry:
@@ -342,12 +410,21 @@ def _copy_image(plot: PlotDef, data: bytes | None, out_dir: Path) -> PlotEntry:
     rel = f"plots/{slug(plot.id)}{suffix}"
     (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
     (out_dir / rel).write_bytes(data)
-    return PlotEntry(plot.id, plot.title or plot.id, image=rel, caption="image written by the "
-                     "pipeline, shown as it is")
+    return PlotEntry(
+        plot.id,
+        plot.title or plot.id,
+        image=rel,
+        caption="image written by the pipeline, shown as it is",
+    )
 
 
-def draw(plot: PlotDef, base: Records | None, head: Records | None, paths: tuple[str, str],
-         drawer: Drawer) -> PlotEntry:
+def draw(
+    plot: PlotDef,
+    base: Records | None,
+    head: Records | None,
+    paths: tuple[str, str],
+    drawer: Drawer,
+) -> PlotEntry:
     if plot.template in ("confusion", "confusion_normalized"):
         return drawer.confusion(plot, base, head, paths)
     if plot.template == "bar_horizontal" or plot.template.startswith("bar_horizontal"):
@@ -355,8 +432,9 @@ def draw(plot: PlotDef, base: Records | None, head: Records | None, paths: tuple
     return drawer.lines(plot, base, head, paths)
 
 
-def render_all(g: Gathered, out_dir: Path, *, mermaid: bool = False
-               ) -> tuple[list[PlotEntry], list[str]]:
+def render_all(
+    g: Gathered, out_dir: Path, *, mermaid: bool = False
+) -> tuple[list[PlotEntry], list[str]]:
     """Every plot of the head pipeline (base pipeline's too), plus the metric-change summary."""
     defs = list({p.id: p for p in (*g.base_pipeline.plots, *g.pipeline.plots)}.values())
     files = sorted({src for p in defs for src, _y in p.sources})
@@ -385,8 +463,15 @@ def render_all(g: Gathered, out_dir: Path, *, mermaid: bool = False
             elif head is None:
                 note = f"{src} is missing at head; base only"
             if note:
-                entry = PlotEntry(entry.id, entry.title, entry.image, entry.mermaid,
-                                  entry.caption, entry.data_table, note)
+                entry = PlotEntry(
+                    entry.id,
+                    entry.title,
+                    entry.image,
+                    entry.mermaid,
+                    entry.caption,
+                    entry.data_table,
+                    note,
+                )
             entries.append(entry)
         except PlotDataError as exc:
             plt.close("all")

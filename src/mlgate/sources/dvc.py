@@ -39,7 +39,9 @@ def cache_dir(root: Path) -> Path:
 
 
 def has_remote(root: Path) -> bool:
-    return any(s.startswith("'remote ") or s.startswith("remote ") for s in _config(root).sections())
+    return any(
+        s.startswith("'remote ") or s.startswith("remote ") for s in _config(root).sections()
+    )
 
 
 def cache_reader(root: Path) -> Callable[[str], bytes | None]:

@@ -40,7 +40,9 @@ class Git:
             raise GitError("git is not installed or not on PATH") from exc
         if check and proc.returncode != 0:
             err = proc.stderr.decode(errors="replace").strip().splitlines()
-            raise GitError(f"git {args[0]} failed in {self.root}: {err[-1] if err else 'no output'}")
+            raise GitError(
+                f"git {args[0]} failed in {self.root}: {err[-1] if err else 'no output'}"
+            )
         return proc.stdout.decode(errors="replace")
 
     def toplevel(self) -> Path:

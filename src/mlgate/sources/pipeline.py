@@ -192,7 +192,7 @@ class LockedOut:
 
 
 def parse_lock(text: str | bytes, source: str = "dvc.lock") -> dict[str, LockedOut]:
-    """Outputs recorded in `dvc.lock`: path -> hash. InputError names the file when it is corrupt."""
+    """Outputs recorded in `dvc.lock`: path -> hash. InputError names a corrupt file."""
     doc = parse_document(text, source)
     if doc is None:
         return {}

@@ -1,0 +1,86 @@
+"""`mlgate run`: the action's entry point. Reads the Actions environment, trains if asked,
+writes the report (disk and job summary first), then publishes the comment and the merge gate."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+from mlgate.actions import Context, target_from_event, write_outputs, write_summary
+from mlgate.commands import publish as publish_cmd
+from mlgate.commands import report
+from mlgate.errors import EXIT_GATE_FAILED, EXIT_OK, GitHubError
+from mlgate.github.publisher import Forbidden
+from mlgate.log import Log
+from mlgate.settings import Settings
+
+
+def main(env: Mapping[str, str], log: Log, *, gh: object = None) -> int:
+    settings = Settings.from_environ(env)
+    log.mask(settings.github_token)
+    ctx = Context.from_environ(env)
+    target = target_from_event(ctx)
+    root = (ctx.workspace / settings.working_directory).resolve()
+    if settings.base is None and target.base_ref:
+        settings = settings.replace(base=target.base_ref)
+    out_dir = settings.report_dir if settings.report_dir.is_absolute() else root / settings.report_dir
+
+    training = None
+    if settings.run or settings.repro:
+        from mlgate.commands import train
+
+        training = train.run_training(settings, root=root, log=log)
+    produced = report.produce(
+        settings,
+        root=root,
+        log=log,
+        out_dir=out_dir,
+        head_sha=target.head_sha,
+        head_label=target.head_ref,
+        training=training,
+        with_mermaid=settings.plots == "assets",
+    )
+    produced.result["github"] = {
+        "repository": ctx.repository,
+        "pr_number": target.pr_number,
+        "head_sha": target.head_sha,
+        "base_ref": target.base_ref,
+        "run_url": ctx.run_url,
+        "event": ctx.event_name,
+    }
+    # Nothing is lost: the report is on disk and in the job summary before any API call.
+    path = report.write(produced)
+    bundle = publish_cmd.load_bundle(out_dir)
+    write_summary(ctx.step_summary, publish_cmd.strip_images(
+        produced.mermaid_markdown or produced.markdown, "image in the report directory"))
+    report.print_gate_summary(produced.report, log)
+    passed = produced.report.passed
+    outputs = {"passed": str(passed).lower(), "report-path": str(path),
+               "result-json": json.dumps(produced.result, separators=(",", ":"))}
+    write_outputs(ctx.output, {**outputs, "comment-url": ""} if not settings.github_token else {})
+    gate_code = EXIT_GATE_FAILED if (not passed and settings.fail_on_regression) else EXIT_OK
+    if not settings.github_token:
+        log.warning("no GitHub token (input `github-token`): the report is in the job summary only")
+        return gate_code
+    try:
+        outcome = publish_cmd.publish([bundle], settings=settings, ctx=ctx, target=target,
+                                      log=log, gh=gh)
+    except Forbidden as exc:
+        # A fork PR's read-only token: the report stays in the summary; say what to add.
+        log.error(str(exc), title="mlgate could not publish")
+        _append_summary(ctx.step_summary, f"\n> ⚠️ mlgate could not post to the PR: {exc}\n")
+        write_outputs(ctx.output, {**outputs, "comment-url": ""})
+        return gate_code
+    except GitHubError as exc:
+        log.error(str(exc), title="mlgate could not publish")
+        write_outputs(ctx.output, {**outputs, "comment-url": ""})
+        return gate_code or exc.exit_code
+    write_outputs(ctx.output, {**outputs, "comment-url": outcome.comment_url or ""})
+    return gate_code
+
+
+def _append_summary(path: Path | None, text: str) -> None:
+    if path is not None:
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(text)

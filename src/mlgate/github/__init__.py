@@ -1,0 +1,1 @@
+"""The GitHub adapter (PyGithub): PR lookup, the sticky comment, the merge gate, image assets."""

@@ -1,0 +1,192 @@
+"""Charts from real DVC plot definitions in a temp repo at two revisions, drawn by matplotlib."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from tests.conftest import Repo
+
+DVC_YAML = """
+plots:
+  - loss.csv:
+      x: epoch
+      y: loss
+      title: Training loss
+  - points.tsv:
+      template: scatter
+      x: a
+      y: b
+  - roc.json:
+      x: fpr
+      y: tpr
+  - pr.yaml:
+      x: recall
+      y: precision
+  - confusion.csv:
+      template: confusion
+      x: actual
+      y: predicted
+  - confusion_n.csv:
+      template: confusion_normalized
+      x: actual
+      y: predicted
+  - importance.csv:
+      template: bar_horizontal
+      x: importance
+      y: feature
+  - Accuracy curves:
+      y:
+        curves.csv: [train_acc, val_acc]
+      x: step
+  - picture.png
+metrics:
+  - metrics.json
+"""
+
+
+def pixels(path: Path) -> np.ndarray:  # type: ignore[type-arg]
+    with Image.open(path) as img:
+        return np.asarray(img.convert("RGB"))
+
+
+def write_revision(repo: Repo, shift: float) -> None:
+    rng = np.random.default_rng(0)
+    repo.write(
+        "loss.csv", "epoch,loss\n" + "".join(f"{e},{1 / (e + 1) + shift}\n" for e in range(20))
+    )
+    repo.write(
+        "points.tsv", "a\tb\n" + "".join(f"{a}\t{a * (1 + shift)}\n" for a in rng.random(30))
+    )
+    repo.write(
+        "roc.json",
+        {"roc": [{"fpr": f, "tpr": min(1.0, f ** (0.3 + shift))} for f in np.linspace(0, 1, 20)]},
+    )
+    repo.write(
+        "pr.yaml",
+        "".join(
+            f"- {{recall: {r:.3f}, precision: {1 - r * (0.3 + shift):.3f}}}\n"
+            for r in np.linspace(0, 1, 10)
+        ),
+    )
+    labels = ["cat", "dog", "bird"]
+    rows = [
+        (labels[i % 3], labels[(i + (1 if i % (5 if shift else 7) == 0 else 0)) % 3])
+        for i in range(60)
+    ]
+    body = "actual,predicted\n" + "".join(f"{a},{p}\n" for a, p in rows)
+    repo.write("confusion.csv", body)
+    repo.write("confusion_n.csv", body)
+    repo.write(
+        "importance.csv",
+        "feature,importance\n" + "".join(f"f{i},{(i + 1) / 10 + shift}\n" for i in range(5)),
+    )
+    repo.write(
+        "curves.csv",
+        "step,train_acc,val_acc\n"
+        + "".join(f"{s},{0.5 + s / 40},{0.45 + s / 50 - shift}\n" for s in range(10)),
+    )
+    repo.write("metrics.json", {"acc": 0.9 - shift, "loss": 0.3 + shift})
+
+
+@pytest.fixture
+def plots_repo(repo: Repo) -> Repo:
+    repo.write("dvc.yaml", DVC_YAML)
+    write_revision(repo, 0.0)
+    repo.commit("base")
+    repo.git("checkout", "--quiet", "-b", "pr")
+    write_revision(repo, 0.1)
+    Image.new("RGB", (40, 30), (200, 10, 10)).save(repo.path / "picture.png")
+    return repo
+
+
+def test_every_template_renders_with_base_and_head(plots_repo: Repo, cli, chdir) -> None:  # type: ignore[no-untyped-def]
+    chdir(plots_repo.path)
+    res = cli("report", "--base", "main", "--out", "out")
+    assert res.code == 0, res.err
+    out = plots_repo.path / "out"
+    text = (out / "report.md").read_text()
+    images = json.loads((out / "result.json").read_text())["plots"]
+    assert len(images) == 10  # 8 charts + the pipeline's image + the metric summary
+    for rel in images:
+        assert f"]({rel})" in text
+        assert (out / rel).is_file()
+    for rel in images:
+        if rel.endswith(".png") and "picture" not in rel:
+            px = pixels(out / rel)
+            assert px.shape[1] >= 600
+            assert len(np.unique(px.reshape(-1, 3), axis=0)) > 10  # not blank
+    assert "(AUC " not in text  # AUC is in the legend of the image, not the text
+    assert "#### Training loss" in text
+    assert "<details><summary>Data</summary>" in text
+
+
+def test_base_and_head_are_told_apart_in_pixels(plots_repo: Repo, cli, chdir, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The same plot drawn with only base data and only head data differs in pixels."""
+    from mlgate.render.plotdata import parse_records
+    from mlgate.render.plots import Drawer
+    from mlgate.sources.pipeline import PlotDef
+
+    plot = PlotDef(id="loss.csv", sources=(("loss.csv", "loss"),), x="epoch", y=("loss",))
+    data = parse_records((plots_repo.path / "loss.csv").read_bytes(), "loss.csv")
+    drawer = Drawer(tmp_path, mermaid=False)
+    base_only = drawer.lines(plot, data, None, ("a", "b"))
+    base_px = pixels(tmp_path / base_only.image)  # type: ignore[operator]
+    head_only = drawer.lines(plot, None, data, ("a", "b"))
+    head_px = pixels(tmp_path / head_only.image)  # type: ignore[operator]
+    assert base_px.shape == head_px.shape
+    assert (base_px != head_px).any()
+    blue = (head_px[..., 2] > 150) & (head_px[..., 0] < 60)
+    assert blue.sum() > 100  # head is drawn in the strong colour
+    assert ((base_px[..., 2] > 150) & (base_px[..., 0] < 60)).sum() < blue.sum() / 10
+
+
+def test_output_is_byte_identical_on_rerun(plots_repo: Repo, cli, chdir) -> None:  # type: ignore[no-untyped-def]
+    chdir(plots_repo.path)
+    assert cli("report", "--base", "main", "--out", "a").code == 0
+    assert cli("report", "--base", "main", "--out", "b").code == 0
+    a_files = sorted((plots_repo.path / "a" / "plots").iterdir())
+    assert a_files
+    for f in a_files:
+        assert f.read_bytes() == (plots_repo.path / "b" / "plots" / f.name).read_bytes(), f.name
+
+
+def test_plot_missing_on_base_shows_head_only_with_a_note(repo: Repo, cli, chdir) -> None:  # type: ignore[no-untyped-def]
+    repo.commit("nothing yet")
+    repo.write("dvc.yaml", "plots:\n  - loss.csv:\n      x: epoch\n      y: loss\n")
+    repo.write("loss.csv", "epoch,loss\n0,1\n1,0.5\n")
+    chdir(repo.path)
+    res = cli("report", "--base", "main", "--out", "out")
+    assert res.code == 0, res.err
+    text = (repo.path / "out" / "report.md").read_text()
+    assert "> loss.csv is not at base \\(not found at main\\); head only" in text
+    assert "![loss.csv](plots/" in text
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        ("epoch,loss\n0,high\n", "field 'loss' is not numeric"),
+        ("step,loss\n0,1\n", "no field 'epoch'"),
+        ("", "the file is empty"),
+    ],
+)
+def test_bad_plot_data_is_a_note_not_a_crash(repo: Repo, cli, chdir, content, needle) -> None:  # type: ignore[no-untyped-def]
+    repo.write("dvc.yaml", "plots:\n  - loss.csv:\n      x: epoch\n      y: loss\n")
+    repo.write("loss.csv", content)
+    chdir(repo.path)
+    res = cli("report", "--base", "main", "--out", "out")
+    assert res.code == 0, res.err
+    text = (repo.path / "out" / "report.md").read_text()
+    assert "not drawn: loss.csv:" in text
+    assert needle.replace("'", "'") in text.replace("\\", "")
+
+
+def test_mermaid_mode_inlines_line_and_bar_charts(plots_repo: Repo, cli, chdir) -> None:  # type: ignore[no-untyped-def]
+    chdir(plots_repo.path)
+    res = cli("report", "--base", "main", "--out", "out", "--plots", "mermaid")
+    assert res.code == 0, res.err
+    text = (plots_repo.path / "out" / "report.md").read_text()
+    assert text.count("```mermaid\nxychart-beta") >= 6
+    assert "line [" in text and "bar [" in text
