@@ -84,7 +84,9 @@ class Context:
             server_url=env.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/"),
             run_id=env.get("GITHUB_RUN_ID"),
             workspace=Path(env.get("GITHUB_WORKSPACE", ".")),
-            step_summary=Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY") else None,
+            step_summary=Path(env["GITHUB_STEP_SUMMARY"])
+            if env.get("GITHUB_STEP_SUMMARY")
+            else None,
             output=Path(env["GITHUB_OUTPUT"]) if env.get("GITHUB_OUTPUT") else None,
             base_ref=env.get("GITHUB_BASE_REF") or None,
         )
@@ -154,5 +156,7 @@ def write_summary(path: Path | None, markdown: str) -> None:
     data = markdown.encode("utf-8")
     if len(data) > SUMMARY_LIMIT:
         cut = data[: SUMMARY_LIMIT - 200].decode("utf-8", errors="ignore")
-        markdown = cut + "\n\n…summary truncated at GitHub's 1 MiB limit; see the report artifact.\n"
+        markdown = (
+            cut + "\n\n…summary truncated at GitHub's 1 MiB limit; see the report artifact.\n"
+        )
     path.write_text(markdown, encoding="utf-8")

@@ -71,7 +71,9 @@ def evaluate_one(rule: GateRule, change: Change) -> GateResult:
         return GateResult(rule, change.name, outcome, message, old, new, worsening)
 
     if new is None:
-        return result(_MISSING[rule.on_missing], f"{label} is missing on head (on_missing: {rule.on_missing})")
+        return result(
+            _MISSING[rule.on_missing], f"{label} is missing on head (on_missing: {rule.on_missing})"
+        )
     if not is_number(new):
         kind = "a boolean" if isinstance(new, bool) else "text"
         return result("fail", f"{label} is {kind} ({new!r}) on head; gates compare numbers")

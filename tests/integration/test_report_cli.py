@@ -70,9 +70,9 @@ def test_malformed_head_metrics_is_exit_2_naming_the_file(pr_repo: Repo, cli, ch
     pr_repo.write("metrics.json", '{"acc": 0.9,')
     res = cli("report", "--out", "out")
     assert res.code == 2
-    assert (
-        res.err.strip()
-        == "error: metrics.json: invalid JSON at line 1: Expecting property name enclosed in double quotes"
+    assert res.err.strip() == (
+        "error: metrics.json: invalid JSON at line 1: "
+        "Expecting property name enclosed in double quotes"
     )
 
 

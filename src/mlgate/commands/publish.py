@@ -42,21 +42,28 @@ class Bundle:
         return meta if isinstance(meta, Mapping) else {}
 
     def images(self) -> list[str]:
-        return sorted(set(m.group(2) for m in _IMAGE.finditer(self.markdown)))
+        return sorted({m.group(2) for m in _IMAGE.finditer(self.markdown)})
 
 
 def load_bundle(path: Path) -> Bundle:
     report, result = path / "report.md", path / "result.json"
     if not report.is_file() or not result.is_file():
-        raise InputError(f"{path}: not a bundle (needs report.md and result.json from `mlgate run`)")
+        raise InputError(
+            f"{path}: not a bundle (needs report.md and result.json from `mlgate run`)"
+        )
     try:
         data = json.loads(result.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise InputError(f"{result}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
     name = str((data.get("github") or {}).get("name") or path.name)
     alt = path / "report.mermaid.md"
-    return Bundle(name, path, report.read_text(encoding="utf-8"), data,
-                  alt.read_text(encoding="utf-8") if alt.is_file() else None)
+    return Bundle(
+        name,
+        path,
+        report.read_text(encoding="utf-8"),
+        data,
+        alt.read_text(encoding="utf-8") if alt.is_file() else None,
+    )
 
 
 def strip_images(markdown: str, why: str) -> str:
@@ -78,16 +85,25 @@ def combine(bundles: Sequence[Bundle], comment_id: str, head_sha: str) -> tuple[
         return b.markdown, b.passed, str(b.result.get("verdict", ""))
     failed = [b for b in bundles if not b.passed]
     passed = not failed
-    verdict = (f"all {len(bundles)} reports passed" if passed else
-               f"{len(failed)} of {len(bundles)} reports failed: " +
-               "; ".join(f"{b.name}: {b.result.get('verdict', '')}" for b in failed))
+    verdict = (
+        f"all {len(bundles)} reports passed"
+        if passed
+        else f"{len(failed)} of {len(bundles)} reports failed: "
+        + "; ".join(f"{b.name}: {b.result.get('verdict', '')}" for b in failed)
+    )
     icon = "✅" if passed else "❌"
     parts = [marker(comment_id, head_sha), f"## {icon} mlgate: {verdict}", ""]
     for b in bundles:
         body = _body_without_marker(b.markdown).replace("\n## ", "\n### ", 1)
         body = re.sub(r"^## ", "### ", body.lstrip(), count=1)
-        parts += [f"<details{' open' if not b.passed else ''}><summary><b>{b.name}</b></summary>",
-                  "", body.replace("\n### ", "\n#### "), "", "</details>", ""]
+        parts += [
+            f"<details{' open' if not b.passed else ''}><summary><b>{b.name}</b></summary>",
+            "",
+            body.replace("\n### ", "\n#### "),
+            "",
+            "</details>",
+            "",
+        ]
     return "\n".join(parts), passed, verdict
 
 
@@ -130,51 +146,74 @@ def publish(
     body = markdown
     with log.group("Images"):
         if settings.plots == "assets" and pr is not None:
-            files = [(f"{b.name}/{rel}" if len(bundles) > 1 else rel, b.path / rel)
-                     for b in bundles for rel in b.images() if (b.path / rel).is_file()]
+            files = [
+                (_asset_key(b, rel, len(bundles)), b.path / rel)
+                for b in bundles
+                for rel in b.images()
+                if (b.path / rel).is_file()
+            ]
             try:
-                urls = pub.publish_assets(files, branch=settings.assets_branch,
-                                          prefix=f"pr-{pr.number}/{head_sha}",
-                                          server_url=ctx.server_url)
-                multi = len(bundles) > 1
-                body = _link_multi(markdown, bundles, urls) if multi else link_images(markdown, urls)
+                urls = pub.publish_assets(
+                    files,
+                    branch=settings.assets_branch,
+                    prefix=f"pr-{pr.number}/{head_sha}",
+                    server_url=ctx.server_url,
+                )
+                linked = [
+                    replace(b, markdown=link_images(b.markdown, _linked(b, urls, len(bundles))))
+                    for b in bundles
+                ]
+                body = combine(linked, settings.comment_id, head_sha)[0]
             except Forbidden as exc:
                 log(f"cannot push images ({exc}); falling back to inline Mermaid charts")
                 inline = [replace(b, markdown=b.mermaid) if b.mermaid else b for b in bundles]
-                body = strip_images(combine(inline, settings.comment_id, head_sha)[0],
-                                    "image not published: the token lacks `contents: write`")
+                body = strip_images(
+                    combine(inline, settings.comment_id, head_sha)[0],
+                    "image not published: the token lacks `contents: write`",
+                )
         elif settings.plots in ("summary", "off"):
             body = strip_images(markdown, "image in the job summary's report artifact")
     comment_url = None
     if pr is not None and settings.comment != "off":
         with log.group("Comment"):
             fitted = fit(body, COMMENT_LIMIT, ctx.run_url)
-            comment_url = pub.upsert_comment(pr.number, fitted, comment_id=settings.comment_id,
-                                             head_sha=head_sha, mode=settings.comment)
+            comment_url = pub.upsert_comment(
+                pr.number,
+                fitted,
+                comment_id=settings.comment_id,
+                head_sha=head_sha,
+                mode=settings.comment,
+            )
     with log.group("Merge gate"):
         line = verdict.splitlines()[0] if verdict else ("passed" if passed else "failed")
         if settings.check_run:
-            pub.create_check_run(head_sha, passed=passed, title=line,
-                                 summary=fit(body, CHECK_RUN_LIMIT, ctx.run_url),
-                                 name=settings.status_context, url=ctx.run_url)
+            pub.create_check_run(
+                head_sha,
+                passed=passed,
+                title=line,
+                summary=fit(body, CHECK_RUN_LIMIT, ctx.run_url),
+                name=settings.status_context,
+                url=ctx.run_url,
+            )
         else:
-            pub.set_status(head_sha, passed=passed, description=line,
-                           context=settings.status_context, target_url=ctx.run_url)
+            pub.set_status(
+                head_sha,
+                passed=passed,
+                description=line,
+                context=settings.status_context,
+                target_url=ctx.run_url,
+            )
     return Outcome(comment_url, True)
 
 
-def _link_multi(markdown: str, bundles: Sequence[Bundle], urls: Mapping[str, str]) -> str:
-    """In a combined comment, each bundle's `plots/x.png` maps to its own published file."""
-    out = markdown
-    for b in bundles:
-        mapping = {rel: urls[f"{b.name}/{rel}"] for rel in b.images() if f"{b.name}/{rel}" in urls}
-        section_start = out.find(f"<summary><b>{b.name}</b></summary>")
-        if section_start < 0:
-            continue
-        end = out.find("</details>", section_start)
-        section = out[section_start:end]
-        out = out[:section_start] + link_images(section, mapping) + out[end:]
-    return out
+def _linked(bundle: Bundle, urls: Mapping[str, str], count: int) -> dict[str, str]:
+    keys = {rel: _asset_key(bundle, rel, count) for rel in bundle.images()}
+    return {rel: urls[key] for rel, key in keys.items() if key in urls}
+
+
+def _asset_key(bundle: Bundle, rel: str, count: int) -> str:
+    """Where a bundle's image goes on the assets branch: per bundle when several are merged."""
+    return f"{bundle.name}/{rel}" if count > 1 else rel
 
 
 def main(env: Mapping[str, str], log: Log, bundle_dirs: Sequence[Path]) -> int:
@@ -184,11 +223,14 @@ def main(env: Mapping[str, str], log: Log, bundle_dirs: Sequence[Path]) -> int:
     bundles = [load_bundle(p) for p in bundle_dirs]
     heads = {str(b.meta.get("head_sha")) for b in bundles}
     if len(heads) > 1:
-        raise UsageError(f"bundles are for different commits ({', '.join(sorted(heads))}); "
-                         "publish one PR's bundles together")
+        raise UsageError(
+            f"bundles are for different commits ({', '.join(sorted(heads))}); "
+            "publish one PR's bundles together"
+        )
     target = target_from_event(ctx)
-    markdown, passed, _verdict = combine(bundles, settings.comment_id,
-                                         str(bundles[0].meta.get("head_sha") or target.head_sha))
+    markdown, passed, _verdict = combine(
+        bundles, settings.comment_id, str(bundles[0].meta.get("head_sha") or target.head_sha)
+    )
     write_summary(ctx.step_summary, strip_images(markdown, "image in the report artifact"))
     gate_code = EXIT_GATE_FAILED if (not passed and settings.fail_on_regression) else EXIT_OK
     try:
@@ -197,6 +239,7 @@ def main(env: Mapping[str, str], log: Log, bundle_dirs: Sequence[Path]) -> int:
         log.error(str(exc))
         write_outputs(ctx.output, {"passed": str(passed).lower(), "comment-url": ""})
         return gate_code or exc.exit_code
-    write_outputs(ctx.output, {"passed": str(passed).lower(),
-                               "comment-url": outcome.comment_url or ""})
+    write_outputs(
+        ctx.output, {"passed": str(passed).lower(), "comment-url": outcome.comment_url or ""}
+    )
     return gate_code

@@ -24,7 +24,9 @@ def main(env: Mapping[str, str], log: Log, *, gh: object = None) -> int:
     root = (ctx.workspace / settings.working_directory).resolve()
     if settings.base is None and target.base_ref:
         settings = settings.replace(base=target.base_ref)
-    out_dir = settings.report_dir if settings.report_dir.is_absolute() else root / settings.report_dir
+    out_dir = (
+        settings.report_dir if settings.report_dir.is_absolute() else root / settings.report_dir
+    )
 
     training = None
     if settings.run or settings.repro:
@@ -52,20 +54,28 @@ def main(env: Mapping[str, str], log: Log, *, gh: object = None) -> int:
     # Nothing is lost: the report is on disk and in the job summary before any API call.
     path = report.write(produced)
     bundle = publish_cmd.load_bundle(out_dir)
-    write_summary(ctx.step_summary, publish_cmd.strip_images(
-        produced.mermaid_markdown or produced.markdown, "image in the report directory"))
+    write_summary(
+        ctx.step_summary,
+        publish_cmd.strip_images(
+            produced.mermaid_markdown or produced.markdown, "image in the report directory"
+        ),
+    )
     report.print_gate_summary(produced.report, log)
     passed = produced.report.passed
-    outputs = {"passed": str(passed).lower(), "report-path": str(path),
-               "result-json": json.dumps(produced.result, separators=(",", ":"))}
+    outputs = {
+        "passed": str(passed).lower(),
+        "report-path": str(path),
+        "result-json": json.dumps(produced.result, separators=(",", ":")),
+    }
     write_outputs(ctx.output, {**outputs, "comment-url": ""} if not settings.github_token else {})
     gate_code = EXIT_GATE_FAILED if (not passed and settings.fail_on_regression) else EXIT_OK
     if not settings.github_token:
         log.warning("no GitHub token (input `github-token`): the report is in the job summary only")
         return gate_code
     try:
-        outcome = publish_cmd.publish([bundle], settings=settings, ctx=ctx, target=target,
-                                      log=log, gh=gh)
+        outcome = publish_cmd.publish(
+            [bundle], settings=settings, ctx=ctx, target=target, log=log, gh=gh
+        )
     except Forbidden as exc:
         # A fork PR's read-only token: the report stays in the summary; say what to add.
         log.error(str(exc), title="mlgate could not publish")

@@ -53,7 +53,8 @@ def run_training(settings: Settings, *, root: Path, log: Log) -> Training:
     if settings.run:
         command = settings.run
         with log.group(f"Training: {command}"):
-            code, output = _run(command, root, log, shell=True)
+            # `run:` is the user's own command line, run by a shell as a workflow step would be
+            code, output = _run(command, root, log, shell=True)  # noqa: S604
         return Training(
             command=command,
             exit_code=code,

@@ -28,4 +28,5 @@ def build(api_url: str, token: str) -> Any:
         seconds_between_requests=None,
         seconds_between_writes=write_interval or None,
         user_agent="mlgate",
+        lazy=True,  # objects are fetched when read, so a comment post is one request
     )

@@ -62,7 +62,7 @@ def parse_marker(body: str) -> tuple[str, str | None] | None:
 class Publisher:
     def __init__(self, gh: Any, repository: str, log: Log) -> None:
         self.gh = gh
-        self.repo = gh.get_repo(repository, lazy=True)
+        self.repo = gh.get_repo(repository)
         self.repository = repository
         self.log = log
         self._login: str | None = None
@@ -74,8 +74,8 @@ class Publisher:
             return fn()
         except GithubException as exc:
             raise explain(exc, what) from exc
-        except OSError as exc:  # connection refused, timeouts after retries
-            raise GitHubError(f"GitHub API unreachable while trying to {what}: {exc}") from exc
+        except OSError as exc:  # retries exhausted, connection refused, timeouts
+            raise GitHubError(f"GitHub API failed to {what} after retries: {exc}") from exc
 
     # -- who are we -----------------------------------------------------------------------
     def own_login(self) -> str:
@@ -107,7 +107,9 @@ class Publisher:
             prs = list(
                 self._call(
                     "find the PR by head branch",
-                    lambda: list(self.repo.get_pulls(state="open", head=f"{owner}:{target.head_ref}")),
+                    lambda: list(
+                        self.repo.get_pulls(state="open", head=f"{owner}:{target.head_ref}")
+                    ),
                 )
             )
         if not prs:
@@ -155,7 +157,7 @@ class Publisher:
             for old in existing:
                 try:
                     old.minimize("OUTDATED")
-                except Exception as exc:  # noqa: BLE001 - hiding old comments is cosmetic
+                except Exception as exc:
                     self.log(f"could not minimize an old comment: {exc}")
         return str(created.html_url)
 
@@ -163,11 +165,16 @@ class Publisher:
     def set_status(
         self, sha: str, *, passed: bool, description: str, context: str, target_url: str | None
     ) -> None:
-        desc = description if len(description) <= STATUS_DESCRIPTION_LIMIT else (
-            description[: STATUS_DESCRIPTION_LIMIT - 1] + "…"
+        desc = (
+            description
+            if len(description) <= STATUS_DESCRIPTION_LIMIT
+            else (description[: STATUS_DESCRIPTION_LIMIT - 1] + "…")
         )
-        kwargs: dict[str, Any] = {"state": "success" if passed else "failure",
-                                  "description": desc, "context": context}
+        kwargs: dict[str, Any] = {
+            "state": "success" if passed else "failure",
+            "description": desc,
+            "context": context,
+        }
         if target_url:
             kwargs["target_url"] = target_url
         commit = self.repo.get_commit(sha)
@@ -202,8 +209,10 @@ class Publisher:
         elements = []
         for rel, path in files:
             content = base64.b64encode(path.read_bytes()).decode()
-            blob = self._call("upload an image blob", functools.partial(
-                self.repo.create_git_blob, content, "base64"))
+            blob = self._call(
+                "upload an image blob",
+                functools.partial(self.repo.create_git_blob, content, "base64"),
+            )
             elements.append(InputGitTreeElement(f"{prefix}/{rel}", "100644", "blob", sha=blob.sha))
         parent = None
         try:
@@ -216,7 +225,9 @@ class Publisher:
         if parent is not None:
             tree = self._call(
                 "create the assets tree",
-                lambda: self.repo.create_git_tree(elements, self.repo.get_git_tree(parent.tree.sha)),
+                lambda: self.repo.create_git_tree(
+                    elements, self.repo.get_git_tree(parent.tree.sha)
+                ),
             )
         else:
             tree = self._call("create the assets tree", lambda: self.repo.create_git_tree(elements))

@@ -44,6 +44,8 @@ def fit(markdown: str, limit: int = COMMENT_LIMIT, full_report: str | None = Non
         size = len(head) + sum(len(s) + 1 for s in sections)
         if size <= budget:
             break
+        if not sections:
+            break
         movable = [i for i, s in enumerate(sections) if not s.startswith(_KEEP)]
         if not movable or all(s.count("\n") <= _MIN_LINES for s in (sections[i] for i in movable)):
             movable = list(range(len(sections)))  # even the gates must give way

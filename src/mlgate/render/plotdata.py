@@ -91,9 +91,7 @@ def column(records: Records, field: str, path: str) -> list[Any]:
 
 def numeric(values: Sequence[Any], field: str, path: str) -> npt.NDArray[np.float64]:
     try:
-        return np.asarray(
-            [float(v) if not isinstance(v, bool) else float(v) for v in values], dtype=np.float64
-        )
+        return np.asarray([float(v) for v in values], dtype=np.float64)
     except (TypeError, ValueError) as exc:
         bad = next((v for v in values if not _is_float(v)), None)
         raise PlotDataError(f"{path}: field {field!r} is not numeric (e.g. {bad!r})") from exc

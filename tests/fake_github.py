@@ -1,0 +1,583 @@
+"""A fake GitHub REST API: a real HTTP server on 127.0.0.1 with GitHub's shapes and quirks.
+
+Implements the endpoints mlgate calls, with state tests assert on: comments (paginated with
+`Link` headers), statuses, check runs, git objects and refs, pull requests. Quirks kept:
+- an installation token (the workflow's GITHUB_TOKEN) gets 403 on `GET /user`, and its comments
+  are authored by `github-actions[bot]`;
+- a read-only token (a fork PR's) gets 403 "Resource not accessible by integration" on every write;
+- a comment body over 65,536 characters gets 422; a status description over 140 characters, 422;
+- faults can be queued per route: a status code, a body, headers (e.g. `Retry-After`), N times.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import itertools
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+COMMENT_LIMIT = 65_536
+DESCRIPTION_LIMIT = 140
+
+
+@dataclass
+class Token:
+    login: str
+    installation: bool = True
+    read_only: bool = False
+
+
+@dataclass
+class Fault:
+    method: str
+    pattern: str
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+    times: int
+
+
+@dataclass
+class State:
+    owner: str = "octo-org"
+    repo: str = "octo-repo"
+    tokens: dict[str, Token] = field(default_factory=dict)
+    pulls: dict[int, dict[str, Any]] = field(default_factory=dict)
+    comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    statuses: list[dict[str, Any]] = field(default_factory=list)
+    check_runs: list[dict[str, Any]] = field(default_factory=list)
+    blobs: dict[str, bytes] = field(default_factory=dict)
+    trees: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    commits: dict[str, dict[str, Any]] = field(default_factory=dict)
+    refs: dict[str, str] = field(default_factory=dict)
+    minimized: set[str] = field(default_factory=set)
+    faults: list[Fault] = field(default_factory=list)
+    requests: list[tuple[str, str]] = field(default_factory=list)
+    ids: itertools.count = field(default_factory=lambda: itertools.count(1000))  # type: ignore[type-arg]
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.repo}"
+
+    # -- helpers for tests ------------------------------------------------------------------
+    def add_pull(
+        self,
+        number: int,
+        head_sha: str,
+        head_ref: str = "feature",
+        base_ref: str = "main",
+        base_sha: str = "0" * 40,
+        head_repo: str | None = None,
+    ) -> None:
+        self.pulls[number] = {
+            "number": number,
+            "state": "open",
+            "head_sha": head_sha,
+            "head_ref": head_ref,
+            "base_ref": base_ref,
+            "base_sha": base_sha,
+            "head_repo": head_repo or self.full_name,
+        }
+        self.comments.setdefault(number, [])
+
+    def add_comment(self, number: int, body: str, login: str) -> dict[str, Any]:
+        cid = next(self.ids)
+        comment = {"id": cid, "node_id": f"IC_{cid}", "body": body, "login": login}
+        self.comments.setdefault(number, []).append(comment)
+        return comment
+
+    def fail(
+        self,
+        method: str,
+        pattern: str,
+        status: int,
+        *,
+        times: int = 1,
+        message: str = "Server Error",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.faults.append(
+            Fault(method, pattern, status, {"message": message}, headers or {}, times)
+        )
+
+    def file_at(self, commit_sha: str, path: str) -> bytes | None:
+        """Walk a commit's tree like GitHub's `/blob/SHA/path?raw=true` would."""
+        tree_sha = self.commits[commit_sha]["tree"]
+        for entry in self.trees[tree_sha]:
+            if entry["path"] == path:
+                return self.blobs[entry["sha"]]
+        return None
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha1(data).hexdigest()
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: FakeGitHub
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
+        data = b"" if body is None else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("X-RateLimit-Limit", "5000")
+        self.send_header("X-RateLimit-Remaining", "4999")
+        self.send_header("X-RateLimit-Reset", "9999999999")
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _error(self, status: int, message: str) -> None:
+        self._send(
+            status, {"message": message, "documentation_url": "https://docs.github.com/rest"}
+        )
+
+    def _body(self) -> Any:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        return json.loads(raw) if raw else {}
+
+    def _token(self) -> Token | None:
+        auth = self.headers.get("Authorization", "")
+        value = auth.split(" ", 1)[1] if " " in auth else ""
+        return self.server.state.tokens.get(value)
+
+    def _url(self, path: str) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}{path}"
+
+    def _handle(self, method: str) -> None:
+        state = self.server.state
+        parsed = urlparse(self.path)
+        path, query = parsed.path, parse_qs(parsed.query)
+        body = self._body() if method in ("POST", "PATCH", "PUT") else {}
+        with state.lock:
+            state.requests.append((method, path))
+            for fault in state.faults:
+                if fault.times > 0 and fault.method == method and re.search(fault.pattern, path):
+                    fault.times -= 1
+                    self._send(fault.status, fault.body, fault.headers)
+                    return
+        token = self._token()
+        if token is None:
+            self._error(401, "Bad credentials")
+            return
+        if method != "GET" and token.read_only:
+            self._error(403, "Resource not accessible by integration")
+            return
+        for route_method, pattern, name in ROUTES:
+            if route_method != method:
+                continue
+            m = re.fullmatch(pattern.replace("{repo}", re.escape(state.full_name)), path)
+            if m:
+                with state.lock:
+                    getattr(self, name)(token, body, query, *m.groups())
+                return
+        self._error(404, "Not Found")
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def do_PATCH(self) -> None:
+        self._handle("PATCH")
+
+    # -- shapes -----------------------------------------------------------------------------
+    def _repo_json(self) -> dict[str, Any]:
+        s = self.server.state
+        return {
+            "id": 1,
+            "name": s.repo,
+            "full_name": s.full_name,
+            "private": True,
+            "owner": {"login": s.owner, "id": 1, "type": "Organization"},
+            "url": self._url(f"/repos/{s.full_name}"),
+            "html_url": f"https://github.com/{s.full_name}",
+            "default_branch": "main",
+        }
+
+    def _pull_json(self, pr: dict[str, Any]) -> dict[str, Any]:
+        s = self.server.state
+        n = pr["number"]
+        return {
+            "id": n,
+            "number": n,
+            "state": pr["state"],
+            "title": f"PR {n}",
+            "url": self._url(f"/repos/{s.full_name}/pulls/{n}"),
+            "html_url": f"https://github.com/{s.full_name}/pull/{n}",
+            "issue_url": self._url(f"/repos/{s.full_name}/issues/{n}"),
+            "head": {
+                "ref": pr["head_ref"],
+                "sha": pr["head_sha"],
+                "repo": {"full_name": pr["head_repo"]},
+            },
+            "base": {
+                "ref": pr["base_ref"],
+                "sha": pr["base_sha"],
+                "repo": {"full_name": s.full_name},
+            },
+        }
+
+    def _comment_json(self, number: int, c: dict[str, Any]) -> dict[str, Any]:
+        s = self.server.state
+        bot = c["login"].endswith("[bot]")
+        return {
+            "id": c["id"],
+            "node_id": c["node_id"],
+            "body": c["body"],
+            "url": self._url(f"/repos/{s.full_name}/issues/comments/{c['id']}"),
+            "html_url": f"https://github.com/{s.full_name}/pull/{number}#issuecomment-{c['id']}",
+            "issue_url": self._url(f"/repos/{s.full_name}/issues/{number}"),
+            "user": {
+                "login": c["login"],
+                "id": 41898282 if bot else 1,
+                "type": "Bot" if bot else "User",
+            },
+            "created_at": "2026-11-24T00:00:00Z",
+            "updated_at": "2026-11-24T00:00:00Z",
+        }
+
+    # -- routes -----------------------------------------------------------------------------
+    def get_user(self, token: Token, body: Any, query: Any) -> None:
+        if token.installation:
+            self._error(403, "Resource not accessible by integration")
+        else:
+            self._send(200, {"login": token.login, "id": 7, "type": "User"})
+
+    def get_repo(self, token: Token, body: Any, query: Any) -> None:
+        self._send(200, self._repo_json())
+
+    def get_pull(self, token: Token, body: Any, query: Any, number: str) -> None:
+        pr = self.server.state.pulls.get(int(number))
+        if pr is None:
+            self._error(404, "Not Found")
+        else:
+            self._send(200, self._pull_json(pr))
+
+    def list_pulls(self, token: Token, body: Any, query: Any) -> None:
+        head = (query.get("head") or [""])[0]
+        state = (query.get("state") or ["open"])[0]
+        out = []
+        for pr in self.server.state.pulls.values():
+            owner = pr["head_repo"].split("/")[0]
+            if head and head != f"{owner}:{pr['head_ref']}":
+                continue
+            if state != "all" and pr["state"] != state:
+                continue
+            out.append(self._pull_json(pr))
+        self._send(200, out)
+
+    def commit_pulls(self, token: Token, body: Any, query: Any, sha: str) -> None:
+        # Like GitHub: only PRs whose head is in this repository (not forks) are associated.
+        s = self.server.state
+        self._send(
+            200,
+            [
+                self._pull_json(p)
+                for p in s.pulls.values()
+                if p["head_sha"] == sha and p["head_repo"] == s.full_name
+            ],
+        )
+
+    def get_issue(self, token: Token, body: Any, query: Any, number: str) -> None:
+        s = self.server.state
+        n = int(number)
+        if n not in s.pulls:
+            self._error(404, "Not Found")
+            return
+        self._send(
+            200,
+            {
+                "id": n,
+                "number": n,
+                "title": f"PR {n}",
+                "state": "open",
+                "url": self._url(f"/repos/{s.full_name}/issues/{n}"),
+                "html_url": f"https://github.com/{s.full_name}/pull/{n}",
+                "comments_url": self._url(f"/repos/{s.full_name}/issues/{n}/comments"),
+                "pull_request": {"url": self._url(f"/repos/{s.full_name}/pulls/{n}")},
+            },
+        )
+
+    def list_comments(self, token: Token, body: Any, query: Any, number: str) -> None:
+        s = self.server.state
+        n = int(number)
+        items = s.comments.get(n, [])
+        per_page = min(int((query.get("per_page") or ["30"])[0]), 100)
+        page = int((query.get("page") or ["1"])[0])
+        chunk = items[(page - 1) * per_page : page * per_page]
+        last = max(1, -(-len(items) // per_page))
+        base = f"/repos/{s.full_name}/issues/{n}/comments?per_page={per_page}"
+        links = []
+        if page < last:
+            links.append(f'<{self._url(base)}&page={page + 1}>; rel="next"')
+            links.append(f'<{self._url(base)}&page={last}>; rel="last"')
+        if page > 1:
+            links.append(f'<{self._url(base)}&page={page - 1}>; rel="prev"')
+            links.append(f'<{self._url(base)}&page=1>; rel="first"')
+        headers = {"Link": ", ".join(links)} if links else {}
+        self._send(200, [self._comment_json(n, c) for c in chunk], headers)
+
+    def create_comment(self, token: Token, body: Any, query: Any, number: str) -> None:
+        n = int(number)
+        text = body.get("body", "")
+        if len(text) > COMMENT_LIMIT:
+            self._send(
+                422,
+                {
+                    "message": "Validation Failed",
+                    "errors": [
+                        {
+                            "resource": "IssueComment",
+                            "code": "custom",
+                            "field": "body",
+                            "message": "body is too long (maximum is 65536 characters)",
+                        }
+                    ],
+                },
+            )
+            return
+        login = "github-actions[bot]" if token.installation else token.login
+        c = self.server.state.add_comment(n, text, login)
+        self._send(201, self._comment_json(n, c))
+
+    def edit_comment(self, token: Token, body: Any, query: Any, cid: str) -> None:
+        text = body.get("body", "")
+        if len(text) > COMMENT_LIMIT:
+            self._error(422, "Validation Failed: body is too long (maximum is 65536 characters)")
+            return
+        for n, comments in self.server.state.comments.items():
+            for c in comments:
+                if c["id"] == int(cid):
+                    c["body"] = text
+                    self._send(200, self._comment_json(n, c))
+                    return
+        self._error(404, "Not Found")
+
+    def graphql(self, token: Token, body: Any, query: Any) -> None:
+        subject = (body.get("variables", {}).get("input") or {}).get("subjectId")
+        self.server.state.minimized.add(str(subject))
+        self._send(200, {"data": {"minimizeComment": {"minimizedComment": {"isMinimized": True}}}})
+
+    def get_commit(self, token: Token, body: Any, query: Any, sha: str) -> None:
+        s = self.server.state
+        self._send(
+            200,
+            {
+                "sha": sha,
+                "url": self._url(f"/repos/{s.full_name}/commits/{sha}"),
+                "commit": {"message": "x"},
+            },
+        )
+
+    def create_status(self, token: Token, body: Any, query: Any, sha: str) -> None:
+        desc = body.get("description") or ""
+        if len(desc) > DESCRIPTION_LIMIT:
+            self._send(
+                422,
+                {
+                    "message": "Validation Failed",
+                    "errors": [
+                        {
+                            "resource": "Status",
+                            "code": "custom",
+                            "field": "description",
+                            "message": "description is too long (maximum is 140 characters)",
+                        }
+                    ],
+                },
+            )
+            return
+        if body.get("state") not in ("error", "failure", "pending", "success"):
+            self._error(422, "Validation Failed")
+            return
+        status = {"id": next(self.server.state.ids), "sha": sha, **body}
+        self.server.state.statuses.append(status)
+        self._send(
+            201, {"url": self._url("/status"), "created_at": "2026-11-24T00:00:00Z", **status}
+        )
+
+    def create_check_run(self, token: Token, body: Any, query: Any) -> None:
+        summary = (body.get("output") or {}).get("summary") or ""
+        if len(summary) > 65_535:
+            self._error(
+                422,
+                "Invalid request. Only 65535 characters are allowed; "
+                f"{len(summary)} were supplied.",
+            )
+            return
+        run = {"id": next(self.server.state.ids), **body}
+        self.server.state.check_runs.append(run)
+        self._send(201, {"url": self._url(f"/check-runs/{run['id']}"), **run})
+
+    def create_blob(self, token: Token, body: Any, query: Any) -> None:
+        data = (
+            base64.b64decode(body["content"])
+            if body.get("encoding") == "base64"
+            else (body["content"].encode())
+        )
+        sha = _sha(b"blob %d\0" % len(data) + data)
+        self.server.state.blobs[sha] = data
+        self._send(201, {"sha": sha, "url": self._url(f"/git/blobs/{sha}")})
+
+    def get_tree(self, token: Token, body: Any, query: Any, sha: str) -> None:
+        entries = self.server.state.trees.get(sha)
+        if entries is None:
+            self._error(404, "Not Found")
+        else:
+            self._send(
+                200,
+                {
+                    "sha": sha,
+                    "url": self._url(f"/git/trees/{sha}"),
+                    "tree": entries,
+                    "truncated": False,
+                },
+            )
+
+    def create_tree(self, token: Token, body: Any, query: Any) -> None:
+        s = self.server.state
+        entries = {e["path"]: e for e in s.trees.get(body.get("base_tree") or "", [])}
+        for e in body["tree"]:
+            if e.get("sha") not in s.blobs:
+                self._error(422, f"tree.sha {e.get('sha')} is not a valid blob")
+                return
+            entries[e["path"]] = {
+                "path": e["path"],
+                "mode": e["mode"],
+                "type": "blob",
+                "sha": e["sha"],
+            }
+        tree = sorted(entries.values(), key=lambda e: e["path"])
+        sha = _sha(json.dumps(tree).encode())
+        s.trees[sha] = tree
+        self._send(201, {"sha": sha, "url": self._url(f"/git/trees/{sha}"), "tree": tree})
+
+    def create_commit(self, token: Token, body: Any, query: Any) -> None:
+        s = self.server.state
+        if body["tree"] not in s.trees:
+            self._error(422, "Tree SHA does not exist")
+            return
+        commit = {
+            "tree": body["tree"],
+            "parents": body.get("parents", []),
+            "message": body["message"],
+        }
+        sha = _sha(json.dumps(commit, sort_keys=True).encode() + str(next(s.ids)).encode())
+        s.commits[sha] = commit
+        self._send(201, self._commit_json(sha))
+
+    def _commit_json(self, sha: str) -> dict[str, Any]:
+        c = self.server.state.commits[sha]
+        return {
+            "sha": sha,
+            "url": self._url(f"/git/commits/{sha}"),
+            "message": c["message"],
+            "tree": {"sha": c["tree"], "url": self._url(f"/git/trees/{c['tree']}")},
+            "parents": [{"sha": p} for p in c["parents"]],
+        }
+
+    def get_git_commit(self, token: Token, body: Any, query: Any, sha: str) -> None:
+        if sha not in self.server.state.commits:
+            self._error(404, "Not Found")
+        else:
+            self._send(200, self._commit_json(sha))
+
+    def _ref_json(self, ref: str) -> dict[str, Any]:
+        s = self.server.state
+        return {
+            "ref": f"refs/{ref}",
+            "url": self._url(f"/repos/{s.full_name}/git/refs/{ref}"),
+            "object": {"sha": s.refs[ref], "type": "commit"},
+        }
+
+    def get_ref(self, token: Token, body: Any, query: Any, ref: str) -> None:
+        if ref not in self.server.state.refs:
+            self._error(404, "Not Found")
+        else:
+            self._send(200, self._ref_json(ref))
+
+    def create_ref(self, token: Token, body: Any, query: Any) -> None:
+        ref = body["ref"].removeprefix("refs/")
+        if ref in self.server.state.refs:
+            self._error(422, "Reference already exists")
+            return
+        self.server.state.refs[ref] = body["sha"]
+        self._send(201, self._ref_json(ref))
+
+    def update_ref(self, token: Token, body: Any, query: Any, ref: str) -> None:
+        s = self.server.state
+        if ref not in s.refs:
+            self._error(422, "Reference does not exist")
+            return
+        new = body["sha"]
+        if not body.get("force") and s.refs[ref] not in s.commits[new]["parents"]:
+            self._error(422, "Update is not a fast forward")
+            return
+        s.refs[ref] = new
+        self._send(200, self._ref_json(ref))
+
+
+R = r"/repos/{repo}"
+ROUTES = [
+    ("GET", r"/user", "get_user"),
+    ("GET", R, "get_repo"),
+    ("GET", R + r"/pulls", "list_pulls"),
+    ("GET", R + r"/pulls/(\d+)", "get_pull"),
+    ("GET", R + r"/commits/([0-9a-f]+)/pulls", "commit_pulls"),
+    ("GET", R + r"/commits/([0-9a-f]+)", "get_commit"),
+    ("GET", R + r"/issues/(\d+)", "get_issue"),
+    ("GET", R + r"/issues/(\d+)/comments", "list_comments"),
+    ("POST", R + r"/issues/(\d+)/comments", "create_comment"),
+    ("PATCH", R + r"/issues/comments/(\d+)", "edit_comment"),
+    ("POST", r"/graphql", "graphql"),
+    ("POST", R + r"/statuses/([0-9a-f]+)", "create_status"),
+    ("POST", R + r"/check-runs", "create_check_run"),
+    ("POST", R + r"/git/blobs", "create_blob"),
+    ("GET", R + r"/git/trees/([0-9a-f]+)", "get_tree"),
+    ("POST", R + r"/git/trees", "create_tree"),
+    ("POST", R + r"/git/commits", "create_commit"),
+    ("GET", R + r"/git/commits/([0-9a-f]+)", "get_git_commit"),
+    ("GET", R + r"/git/ref/(.+)", "get_ref"),
+    ("GET", R + r"/git/refs/(.+)", "get_ref"),
+    ("POST", R + r"/git/refs", "create_ref"),
+    ("PATCH", R + r"/git/refs/(.+)", "update_ref"),
+]
+
+
+class FakeGitHub(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, state: State) -> None:
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.state = state
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> FakeGitHub:
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
