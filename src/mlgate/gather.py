@@ -6,6 +6,7 @@ cached outputs. The result is plain data for the pure core (gates, report).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from mlgate.errors import InputError
 from mlgate.metrics import Flat, load_metrics, load_params
 from mlgate.settings import Settings
 from mlgate.sources.git import Git
-from mlgate.sources.pipeline import DEFAULT_PARAMS, Pipeline, parse_pipeline
+from mlgate.sources.pipeline import DEFAULT_PARAMS, Pipeline, PlotDef, parse_pipeline
 from mlgate.sources.revision import FileRead, GitRevision, Revision, Workspace
 
 Log = Callable[[str], None]
@@ -24,6 +25,7 @@ Log = Callable[[str], None]
 CONFIG_NAMES = (".mlgate.yml", ".mlgate.yaml")
 DVCLIVE_METRICS = "dvclive/metrics.json"
 DVCLIVE_PARAMS = "dvclive/params.yaml"
+DVCLIVE_PLOTS = "dvclive/plots/metrics"
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,25 @@ def choose_files(
     return metrics, params
 
 
+def dvclive_plots(root: Path) -> tuple[PlotDef, ...]:
+    """dvclive's step-wise metric series (`dvclive/plots/metrics/**/*.tsv`, columns
+    timestamp, step, <name>) as line plots, with no configuration."""
+    folder = root / DVCLIVE_PLOTS
+    if not folder.is_dir():
+        return ()
+    return tuple(
+        PlotDef(
+            id=tsv.relative_to(root).as_posix(),
+            sources=((tsv.relative_to(root).as_posix(), tsv.stem),),
+            x="step",
+            y=(tsv.stem,),
+            title=tsv.relative_to(folder).with_suffix("").as_posix(),
+            cache=False,
+        )
+        for tsv in sorted(folder.rglob("*.tsv"))
+    )
+
+
 def gather(
     settings: Settings,
     git: Git,
@@ -131,6 +152,8 @@ def gather(
         log(f"warning: {exc}; using the head's declarations for the base")
         base_pipeline = head_pipeline
 
+    if not head_pipeline.plots:
+        head_pipeline = dataclasses.replace(head_pipeline, plots=dvclive_plots(root))
     metric_files, param_files = choose_files(settings, config, head_pipeline, base_pipeline, root)
     notes = list(head_pipeline.notes)
     if not metric_files:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from mlgate import report as report_mod
-from mlgate.errors import EXIT_GATE_FAILED, EXIT_OK
+from mlgate.errors import EXIT_GATE_FAILED, EXIT_OK, InputError
 from mlgate.gather import Gathered, gather
 from mlgate.log import Log
 from mlgate.render import markdown
@@ -30,21 +30,18 @@ class Produced:
     mermaid_markdown: str | None = None  # the same report with inline charts, no images
 
 
-def data_changes(g: Gathered, log: Log) -> list[DataChange]:
+def data_changes(g: Gathered, notes: list[str]) -> list[DataChange]:
+    """DVC-tracked outputs added, modified or deleted between base and head (`dvc diff`)."""
     head_lock_file = g.root / "dvc.lock"
     if not head_lock_file.is_file():
         return []
-    try:
+    try:  # a corrupt lock costs this section, not the report
         head_lock = parse_lock(head_lock_file.read_bytes(), "dvc.lock")
-    except Exception as exc:
-        log.warning(str(exc))
-        return []
-    base_raw = g.base.read(["dvc.lock"])["dvc.lock"].data
-    try:
+        base_raw = g.base.read(["dvc.lock"])["dvc.lock"].data
         base_lock = parse_lock(base_raw, f"dvc.lock at {g.base_ref}") if base_raw else {}
-    except Exception as exc:
-        log.warning(str(exc))
-        base_lock = {}
+    except InputError as exc:
+        notes.append(f"data and model changes not shown: {exc}")
+        return []
     # metrics and plot data have their own sections; this one is for data and models
     metric_like = {
         *g.pipeline.metric_paths,
@@ -87,7 +84,7 @@ def produce(
                 g, out_dir, mermaid=settings.plots == "mermaid"
             )
             notes += plot_notes
-    changes = data_changes(g, log)
+    changes = data_changes(g, notes)
     build = functools.partial(
         report_mod.build,
         title=g.config.title,

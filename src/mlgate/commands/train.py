@@ -18,7 +18,11 @@ from mlgate.settings import Settings
 
 TAIL_LINES = 40
 _RAN = re.compile(r"Running stage '([^']+)'")
-_CACHED = re.compile(r"Stage '([^']+)' (?:didn't change, skipping|is cached - skipping run)")
+# A stage restored without running: unchanged (outputs pulled), or found in the run-cache.
+_CACHED = re.compile(
+    r"Stage '([^']+)' (?:didn't change, skipping|is cached - skipping run)"
+    r"|Pulling data for stage: '([^']+)'"
+)
 
 
 def dvc_command() -> list[str]:
@@ -76,7 +80,7 @@ def run_training(settings: Settings, *, root: Path, log: Log) -> Training:
             [*base, "repro", "--pull"] if dvc.has_remote(root) else [*base, "repro"], root, log
         )
         ran = _RAN.findall(output)
-        cached = _CACHED.findall(output)
+        cached = [a or b for a, b in _CACHED.findall(output) if (a or b) not in ran]
         seconds = time.monotonic() - started
         log(
             f"stages run: {', '.join(ran) or 'none'}; from cache: {', '.join(cached) or 'none'}; "
