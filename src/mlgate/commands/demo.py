@@ -6,6 +6,7 @@ a PR branch that changes a hyperparameter, runs the pipeline on both, and writes
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -83,6 +84,8 @@ def build_project(project: Path, log: Log) -> None:
 
 
 def main(out: Path, log: Log, *, keep: bool = False) -> int:
+    if importlib.util.find_spec("sklearn") is None:
+        raise UsageError("the demo trains a scikit-learn model: pip install 'mlgate[demo]'")
     out = out.resolve()
     workdir = Path(tempfile.mkdtemp(prefix="mlgate-demo-"))
     project = workdir / "project"

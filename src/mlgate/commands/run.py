@@ -18,6 +18,9 @@ from mlgate.settings import Settings
 
 def main(env: Mapping[str, str], log: Log, *, gh: object = None) -> int:
     settings = Settings.from_environ(env)
+    if settings.bundles:  # stage two of the fork-safe setup, or a matrix's final job
+        ctx = Context.from_environ(env)
+        return publish_cmd.main(env, log, [ctx.workspace / b for b in settings.bundles])
     log.mask(settings.github_token)
     ctx = Context.from_environ(env)
     target = target_from_event(ctx)
@@ -32,6 +35,7 @@ def main(env: Mapping[str, str], log: Log, *, gh: object = None) -> int:
     if settings.run or settings.repro:
         from mlgate.commands import train
 
+        train.install_requirements(settings, root=root, workspace=ctx.workspace, log=log)
         training = train.run_training(settings, root=root, log=log)
     produced = report.produce(
         settings,

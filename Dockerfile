@@ -1,0 +1,14 @@
+# The action's image, built by GitHub at the start of every job that uses the action. All the
+# heavy dependencies are in the dependency image (docker/deps.Dockerfile), published by
+# .github/workflows/release-deps.yml and tagged by a hash of docker/requirements.lock, so this
+# build only installs mlgate itself: seconds, not minutes.
+ARG DEPS_IMAGE=ghcr.io/mlgate/mlgate-deps:lock-c01d594322da
+FROM ${DEPS_IMAGE}
+COPY pyproject.toml README.md /opt/mlgate/src/
+COPY src /opt/mlgate/src/src
+COPY examples/demo-project /opt/mlgate/src/examples/demo-project
+RUN pip install --no-cache-dir --no-deps --no-build-isolation /opt/mlgate/src \
+    && rm -rf /opt/mlgate/src
+# GitHub runs container actions as root with the workspace mounted at /github/workspace.
+WORKDIR /github/workspace
+ENTRYPOINT ["mlgate", "run"]

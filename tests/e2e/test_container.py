@@ -1,0 +1,161 @@
+"""The action as GitHub runs it: the dependency image and the action's image built with podman
+on a stand-in base, then run the way the runner runs a container action (workspace mounted at
+/github/workspace, INPUT_* and GITHUB_* variables, event and file-command files mounted) against
+the fake GitHub API on the host's loopback, on a real example repository with a PR branch."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.conftest import DVC, Repo
+from tests.e2e import podman
+from tests.fake_github import FakeGitHub, State, Token
+
+ROOT = Path(__file__).resolve().parents[2]
+ACTION_TAG = "localhost/mlgate-action:test"
+TOKEN = "ghs_e2e_installation_token"
+SIZE_LIMIT = 800 * 1000 * 1000
+
+pytestmark = pytest.mark.container
+
+
+def deps_tag() -> str:
+    m = re.search(r"^ARG DEPS_IMAGE=(\S+)$", (ROOT / "Dockerfile").read_text(), re.M)
+    assert m, "the action's Dockerfile names its dependency image in ARG DEPS_IMAGE"
+    return m.group(1)
+
+
+@pytest.fixture(scope="module")
+def images() -> Iterator[dict[str, float]]:
+    reason = podman.why_not_usable()
+    if reason:
+        pytest.skip(f"container test skipped: {reason}")
+    podman.ensure_standin_base()
+    timings: dict[str, float] = {}
+    tag = deps_tag()
+    if not podman.image_exists(tag):
+        timings["deps_build_s"] = podman.build(ROOT, "docker/deps.Dockerfile", tag)
+    timings["action_build_s"] = podman.build(ROOT, "Dockerfile", ACTION_TAG)
+    timings["action_image_bytes"] = podman.image_size(ACTION_TAG)
+    (ROOT / ".cache").mkdir(exist_ok=True)
+    (ROOT / ".cache" / "container-metrics.json").write_text(json.dumps(timings, indent=2))
+    yield timings
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Repo:
+    """The demo project: a trained baseline on main, a PR branch that changes max_depth and has
+    not been trained yet (the action trains it)."""
+    path = tmp_path / "workspace"
+    shutil.copytree(ROOT / "examples" / "demo-project", path)
+    repo = Repo(path)
+    repo.git("init", "--quiet", "--initial-branch=main")
+    repo.dvc("init", "--quiet")
+    repo.dvc("repro", "--quiet")
+    repo.commit("baseline")
+    repo.git("checkout", "--quiet", "-b", "shallower")
+    params = path / "params.yaml"
+    params.write_text(params.read_text().replace("max_depth: 6", "max_depth: 2"))
+    repo.commit("shallower trees")
+    return repo
+
+
+def test_the_action_runs_in_its_container_and_gates_the_pr(
+    images: dict[str, float], example: Repo, tmp_path: Path, events
+) -> None:  # type: ignore[no-untyped-def]
+    assert images["action_image_bytes"] < SIZE_LIMIT
+    head = example.git("rev-parse", "HEAD").strip()
+    state = State(tokens={TOKEN: Token("github-actions[bot]")})
+    state.add_pull(7, head, head_ref="shallower")
+    server = FakeGitHub(state).start()
+    try:
+        payload = events("pull_request.synchronize.json")
+        pr = payload["pull_request"]
+        payload["number"] = pr["number"] = 7
+        pr["head"]["sha"], pr["head"]["ref"] = head, "shallower"
+        pr["head"]["repo"]["full_name"] = state.full_name
+        pr["base"]["ref"] = "main"
+        payload["repository"]["full_name"] = state.full_name
+        files = tmp_path / "files"
+        files.mkdir()
+        (files / "event.json").write_text(json.dumps(payload))
+        (files / "output").write_text("")
+        (files / "summary").write_text("")
+        env = {
+            "GITHUB_ACTIONS": "true",
+            "CI": "true",
+            "GITHUB_EVENT_NAME": "pull_request",
+            "GITHUB_EVENT_PATH": "/github/workflow/event.json",
+            "GITHUB_REPOSITORY": state.full_name,
+            "GITHUB_SHA": "f" * 40,
+            "GITHUB_BASE_REF": "main",
+            "GITHUB_SERVER_URL": "https://github.com",
+            "GITHUB_RUN_ID": "99",
+            "GITHUB_API_URL": server.url,
+            "GITHUB_WORKSPACE": "/github/workspace",
+            "GITHUB_OUTPUT": "/github/file_commands/output",
+            "GITHUB_STEP_SUMMARY": "/github/file_commands/summary",
+            "INPUT_GITHUB-TOKEN": TOKEN,
+            "INPUT_REPRO": "true",
+            "INPUT_COMMENT": "update",
+            "INPUT_STATUS-CONTEXT": "mlgate",
+            "INPUT_PLOTS": "assets",
+            "INPUT_FAIL-ON-REGRESSION": "true",
+            "MLGATE_WRITE_INTERVAL": "0",
+        }
+        args = [
+            "run",
+            "--rm",
+            "--network",
+            "host",
+            "--pull=never",
+            "-v",
+            f"{example.path}:/github/workspace",
+            "-v",
+            f"{files / 'event.json'}:/github/workflow/event.json:ro",
+            "-v",
+            f"{files}:/github/file_commands",
+            "-w",
+            "/github/workspace",
+            # this workplace only: pip reaches the package index through the host's CA
+            # bundle and pip config (the demo's requirements.txt is installed at run time)
+            *podman.host_pip_mounts(),
+        ]
+        for key, value in env.items():
+            args += ["-e", f"{key}={value}"]
+        proc = podman.podman(*args, ACTION_TAG, check=False, timeout=900)
+    finally:
+        server.stop()
+    log = proc.stdout.decode(errors="replace") + proc.stderr.decode(errors="replace")
+    # max_depth 6 -> 2 worsens accuracy and log-loss past their gates: the step fails
+    assert proc.returncode == 1, log
+    assert "Running stage 'train'" in log
+    assert "Installing requirements.txt" in log  # scikit-learn is the training's, not mlgate's
+    [comment] = state.comments[7]
+    assert comment["body"].startswith(f"<!-- mlgate:report id=default sha={head} -->")
+    assert "## ❌ mlgate report: 2 of 3 gates failed" in comment["body"]
+    assert "https://github.com/octo-org/octo-repo/blob/" in comment["body"]
+    [status] = state.statuses
+    assert (status["sha"], status["state"], status["context"]) == (head, "failure", "mlgate")
+    outputs = (files / "output").read_text()
+    assert "passed<<" in outputs and "\nfalse\n" in outputs
+    assert "comment-url<<" in outputs and "#issuecomment-" in outputs
+    assert "2 of 3 gates failed" in (files / "summary").read_text()
+    assert (example.path / "mlgate-report" / "report.md").is_file()
+    assert (
+        subprocess.run(
+            ["git", "status", "--porcelain", "params.yaml"],
+            cwd=example.path,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        == ""
+    )
+    assert DVC  # the host's DVC built the baseline; the container's trained the PR
