@@ -23,8 +23,8 @@ demo: $(STAMP)
 	$(BIN)/mlgate demo --out mlgate-demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/mypy
 
 test: lint
@@ -48,7 +48,7 @@ lock:
 
 # The README's picture of the comment: the demo report rendered by cmark-gfm, shot by Chromium.
 screenshot: demo
-	$(BIN)/python benchmarks/screenshot.py mlgate-demo docs/comment.png
+	$(BIN)/python scripts/screenshot.py mlgate-demo docs/comment.png
 
 clean:
 	rm -rf $(VENV) mlgate-demo .pytest_cache .mypy_cache .ruff_cache node_modules

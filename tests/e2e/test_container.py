@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from tests.conftest import DVC, Repo
 from tests.e2e import podman
 from tests.fake_github import FakeGitHub, State, Token

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from tests.conftest import Repo
 
 # The stage appends to train.log (not an output) every time its command really runs.

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import Repo
-from tests.fake_github import FakeGitHub, State, Token
 
 from mlgate.cli import main
+from tests.conftest import Repo
+from tests.fake_github import FakeGitHub, State, Token
 
 MERGE_SHA = "f" * 40  # what GITHUB_SHA names on pull_request: a merge commit, never the head
 INSTALLATION = "ghs_installation_token_0123456789"

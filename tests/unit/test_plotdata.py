@@ -1,14 +1,21 @@
 import numpy as np
 import pytest
 
-from mlgate.render.plotdata import PlotDataError, column, minmax_downsample, numeric, parse_records
+from mlgate.render.plotdata import PlotDataError, column, minmax_downsample, numeric, parse_table
 
 
 def test_formats() -> None:
-    assert parse_records(b"a,b\n1,x\n2,y\n", "p.csv") == [{"a": 1, "b": "x"}, {"a": 2, "b": "y"}]
-    assert parse_records(b"a\tb\n1\t2.5\n", "p.tsv") == [{"a": 1, "b": 2.5}]
-    assert parse_records(b'{"roc": [{"fpr": 0, "tpr": 1}]}', "p.json") == [{"fpr": 0, "tpr": 1}]
-    assert parse_records(b"- {x: 1}\n- {x: 2}\n", "p.yaml") == [{"x": 1}, {"x": 2}]
+    assert parse_table(b"a,b\n1,x\n2,y\n", "p.csv") == {"a": [1, 2], "b": ["x", "y"]}
+    assert parse_table(b"a\tb\n1\t2.5\n", "p.tsv") == {"a": [1], "b": [2.5]}
+    assert parse_table(b'{"roc": [{"fpr": 0, "tpr": 1}]}', "p.json") == {"fpr": [0], "tpr": [1]}
+    assert parse_table(b"- {x: 1}\n- {x: 2}\n", "p.yaml") == {"x": [1, 2]}
+
+
+def test_large_csv_is_read_into_arrays() -> None:
+    body = "step,loss\n" + "".join(f"{i},{i / 3:.6f}\n" for i in range(200_000))
+    table = parse_table(body.encode(), "big.csv")
+    assert isinstance(table["loss"], np.ndarray) and len(table["loss"]) == 200_000
+    assert numeric(table["loss"], "loss", "big.csv")[3] == 1.0
 
 
 @pytest.mark.parametrize(
@@ -23,11 +30,11 @@ def test_formats() -> None:
 )
 def test_bad_data_raises_plot_data_error(data: bytes, path: str, needle: str) -> None:
     with pytest.raises(PlotDataError, match=needle):
-        parse_records(data, path)
+        parse_table(data, path)
 
 
 def test_missing_field_and_non_numeric() -> None:
-    records = [{"x": 1, "y": "high"}]
+    records = {"x": [1], "y": ["high"]}
     with pytest.raises(PlotDataError, match="no field 'z'"):
         column(records, "z", "p.csv")
     with pytest.raises(PlotDataError, match="'y' is not numeric"):

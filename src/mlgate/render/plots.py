@@ -25,12 +25,13 @@ from tabulate import tabulate
 from mlgate.render.escape import md
 from mlgate.render.plotdata import (
     PlotDataError,
-    Records,
     Series,
+    Table,
     column,
     minmax_downsample,
     numeric,
-    parse_records,
+    parse_table,
+    rows,
 )
 from mlgate.report import MetricRow, PlotEntry, metric_rows
 from mlgate.sources.pipeline import PlotDef
@@ -113,7 +114,7 @@ class Drawer:
         return self.out_dir / name, name
 
     # -- line / scatter -------------------------------------------------------------------
-    def series(self, records: Records, plot: PlotDef, y: str, path: str) -> Series:
+    def series(self, records: Table, plot: PlotDef, y: str, path: str) -> Series:
         ys = numeric(column(records, y, path), y, path)
         if plot.x:
             xs = numeric(column(records, plot.x, path), plot.x, path)
@@ -122,9 +123,9 @@ class Drawer:
         return minmax_downsample(xs, ys)
 
     def lines(
-        self, plot: PlotDef, base: Records | None, head: Records | None, paths: tuple[str, str]
+        self, plot: PlotDef, base: Table | None, head: Table | None, paths: tuple[str, str]
     ) -> PlotEntry:
-        ys = list(plot.y) or self._default_y(head or base or [], plot.x)
+        ys = list(plot.y) or self._default_y(head or base or {}, plot.x)
         scatter = plot.template == "scatter"
         fig, ax = _figure()
         captions: list[str] = []
@@ -195,21 +196,19 @@ class Drawer:
         save(fig, file)
         return PlotEntry(plot.id, title, image=rel, caption="; ".join(captions), data_table=data)
 
-    def _default_y(self, records: Records, x: str | None) -> list[str]:
-        if not records:
+    def _default_y(self, table: Table, x: str | None) -> list[str]:
+        if not rows(table):
             raise PlotDataError("no data")
-        for field in records[0]:
-            if (
-                field != x
-                and field not in ("step", "timestamp")
-                and all(isinstance(r.get(field), int | float) for r in records[:50])
+        for field, values in table.items():
+            if field not in (x, "step", "timestamp") and all(
+                isinstance(v, int | float | np.number) for v in values[:50]
             ):
                 return [field]
         raise PlotDataError("no numeric field to plot (set `y:` in the plot definition)")
 
     # -- confusion ------------------------------------------------------------------------
     def confusion(
-        self, plot: PlotDef, base: Records | None, head: Records | None, paths: tuple[str, str]
+        self, plot: PlotDef, base: Table | None, head: Table | None, paths: tuple[str, str]
     ) -> PlotEntry:
         x = plot.x or "actual"
         y = plot.y[0] if plot.y else "predicted"
@@ -270,7 +269,7 @@ class Drawer:
 
     # -- horizontal bars ------------------------------------------------------------------
     def bars(
-        self, plot: PlotDef, base: Records | None, head: Records | None, paths: tuple[str, str]
+        self, plot: PlotDef, base: Table | None, head: Table | None, paths: tuple[str, str]
     ) -> PlotEntry:
         value_field = plot.x or "value"
         cat_field = plot.y[0] if plot.y else "name"
@@ -420,8 +419,8 @@ def _copy_image(plot: PlotDef, data: bytes | None, out_dir: Path) -> PlotEntry:
 
 def draw(
     plot: PlotDef,
-    base: Records | None,
-    head: Records | None,
+    base: Table | None,
+    head: Table | None,
     paths: tuple[str, str],
     drawer: Drawer,
 ) -> PlotEntry:
@@ -480,7 +479,7 @@ def render_all(
     return entries, notes
 
 
-def _records(data: bytes | None, path: str) -> Records | None:
+def _records(data: bytes | None, path: str) -> Table | None:
     if data is None:
         return None
-    return parse_records(data, path)
+    return parse_table(data, path)

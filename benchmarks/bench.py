@@ -1,0 +1,147 @@
+"""Benchmarks, as ratios against a reference run side by side (absolute times are noisy here).
+
+    python benchmarks/bench.py            (or: make bench)
+
+1. start-up: `mlgate --help` vs `dvc --help` and vs a bare `python -c pass`;
+2. diff: `mlgate diff --json` vs `dvc metrics diff --json` on the same repository;
+3. plots: one 1,000,000-point series, and 50 plots, with wall time and peak memory (max RSS of
+   the process that renders them).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+RUNS = int(os.environ.get("BENCH_RUNS", "7"))
+ENV = {
+    **os.environ,
+    "DVC_NO_ANALYTICS": "1",
+    "GIT_AUTHOR_NAME": "b",
+    "GIT_AUTHOR_EMAIL": "b@b",
+    "GIT_COMMITTER_NAME": "b",
+    "GIT_COMMITTER_EMAIL": "b@b",
+}
+
+
+def timed(cmd: list[str], cwd: Path | None = None) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, env=ENV, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def median_interleaved(cmds: dict[str, list[str]], cwd: Path | None = None) -> dict[str, float]:
+    """Alternate the commands run by run so that machine noise hits them alike."""
+    times: dict[str, list[float]] = {k: [] for k in cmds}
+    for k, c in cmds.items():  # warm-up: file cache, .pyc
+        timed(c, cwd)
+    for _ in range(RUNS):
+        for k, c in cmds.items():
+            times[k].append(timed(c, cwd))
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def startup() -> dict[str, float]:
+    t = median_interleaved(
+        {
+            "python -c pass": [sys.executable, "-c", "pass"],
+            "mlgate --help": [str(BIN / "mlgate"), "--help"],
+            "dvc --help": [str(BIN / "dvc"), "--help"],
+        }
+    )
+    return {**t, "mlgate/dvc": t["mlgate --help"] / t["dvc --help"]}
+
+
+def metrics_repo(root: Path, files: int = 20, keys: int = 50) -> None:
+    def sh(*a: str) -> None:
+        subprocess.run(a, cwd=root, env=ENV, check=True, capture_output=True)
+
+    sh("git", "init", "-q", "-b", "main")
+    sh(str(BIN / "dvc"), "init", "-q")
+    decl = "\n".join(f"  - m{i}.json" for i in range(files))
+    (root / "dvc.yaml").write_text(f"metrics:\n{decl}\n")
+    for rev in (0, 1):
+        for i in range(files):
+            (root / f"m{i}.json").write_text(
+                json.dumps({"eval": {f"k{j}": (i * j + rev) / 1000 for j in range(keys)}})
+            )
+        if rev == 0:
+            sh("git", "add", "-A")
+            sh("git", "commit", "-qm", "base")
+
+
+def diff() -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        metrics_repo(root)
+        t = median_interleaved(
+            {
+                "mlgate diff --json": [str(BIN / "mlgate"), "diff", "--base", "main", "--json"],
+                "dvc metrics diff --json": [str(BIN / "dvc"), "metrics", "diff", "main", "--json"],
+            },
+            cwd=root,
+        )
+    return {**t, "mlgate/dvc": t["mlgate diff --json"] / t["dvc metrics diff --json"]}
+
+
+PLOT_CHILD = r"""
+import json, resource, sys, time
+from pathlib import Path
+import numpy as np
+from mlgate.render.plotdata import parse_table
+from mlgate.render.plots import Drawer
+from mlgate.sources.pipeline import PlotDef
+out = Path(sys.argv[1]); n = int(sys.argv[2]); count = int(sys.argv[3])
+x = np.arange(n)
+rng = np.random.default_rng(0)
+text = "step,loss\n" + "\n".join(f"{i},{v:.6f}" for i, v in zip(x, np.cumsum(rng.normal(size=n))))
+data = text.encode()
+del text
+base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+start = time.perf_counter()
+for k in range(count):
+    records = parse_table(data, "loss.csv")
+    plot = PlotDef(id=f"loss{k}.csv", sources=((f"loss{k}.csv", "loss"),), x="step", y=("loss",))
+    Drawer(out, mermaid=False).lines(plot, records, records, ("a", "b"))
+wall = time.perf_counter() - start
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"wall_s": wall, "max_rss_mb": rss, "rss_before_render_mb": base_rss}))
+"""
+
+
+def plots(points: int, count: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = subprocess.run(
+            [sys.executable, "-c", PLOT_CHILD, tmp, str(points), str(count)],
+            check=True,
+            capture_output=True,
+            text=True,
+            env=ENV,
+        )
+    return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def main() -> int:
+    if shutil.which("git") is None:
+        print("git is required", file=sys.stderr)
+        return 2
+    results = {
+        "startup_s": startup(),
+        "diff_s": diff(),
+        "plot_1M_points": plots(1_000_000, 1),
+        "plots_50_x_1000_points": plots(1_000, 50),
+    }
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
