@@ -41,7 +41,7 @@ def timed(cmd: list[str], cwd: Path | None = None) -> float:
 def median_interleaved(cmds: dict[str, list[str]], cwd: Path | None = None) -> dict[str, float]:
     """Alternate the commands run by run so that machine noise hits them alike."""
     times: dict[str, list[float]] = {k: [] for k in cmds}
-    for k, c in cmds.items():  # warm-up: file cache, .pyc
+    for c in cmds.values():  # warm-up: file cache, .pyc
         timed(c, cwd)
     for _ in range(RUNS):
         for k, c in cmds.items():

@@ -17,7 +17,7 @@ from mlgate.metrics import parse_document
 Direction = Literal["higher", "lower"]
 OnMissing = Literal["fail", "warn", "ignore"]
 
-TOP_KEYS = ("base", "metrics", "params", "plots", "gates", "title", "comment_id")
+TOP_KEYS = ("base", "metrics", "params", "plots", "gates", "title")
 GATE_KEYS = ("metric", "direction", "max_drop", "max_drop_pct", "min", "max", "on_missing")
 
 
@@ -49,7 +49,6 @@ class Config:
     plots: tuple[str, ...] = ()
     gates: tuple[GateRule, ...] = ()
     title: str = "mlgate report"
-    comment_id: str | None = None
     source: str = ".mlgate.yml"
     present: bool = field(default=False)
 
@@ -143,9 +142,6 @@ def parse_config(raw: Any, source: str = ".mlgate.yml") -> Config:
     title = raw.get("title", "mlgate report")
     if not isinstance(title, str):
         raise _fail(source, "title", "expected text")
-    comment_id = raw.get("comment_id")
-    if comment_id is not None and not isinstance(comment_id, str):
-        raise _fail(source, "comment_id", "expected text")
     return Config(
         base=base.strip() if isinstance(base, str) else None,
         metrics=_str_list(raw.get("metrics"), source, "metrics"),
@@ -153,7 +149,6 @@ def parse_config(raw: Any, source: str = ".mlgate.yml") -> Config:
         plots=_str_list(raw.get("plots"), source, "plots"),
         gates=tuple(parse_gate(g, source, i) for i, g in enumerate(gates_raw)),
         title=title,
-        comment_id=comment_id,
         source=source,
         present=True,
     )

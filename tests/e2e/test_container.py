@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import DVC, Repo
 from tests.e2e import podman
@@ -88,7 +89,14 @@ def test_the_action_runs_in_its_container_and_gates_the_pr(
         (files / "event.json").write_text(json.dumps(payload))
         (files / "output").write_text("")
         (files / "summary").write_text("")
+        # The runner passes every input, defaults included, as INPUT_<NAME>.
+        action = yaml.safe_load((ROOT / "action.yml").read_text())
+        defaults = {
+            f"INPUT_{k.upper()}": str(v["default"]).replace("${{ github.token }}", TOKEN)
+            for k, v in action["inputs"].items()
+        }
         env = {
+            **defaults,
             "GITHUB_ACTIONS": "true",
             "CI": "true",
             "GITHUB_EVENT_NAME": "pull_request",

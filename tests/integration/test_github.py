@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from mlgate.cli import main
 from tests.conftest import Repo
 from tests.fake_github import FakeGitHub, State, Token
 
+ROOT = Path(__file__).resolve().parents[2]
 MERGE_SHA = "f" * 40  # what GITHUB_SHA names on pull_request: a merge commit, never the head
 INSTALLATION = "ghs_installation_token_0123456789"
 USER = "ghp_user_token_0123456789"
@@ -122,6 +124,11 @@ class Runner:
             "MLGATE_WRITE_INTERVAL": "0",
             "MLGATE_GITHUB_BACKOFF": "0",
         }
+        # The runner passes every input of action.yml, defaults included, as INPUT_<NAME>.
+        action = yaml.safe_load((ROOT / "action.yml").read_text())
+        for name, spec in action["inputs"].items():
+            default = str(spec["default"]).replace("${{ github.token }}", token)
+            self.monkeypatch.setenv(f"INPUT_{name.upper()}", default)
         for key, value in values.items():
             self.monkeypatch.setenv(key, value)
         for key, value in inputs.items():

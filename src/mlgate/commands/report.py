@@ -100,7 +100,7 @@ def produce(
         training=training,
     )
     rep = build(plots=plots)
-    cid = comment_id or g.config.comment_id or settings.comment_id
+    cid = comment_id or settings.comment_id
     text = markdown.render(rep, comment_id=cid)
     alt = None
     if with_mermaid and any(p.image for p in plots):
