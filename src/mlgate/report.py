@@ -85,6 +85,7 @@ class Training:
     cached: tuple[str, ...] = ()
     seconds: float = 0.0
     output_tail: str = ""
+    durations: dict[str, float] = field(default_factory=dict)  # seconds per stage that ran
 
 
 @dataclass(frozen=True)

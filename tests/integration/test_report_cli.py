@@ -139,3 +139,16 @@ def test_report_written_before_anything_else_can_fail(pr_repo: Repo, cli, chdir)
     res = cli("report", "--out", "deep/er/out")
     assert res.code == 0
     assert Path(pr_repo.path / "deep/er/out/report.md").is_file()
+
+
+def test_project_in_a_subdirectory_of_the_repository(repo: Repo, cli, chdir) -> None:  # type: ignore[no-untyped-def]
+    repo.write("models/a/dvc.yaml", "metrics:\n  - metrics.json\n")
+    repo.write("models/a/metrics.json", {"acc": 0.9})
+    repo.write("models/a/.mlgate.yml", "gates:\n  - metric: acc\n    max_drop: 0.01\n")
+    repo.commit("base")
+    repo.write("models/a/metrics.json", {"acc": 0.8})
+    chdir(repo.path)
+    res = cli("report", "-C", "models/a", "--base", "main", "--out", "out")
+    assert res.code == 1, res.err
+    text = (repo.path / "models/a/out/report.md").read_text()
+    assert "acc fell 0.1 \\(11.1%\\) from 0.9 to 0.8; allowed 0.01" in text

@@ -31,7 +31,24 @@ def dvc_command() -> list[str]:
     return [str(exe)] if exe.exists() else ["dvc"]
 
 
+def stage_durations(lines: list[tuple[float, str]], end: float) -> dict[str, float]:
+    """Seconds per stage that ran: from its `Running stage` line to the next stage's, or the end."""
+    starts = [(t, m.group(1)) for t, line in lines if (m := _RAN.search(line))]
+    out: dict[str, float] = {}
+    for i, (t, name) in enumerate(starts):
+        stop = starts[i + 1][0] if i + 1 < len(starts) else end
+        out[name] = out.get(name, 0.0) + max(0.0, stop - t)
+    return out
+
+
 def _run(cmd: list[str] | str, root: Path, log: Log, *, shell: bool = False) -> tuple[int, str]:
+    code, lines = _run_timed(cmd, root, log, shell=shell)
+    return code, "\n".join(line for _t, line in lines)
+
+
+def _run_timed(
+    cmd: list[str] | str, root: Path, log: Log, *, shell: bool = False
+) -> tuple[int, list[tuple[float, str]]]:
     log(f"$ {cmd if isinstance(cmd, str) else shlex.join(cmd)}")
     proc = subprocess.Popen(
         cmd,
@@ -42,12 +59,12 @@ def _run(cmd: list[str] | str, root: Path, log: Log, *, shell: bool = False) -> 
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-    lines: list[str] = []
+    lines: list[tuple[float, str]] = []
     assert proc.stdout is not None
     for line in proc.stdout:
         log(line.rstrip("\n"))
-        lines.append(line.rstrip("\n"))
-    return proc.wait(), "\n".join(lines)
+        lines.append((time.monotonic(), line.rstrip("\n")))
+    return proc.wait(), lines
 
 
 def install_requirements(settings: Settings, *, root: Path, workspace: Path, log: Log) -> None:
@@ -115,16 +132,16 @@ def run_training(settings: Settings, *, root: Path, log: Log) -> Training:
             code, _ = _run([*base, "fetch", "--run-cache"], root, log)
             if code != 0:
                 log.warning("could not fetch the run-cache from the DVC remote; stages may re-run")
-        code, output = _run(
+        code, timed = _run_timed(
             [*base, "repro", "--pull"] if dvc.has_remote(root) else [*base, "repro"], root, log
         )
+        output = "\n".join(line for _t, line in timed)
+        durations = stage_durations(timed, time.monotonic())
         ran = _RAN.findall(output)
         cached = [a or b for a, b in _CACHED.findall(output) if (a or b) not in ran]
         seconds = time.monotonic() - started
-        log(
-            f"stages run: {', '.join(ran) or 'none'}; from cache: {', '.join(cached) or 'none'}; "
-            f"{seconds:.1f} s"
-        )
+        ran_text = ", ".join(f"{n} ({durations.get(n, 0.0):.1f} s)" for n in ran) or "none"
+        log(f"stages run: {ran_text}; from cache: {', '.join(cached) or 'none'}; {seconds:.1f} s")
         if code == 0 and settings.push and dvc.has_remote(root):
             push_code, _ = _run([*base, "push", "--run-cache"], root, log)
             if push_code != 0:
@@ -134,6 +151,7 @@ def run_training(settings: Settings, *, root: Path, log: Log) -> Training:
         exit_code=code,
         ran=tuple(dict.fromkeys(ran)),
         cached=tuple(dict.fromkeys(cached)),
+        durations=durations,
         seconds=seconds,
         output_tail="\n".join(output.splitlines()[-TAIL_LINES:]),
     )

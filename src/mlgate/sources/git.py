@@ -100,7 +100,9 @@ class Git:
         wanted = list(dict.fromkeys(paths))
         if not wanted:
             return {}
-        request = "".join(f"{rev}:{p}\n" for p in wanted).encode()
+        # `rev:./path` is relative to the working directory (the project may be a subdirectory
+        # of the repository, as with `working-directory:`); `rev:path` would be from the top.
+        request = "".join(f"{rev}:./{p}\n" for p in wanted).encode()
         try:
             proc = subprocess.run(
                 ["git", "cat-file", "--batch"],
