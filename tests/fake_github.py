@@ -19,8 +19,11 @@ import re
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+import yaml
 
 COMMENT_LIMIT = 65_536
 DESCRIPTION_LIMIT = 140
@@ -581,3 +584,68 @@ class FakeGitHub(ThreadingHTTPServer):
     def stop(self) -> None:
         self.shutdown()
         self.server_close()
+
+
+# -- what a runner hands a container action ---------------------------------------------------
+ROOT = Path(__file__).resolve().parents[1]
+MERGE_SHA = "f" * 40  # what GITHUB_SHA names on pull_request: a merge commit, never the head
+
+
+def pull_request_payload(
+    template: dict[str, Any],
+    state: State,
+    *,
+    number: int,
+    head_sha: str,
+    head_ref: str,
+    base: str = "main",
+    head_repo: str | None = None,
+) -> dict[str, Any]:
+    """A real `pull_request` webhook payload (from tests/data) pointed at this fake's PR."""
+    payload = json.loads(json.dumps(template))
+    pr = payload["pull_request"]
+    payload["number"] = pr["number"] = number
+    pr["head"]["sha"], pr["head"]["ref"] = head_sha, head_ref
+    pr["head"]["repo"]["full_name"] = head_repo or state.full_name
+    pr["base"]["ref"] = base
+    payload["repository"]["full_name"] = state.full_name
+    return payload
+
+
+def runner_environment(
+    server: FakeGitHub,
+    *,
+    token: str,
+    event_name: str,
+    event_path: str,
+    workspace: str,
+    output: str,
+    summary: str,
+) -> dict[str, str]:
+    """The variables the runner sets for a container action, with every input of action.yml at
+    its default (GitHub passes them all as INPUT_<NAME>, hyphens kept)."""
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    env = {
+        f"INPUT_{name.upper()}": str(spec["default"]).replace("${{ github.token }}", token)
+        for name, spec in action["inputs"].items()
+    }
+    env.update(
+        {
+            "GITHUB_ACTIONS": "true",
+            "CI": "true",
+            "GITHUB_EVENT_NAME": event_name,
+            "GITHUB_EVENT_PATH": event_path,
+            "GITHUB_REPOSITORY": server.state.full_name,
+            "GITHUB_SHA": MERGE_SHA,
+            "GITHUB_BASE_REF": "main",
+            "GITHUB_SERVER_URL": "https://github.com",
+            "GITHUB_RUN_ID": "4242",
+            "GITHUB_API_URL": server.url,
+            "GITHUB_WORKSPACE": workspace,
+            "GITHUB_OUTPUT": output,
+            "GITHUB_STEP_SUMMARY": summary,
+            "MLGATE_WRITE_INTERVAL": "0",
+            "MLGATE_GITHUB_BACKOFF": "0",
+        }
+    )
+    return env

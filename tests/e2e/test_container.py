@@ -13,11 +13,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 
 from tests.conftest import DVC, Repo
 from tests.e2e import podman
-from tests.fake_github import FakeGitHub, State, Token
+from tests.fake_github import (
+    FakeGitHub,
+    State,
+    Token,
+    pull_request_payload,
+    runner_environment,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTION_TAG = "localhost/mlgate-action:test"
@@ -77,47 +82,28 @@ def test_the_action_runs_in_its_container_and_gates_the_pr(
     state.add_pull(7, head, head_ref="shallower")
     server = FakeGitHub(state).start()
     try:
-        payload = events("pull_request.synchronize.json")
-        pr = payload["pull_request"]
-        payload["number"] = pr["number"] = 7
-        pr["head"]["sha"], pr["head"]["ref"] = head, "shallower"
-        pr["head"]["repo"]["full_name"] = state.full_name
-        pr["base"]["ref"] = "main"
-        payload["repository"]["full_name"] = state.full_name
+        payload = pull_request_payload(
+            events("pull_request.synchronize.json"),
+            state,
+            number=7,
+            head_sha=head,
+            head_ref="shallower",
+        )
         files = tmp_path / "files"
         files.mkdir()
         (files / "event.json").write_text(json.dumps(payload))
         (files / "output").write_text("")
         (files / "summary").write_text("")
-        # The runner passes every input, defaults included, as INPUT_<NAME>.
-        action = yaml.safe_load((ROOT / "action.yml").read_text())
-        defaults = {
-            f"INPUT_{k.upper()}": str(v["default"]).replace("${{ github.token }}", TOKEN)
-            for k, v in action["inputs"].items()
-        }
-        env = {
-            **defaults,
-            "GITHUB_ACTIONS": "true",
-            "CI": "true",
-            "GITHUB_EVENT_NAME": "pull_request",
-            "GITHUB_EVENT_PATH": "/github/workflow/event.json",
-            "GITHUB_REPOSITORY": state.full_name,
-            "GITHUB_SHA": "f" * 40,
-            "GITHUB_BASE_REF": "main",
-            "GITHUB_SERVER_URL": "https://github.com",
-            "GITHUB_RUN_ID": "99",
-            "GITHUB_API_URL": server.url,
-            "GITHUB_WORKSPACE": "/github/workspace",
-            "GITHUB_OUTPUT": "/github/file_commands/output",
-            "GITHUB_STEP_SUMMARY": "/github/file_commands/summary",
-            "INPUT_GITHUB-TOKEN": TOKEN,
-            "INPUT_REPRO": "true",
-            "INPUT_COMMENT": "update",
-            "INPUT_STATUS-CONTEXT": "mlgate",
-            "INPUT_PLOTS": "assets",
-            "INPUT_FAIL-ON-REGRESSION": "true",
-            "MLGATE_WRITE_INTERVAL": "0",
-        }
+        env = runner_environment(
+            server,
+            token=TOKEN,
+            event_name="pull_request",
+            event_path="/github/workflow/event.json",
+            workspace="/github/workspace",
+            output="/github/file_commands/output",
+            summary="/github/file_commands/summary",
+        )
+        env.update({"INPUT_REPRO": "true", "GITHUB_RUN_ID": "99"})
         args = [
             "run",
             "--rm",

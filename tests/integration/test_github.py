@@ -10,14 +10,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from mlgate.cli import main
 from tests.conftest import Repo
-from tests.fake_github import FakeGitHub, State, Token
+from tests.fake_github import (
+    MERGE_SHA,
+    FakeGitHub,
+    State,
+    Token,
+    pull_request_payload,
+    runner_environment,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-MERGE_SHA = "f" * 40  # what GITHUB_SHA names on pull_request: a merge commit, never the head
 INSTALLATION = "ghs_installation_token_0123456789"
 USER = "ghp_user_token_0123456789"
 FORK = "ghs_fork_read_only_token"
@@ -81,14 +85,15 @@ class Runner:
         base: str = "main",
         head_repo: str | None = None,
     ) -> Path:
-        payload = self.events("pull_request.synchronize.json")
-        pr = payload["pull_request"]
-        payload["number"] = pr["number"] = number
-        pr["head"]["sha"] = sha or head(self.repo)
-        pr["head"]["ref"] = "feature"
-        pr["head"]["repo"]["full_name"] = head_repo or self.github.state.full_name
-        pr["base"]["ref"] = base
-        payload["repository"]["full_name"] = self.github.state.full_name
+        payload = pull_request_payload(
+            self.events("pull_request.synchronize.json"),
+            self.github.state,
+            number=number,
+            head_sha=sha or head(self.repo),
+            head_ref="feature",
+            base=base,
+            head_repo=head_repo,
+        )
         return self._write("event.json", payload)
 
     def _write(self, name: str, payload: dict[str, Any]) -> Path:
@@ -106,29 +111,15 @@ class Runner:
         self.summary = self.tmp / "summary.md"
         self.output = self.tmp / "output.txt"
         self.output.write_text("")
-        values = {
-            "GITHUB_ACTIONS": "true",
-            "CI": "true",
-            "GITHUB_EVENT_NAME": event_name,
-            "GITHUB_EVENT_PATH": str(event),
-            "GITHUB_REPOSITORY": self.github.state.full_name,
-            "GITHUB_SHA": MERGE_SHA,
-            "GITHUB_BASE_REF": "main",
-            "GITHUB_SERVER_URL": "https://github.com",
-            "GITHUB_RUN_ID": "4242",
-            "GITHUB_API_URL": self.github.url,
-            "GITHUB_WORKSPACE": str(self.repo.path),
-            "GITHUB_STEP_SUMMARY": str(self.summary),
-            "GITHUB_OUTPUT": str(self.output),
-            "INPUT_GITHUB-TOKEN": token,
-            "MLGATE_WRITE_INTERVAL": "0",
-            "MLGATE_GITHUB_BACKOFF": "0",
-        }
-        # The runner passes every input of action.yml, defaults included, as INPUT_<NAME>.
-        action = yaml.safe_load((ROOT / "action.yml").read_text())
-        for name, spec in action["inputs"].items():
-            default = str(spec["default"]).replace("${{ github.token }}", token)
-            self.monkeypatch.setenv(f"INPUT_{name.upper()}", default)
+        values = runner_environment(
+            self.github,
+            token=token,
+            event_name=event_name,
+            event_path=str(event),
+            workspace=str(self.repo.path),
+            output=str(self.output),
+            summary=str(self.summary),
+        )
         for key, value in values.items():
             self.monkeypatch.setenv(key, value)
         for key, value in inputs.items():

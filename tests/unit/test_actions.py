@@ -59,6 +59,10 @@ def test_outputs_are_delimited_so_any_value_is_safe(tmp_path: Path) -> None:
 def test_stage_durations_run_from_start_line_to_next() -> None:
     from mlgate.commands.train import stage_durations
 
-    lines = [(0.0, "Running stage 'prepare':"), (0.5, "> python prepare.py"),
-             (2.0, "Running stage 'train':"), (2.1, "Stage 'evaluate' didn't change, skipping")]
+    lines = [
+        (0.0, "Running stage 'prepare':"),
+        (0.5, "> python prepare.py"),
+        (2.0, "Running stage 'train':"),
+        (2.1, "Stage 'evaluate' didn't change, skipping"),
+    ]
     assert stage_durations(lines, end=7.0) == {"prepare": 2.0, "train": 5.0}
