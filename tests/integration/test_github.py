@@ -345,6 +345,7 @@ def test_images_are_pushed_to_an_orphan_branch_and_linked_by_commit(runner: Runn
         local = runner.repo.path / "mlgate-report" / path.split("/", 2)[2]
         assert state.file_at(commit, path) == local.read_bytes()
     assert state.commits[links[0][1]]["parents"] == []  # orphan branch
+    assert links[0][0] in runner.summary.read_text()  # the job summary shows the images too
     # a second push builds on the branch instead of replacing it
     runner.repo.write("loss.csv", "epoch,loss\n0,0.8\n1,0.4\n2,0.2\n")
     assert runner.run() == 0
@@ -452,6 +453,19 @@ def test_two_stage_fork_flow_and_matrix_bundles_merge(runner: Runner, tmp_path: 
     assert body.count("](https://github.com/octo-org/octo-repo/blob/") == 4
     [status] = runner.github.state.statuses
     assert status["state"] == "failure" and status["sha"] == head(runner.repo)
+
+
+def test_publish_refuses_a_bundle_for_another_commit_than_the_run(
+    runner: Runner, tmp_path: Path
+) -> None:
+    runner.env(runner.pr_event(), token=FORK, report_dir=str(tmp_path / "b"))
+    assert runner.run() == 0
+    payload = runner.events("workflow_run.completed.json")
+    payload["workflow_run"]["head_sha"] = "c" * 40  # GitHub says the run was for another commit
+    runner.env(runner._write("wr.json", payload), event_name="workflow_run")
+    assert runner.run("publish", "--bundle", str(tmp_path / "b")) == 2
+    assert "the triggering run was for ccccccc" in runner.err
+    assert not runner.github.state.comments[7] and not runner.github.state.statuses
 
 
 def test_publish_rejects_a_directory_that_is_not_a_bundle(runner: Runner, tmp_path: Path) -> None:

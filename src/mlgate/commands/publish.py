@@ -112,6 +112,7 @@ class Outcome:
     comment_url: str | None
     published: bool
     message: str = ""
+    body: str | None = None  # the full report as published (hosted image links), for the summary
 
 
 def publish(
@@ -203,7 +204,7 @@ def publish(
                 context=settings.status_context,
                 target_url=ctx.run_url,
             )
-    return Outcome(comment_url, True)
+    return Outcome(comment_url, True, body=body)
 
 
 def _linked(bundle: Bundle, urls: Mapping[str, str], count: int) -> dict[str, str]:
@@ -228,6 +229,13 @@ def main(env: Mapping[str, str], log: Log, bundle_dirs: Sequence[Path]) -> int:
             "publish one PR's bundles together"
         )
     target = target_from_event(ctx)
+    claimed = str(bundles[0].meta.get("head_sha") or "")
+    if ctx.event_name == "workflow_run" and claimed and claimed != target.head_sha:
+        # The bundle was written by the PR's own (untrusted) code; the commit comes from GitHub.
+        raise UsageError(
+            f"bundle is for commit {claimed[:7]} but the triggering run was for "
+            f"{target.head_sha[:7]}: download the artifact of this workflow_run (run-id)"
+        )
     markdown, passed, _verdict = combine(
         bundles, settings.comment_id, str(bundles[0].meta.get("head_sha") or target.head_sha)
     )
@@ -239,6 +247,8 @@ def main(env: Mapping[str, str], log: Log, bundle_dirs: Sequence[Path]) -> int:
         log.error(str(exc))
         write_outputs(ctx.output, {"passed": str(passed).lower(), "comment-url": ""})
         return gate_code or exc.exit_code
+    if outcome.body:
+        write_summary(ctx.step_summary, outcome.body)
     write_outputs(
         ctx.output, {"passed": str(passed).lower(), "comment-url": outcome.comment_url or ""}
     )

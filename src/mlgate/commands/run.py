@@ -90,6 +90,8 @@ def main(env: Mapping[str, str], log: Log, *, gh: object = None) -> int:
         log.error(str(exc), title="mlgate could not publish")
         write_outputs(ctx.output, {**outputs, "comment-url": ""})
         return gate_code or exc.exit_code
+    if outcome.body:  # now with hosted image links instead of "image in the report directory"
+        write_summary(ctx.step_summary, outcome.body)
     write_outputs(ctx.output, {**outputs, "comment-url": outcome.comment_url or ""})
     return gate_code
 
