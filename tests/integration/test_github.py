@@ -474,6 +474,14 @@ def test_publish_rejects_a_directory_that_is_not_a_bundle(runner: Runner, tmp_pa
     assert "not a bundle" in runner.err
 
 
+def test_a_missing_working_directory_is_exit_2(runner: Runner) -> None:
+    runner.env(runner.pr_event(), working_directory="models/nope")
+    assert runner.run() == 2
+    assert "models/nope: no such directory in the workspace (input `working-directory`)" in (
+        runner.err
+    )
+
+
 def test_run_outside_actions_says_to_use_report(runner: Runner, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     runner.env(runner.pr_event())
     monkeypatch.delenv("GITHUB_REPOSITORY")

@@ -10,7 +10,7 @@ from pathlib import Path
 from mlgate.actions import Context, target_from_event, write_outputs, write_summary
 from mlgate.commands import publish as publish_cmd
 from mlgate.commands import report
-from mlgate.errors import EXIT_GATE_FAILED, EXIT_OK, GitHubError
+from mlgate.errors import EXIT_GATE_FAILED, EXIT_OK, GitHubError, UsageError
 from mlgate.github.publisher import Forbidden
 from mlgate.log import Log
 from mlgate.settings import Settings
@@ -25,6 +25,11 @@ def main(env: Mapping[str, str], log: Log, *, gh: object = None) -> int:
     ctx = Context.from_environ(env)
     target = target_from_event(ctx)
     root = (ctx.workspace / settings.working_directory).resolve()
+    if not root.is_dir():
+        raise UsageError(
+            f"{settings.working_directory}: no such directory in the workspace "
+            "(input `working-directory`)"
+        )
     if settings.base is None and target.base_ref:
         settings = settings.replace(base=target.base_ref)
     out_dir = (
