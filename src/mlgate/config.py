@@ -17,7 +17,7 @@ from mlgate.metrics import parse_document
 Direction = Literal["higher", "lower"]
 OnMissing = Literal["fail", "warn", "ignore"]
 
-TOP_KEYS = ("base", "metrics", "params", "plots", "gates", "title")
+TOP_KEYS = ("base", "metrics", "params", "plots", "gates", "title", "template")
 GATE_KEYS = ("metric", "direction", "max_drop", "max_drop_pct", "min", "max", "on_missing")
 
 
@@ -49,6 +49,7 @@ class Config:
     plots: tuple[str, ...] = ()
     gates: tuple[GateRule, ...] = ()
     title: str = "mlgate report"
+    template: str | None = None  # a Jinja2 file that may extend "report.md.j2"
     source: str = ".mlgate.yml"
     present: bool = field(default=False)
 
@@ -142,7 +143,11 @@ def parse_config(raw: Any, source: str = ".mlgate.yml") -> Config:
     title = raw.get("title", "mlgate report")
     if not isinstance(title, str):
         raise _fail(source, "title", "expected text")
+    template = raw.get("template")
+    if template is not None and (not isinstance(template, str) or not template.strip()):
+        raise _fail(source, "template", "expected the path of a Jinja2 template file")
     return Config(
+        template=template,
         base=base.strip() if isinstance(base, str) else None,
         metrics=_str_list(raw.get("metrics"), source, "metrics"),
         params=_str_list(raw.get("params"), source, "params"),

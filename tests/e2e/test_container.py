@@ -53,6 +53,8 @@ def images() -> Iterator[dict[str, float]]:
     (ROOT / ".cache").mkdir(exist_ok=True)
     (ROOT / ".cache" / "container-metrics.json").write_text(json.dumps(timings, indent=2))
     yield timings
+    # each rebuild of the action's image leaves the previous one untagged
+    podman.podman("image", "prune", "--force", check=False)
 
 
 @pytest.fixture

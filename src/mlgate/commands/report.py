@@ -101,13 +101,20 @@ def produce(
     )
     rep = build(plots=plots)
     cid = comment_id or settings.comment_id
-    text = markdown.render(rep, comment_id=cid)
+    user_template = None
+    if g.config.template:
+        user_template = root / g.config.template
+        if not user_template.is_file():
+            raise InputError(
+                f"{g.config.template}: template not found ({g.config.source} `template:`)"
+            )
+    text = markdown.render(rep, comment_id=cid, user_template=user_template)
     alt = None
     if with_mermaid and any(p.image for p in plots):
         from mlgate.render import plots as plots_mod
 
         inline, _ = plots_mod.render_all(g, out_dir, mermaid=True)
-        alt = markdown.render(build(plots=inline), comment_id=cid)
+        alt = markdown.render(build(plots=inline), comment_id=cid, user_template=user_template)
     result = report_mod.result_json(rep, comment_id=cid)
     return Produced(rep, text, result, g, out_dir, alt)
 

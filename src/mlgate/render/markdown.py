@@ -6,8 +6,10 @@ Templates are package data (`mlgate/templates/`). Every piece of untrusted text 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -15,6 +17,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from tabulate import tabulate
 
 from mlgate.compare import Change
+from mlgate.errors import ConfigError
 from mlgate.gates import GateResult
 from mlgate.metrics import Scalar, format_value
 from mlgate.render.escape import md
@@ -105,41 +108,56 @@ def marker(comment_id: str, head_sha: str | None) -> str:
     return f"{MARKER_PREFIX} id={comment_id}{sha} -->"
 
 
-_ENV: SandboxedEnvironment | None = None
-
-
-def environment() -> SandboxedEnvironment:
-    global _ENV  # noqa: PLW0603 - templates are compiled once per process
-    if _ENV is None:
-        env = SandboxedEnvironment(
-            loader=jinja2.PackageLoader("mlgate", "templates"),
-            autoescape=False,  # Markdown, not HTML: escaping is explicit through `md`
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-            undefined=jinja2.StrictUndefined,
+@functools.cache
+def environment(user_dir: str | None = None) -> SandboxedEnvironment:
+    """Templates compiled once per process. With a user's directory, its files come first and
+    the package's stay reachable as `mlgate/<name>`, so a user template can
+    `{% extends "mlgate/report.md.j2" %}` and override a block (or replace a partial)."""
+    package = jinja2.PackageLoader("mlgate", "templates")
+    loader: jinja2.BaseLoader = package
+    if user_dir is not None:
+        loader = jinja2.ChoiceLoader(
+            [
+                jinja2.PrefixLoader({"mlgate": package}),
+                jinja2.FileSystemLoader(user_dir),
+                package,
+            ]
         )
-        env.filters.update(md=md, num=_num, signed=_signed, pct=_pct, size=human_size)
-        env.globals.update(
-            gates_table=gates_table,
-            metrics_table=metrics_table,
-            params_table=params_table,
-            data_table=data_table,
-            outcome_icon=OUTCOME_ICON,
-        )
-        _ENV = env
-    return _ENV
+    env = SandboxedEnvironment(
+        loader=loader,
+        autoescape=False,  # Markdown, not HTML: escaping is explicit through `md`
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters.update(md=md, num=_num, signed=_signed, pct=_pct, size=human_size)
+    env.globals.update(
+        gates_table=gates_table,
+        metrics_table=metrics_table,
+        params_table=params_table,
+        data_table=data_table,
+        outcome_icon=OUTCOME_ICON,
+    )
+    return env
 
 
 def render(
-    report: Report, *, comment_id: str = "default", template: str = "report.md.j2", **context: Any
+    report: Report,
+    *,
+    comment_id: str = "default",
+    template: str = "report.md.j2",
+    user_template: Path | None = None,
+    **context: Any,
 ) -> str:
+    """The report's Markdown. `user_template` is a file of the repository (`.mlgate.yml`
+    `template:`), rendered in the same sandbox; TemplateError names it on a mistake."""
     show_path = len({r.change.path for r in report.metrics}) > 1
     show_param_path = len({c.path for c in report.params}) > 1
-    text = (
-        environment()
-        .get_template(template)
-        .render(
+    env = environment(str(user_template.parent) if user_template else None)
+    name = user_template.name if user_template else template
+    try:
+        text = env.get_template(name).render(
             report=report,
             marker=marker(comment_id, report.head_sha),
             show_path=show_path,
@@ -148,7 +166,19 @@ def render(
             short_sha=(report.base_sha or "")[:7],
             **context,
         )
-    )
+    except jinja2.TemplateSyntaxError as exc:
+        where = f"{user_template or name}:{exc.lineno}"
+        raise ConfigError(f"{where}: template syntax error: {exc.message}") from exc
+    except jinja2.TemplateError as exc:
+        raise ConfigError(f"{user_template or name}: template error: {exc}") from exc
+    except RecursionError as exc:
+        raise ConfigError(
+            f"{user_template or name}: the template extends or includes itself; "
+            'extend "mlgate/report.md.j2"'
+        ) from exc
+    if user_template and marker(comment_id, report.head_sha) not in text:
+        # the marker is how the comment is found again: never let a template drop it
+        text = marker(comment_id, report.head_sha) + "\n" + text
     # collapse runs of blank lines left by skipped sections
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")
