@@ -104,3 +104,15 @@ def test_mermaid_mode_inlines_line_and_bar_charts(plots_repo: Repo, cli, chdir) 
     text = (plots_repo.path / "out" / "report.md").read_text()
     assert text.count("```mermaid\nxychart-beta") >= 6
     assert "line [" in text and "bar [" in text
+    assert "lines in order: base, head" in text and "bars in order: base, head" in text
+
+
+def test_mermaid_has_no_nan_values() -> None:
+    from mlgate.render.plotdata import Series
+    from mlgate.render.plots import mermaid_lines
+
+    x = np.arange(5, dtype=np.float64)
+    y = np.array([1.0, np.nan, 3.0, np.inf, 5.0])
+    block = mermaid_lines("t", [("head", Series(x, y, 5))], bar=False)
+    assert "nan" not in block and "inf" not in block
+    assert block.splitlines()[-1] == "    line [1, 2, 3, 4, 5]"

@@ -189,7 +189,10 @@ class Drawer:
                 plot.id,
                 title,
                 mermaid=mermaid_lines(title, mermaid_series, bar=False),
-                caption="; ".join(captions),
+                # xychart-beta draws no legend: say which line is which
+                caption="; ".join(
+                    ["lines in order: " + ", ".join(n for n, _s in mermaid_series), *captions]
+                ),
                 data_table=data,
             )
         file, rel = self.image_path(plot.id)
@@ -291,7 +294,11 @@ class Drawer:
         )
         if self.mermaid:
             return PlotEntry(
-                plot.id, title, mermaid=mermaid_bars(title, order, sides), data_table=data
+                plot.id,
+                title,
+                mermaid=mermaid_bars(title, order, sides),
+                caption="bars in order: " + ", ".join(n for n, _d in sides),
+                data_table=data,
             )
         fig, ax = _figure()
         pos = np.arange(len(order))[::-1]
@@ -329,10 +336,15 @@ def mermaid_lines(title: str, series: Sequence[tuple[str, Series]], *, bar: bool
         "    x-axis [" + ", ".join(f'"{v:.4g}"' for v in xs) + "]",
     ]
     for _name, s in series:
-        order = np.argsort(s.x, kind="stable")
-        ys = np.interp(xs, s.x[order], s.y[order])
-        lines.append(f"    {'bar' if bar else 'line'} [" + ", ".join(f"{v:.4g}" for v in ys) + "]")
+        keep = np.isfinite(s.x) & np.isfinite(s.y)  # Mermaid has no NaN: skip such points
+        order = np.argsort(s.x[keep], kind="stable")
+        ys = np.interp(xs, s.x[keep][order], s.y[keep][order]) if keep.any() else xs * 0
+        lines.append(f"    {'bar' if bar else 'line'} [" + ", ".join(_m(v) for v in ys) + "]")
     return "\n".join(lines)
+
+
+def _m(value: float) -> str:
+    return f"{value:.4g}" if math.isfinite(value) else "0"
 
 
 def mermaid_bars(
@@ -344,7 +356,7 @@ def mermaid_bars(
         "    x-axis [" + ", ".join(f'"{_mermaid_text(c)}"' for c in cats) + "]",
     ]
     for _name, d in sides:
-        lines.append("    bar [" + ", ".join(f"{d.get(c, 0.0):.4g}" for c in cats) + "]")
+        lines.append("    bar [" + ", ".join(_m(d.get(c, 0.0)) for c in cats) + "]")
     return "\n".join(lines)
 
 
