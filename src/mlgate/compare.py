@@ -7,7 +7,7 @@ that could not be read there. `diff()` pairs them key by key.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -117,9 +117,3 @@ def to_dvc_json(result: Diff, *, include_unchanged: bool = False) -> dict[str, A
             entry["diff_pct"] = pct
         out.setdefault(change.path, {})[change.key] = entry
     return out
-
-
-def snapshot_names(snapshot: Snapshot) -> Iterable[tuple[str, str]]:
-    for path, values in snapshot.values.items():
-        for key in values:
-            yield path, key

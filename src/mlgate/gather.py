@@ -128,14 +128,13 @@ def gather(
     *,
     root: Path,
     log: Log,
-    dvc_reads: bool = True,
 ) -> Gathered:
     config = read_config(root, settings)
     base_ref = settings.base or config.base or git.default_base()
     base_sha = git.resolve(base_ref)
 
     cache_read = remote_fetch = None
-    if dvc_reads and (root / ".dvc").is_dir():
+    if (root / ".dvc").is_dir():
         from mlgate.sources import dvc
 
         cache_read = dvc.cache_reader(root)

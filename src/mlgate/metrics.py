@@ -110,10 +110,6 @@ def is_number(value: Scalar) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def is_finite_number(value: Scalar) -> bool:
-    return is_number(value) and math.isfinite(float(value))  # type: ignore[arg-type]
-
-
 def format_value(value: Scalar, digits: int = 6) -> str:
     """A value as a person reads it: `0.9123`, `nan`, `True`, `-` for missing."""
     if value is None:

@@ -26,13 +26,3 @@ def md(text: object) -> str:
     if s[:1] in "-=":
         s = "\\" + s
     return s
-
-
-def code(text: object) -> str:
-    """Inline code that cannot be broken out of, whatever backticks the text holds."""
-    s = str(text).replace("\n", " ")
-    fence = "`"
-    while fence in s:
-        fence += "`"
-    pad = " " if s.startswith("`") or s.endswith("`") else ""
-    return f"{fence}{pad}{s}{pad}{fence}"

@@ -13,7 +13,6 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
-from mlgate.errors import DvcError
 from mlgate.sources.pipeline import LockedOut
 from mlgate.sources.revision import FileRead
 
@@ -89,7 +88,7 @@ def remote_fetcher(
             from dvc.repo import Repo
 
             with _quiet_dvc(), Repo(str(root)) as repo:
-                repo.fetch(targets=list(outs), revs=[rev])
+                repo.fetch(targets=list(outs), revs=[rev], workspace=False)
         except Exception as exc:  # DVC raises many types; the report row carries the reason
             error = f"fetch from the DVC remote failed: {_one_line(exc)}"
         result: dict[str, FileRead] = {}
@@ -109,8 +108,3 @@ def remote_fetcher(
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
-
-
-def require_dvc_repo(root: Path) -> None:
-    if not (root / ".dvc").is_dir():
-        raise DvcError(f"{root}: not a DVC repository (no .dvc/); run `dvc init` first")

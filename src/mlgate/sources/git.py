@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from mlgate.errors import GitError
@@ -129,16 +129,3 @@ class Git:
                     pos += int(header[2]) + 1
                 out[path] = None
         return out
-
-    def is_tracked(self, path: str) -> bool:
-        out = self.run("ls-files", "--error-unmatch", "--", path, check=False)
-        return bool(out.strip())
-
-    def tracked(self, paths: Sequence[str]) -> set[str]:
-        if not paths:
-            return set()
-        out = self.run("ls-files", "-z", "--", *paths, check=False)
-        return {p for p in out.split("\0") if p}
-
-    def is_shallow(self) -> bool:
-        return self.run("rev-parse", "--is-shallow-repository", check=False).strip() == "true"
