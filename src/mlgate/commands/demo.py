@@ -51,10 +51,13 @@ def _env() -> dict[str, str]:
 
 
 def _sh(cmd: list[str], cwd: Path, log: Log) -> None:
-    log("$ " + " ".join(cmd))
+    """Run one step; show DVC's stage lines, and everything only when the step fails."""
+    log("$ " + " ".join(Path(c).name if i == 0 else c for i, c in enumerate(cmd)))
     proc = subprocess.run(cmd, cwd=cwd, env=_env(), capture_output=True, text=True, check=False)
-    for line in (proc.stdout + proc.stderr).splitlines():
-        log("  " + line)
+    output = (proc.stdout + proc.stderr).splitlines()
+    for line in output:
+        if proc.returncode != 0 or line.startswith("Running stage"):
+            log("  " + line)
     if proc.returncode != 0:
         raise DvcError(f"demo step failed (exit {proc.returncode}): {' '.join(cmd)}")
 
