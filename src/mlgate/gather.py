@@ -39,7 +39,7 @@ class Gathered:
     params: Diff
     pipeline: Pipeline
     base_pipeline: Pipeline
-    base: Revision
+    base: GitRevision
     head: Revision
     notes: tuple[str, ...] = field(default_factory=tuple)
 

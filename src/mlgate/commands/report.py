@@ -35,10 +35,12 @@ def data_changes(g: Gathered, notes: list[str]) -> list[DataChange]:
     head_lock_file = g.root / "dvc.lock"
     if not head_lock_file.is_file():
         return []
-    try:  # a corrupt lock costs this section, not the report
+    base_lock = g.base.lock()  # already read and parsed to resolve DVC-cached base files
+    if g.base.lock_error:  # a corrupt lock costs this section, not the report
+        notes.append(f"data and model changes not shown: {g.base.lock_error}")
+        return []
+    try:
         head_lock = parse_lock(head_lock_file.read_bytes(), "dvc.lock")
-        base_raw = g.base.read(["dvc.lock"])["dvc.lock"].data
-        base_lock = parse_lock(base_raw, f"dvc.lock at {g.base_ref}") if base_raw else {}
     except InputError as exc:
         notes.append(f"data and model changes not shown: {exc}")
         return []
