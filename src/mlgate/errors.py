@@ -19,6 +19,11 @@ EXIT_BUG = 4
 EXIT_INTERRUPTED = 130
 
 
+def gate_exit(passed: bool, *, enforce: bool = True) -> int:
+    """The exit code of a verdict: 1 for a failed gate when the gate is enforced."""
+    return EXIT_GATE_FAILED if (not passed and enforce) else EXIT_OK
+
+
 class MlgateError(Exception):
     """An expected failure with a one-line message that says how to fix it."""
 

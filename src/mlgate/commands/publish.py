@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mlgate.actions import Context, Target, target_from_event, write_outputs, write_summary
-from mlgate.errors import EXIT_GATE_FAILED, EXIT_OK, GitHubError, InputError, UsageError
+from mlgate.errors import GitHubError, InputError, UsageError, gate_exit
 from mlgate.log import Log
 from mlgate.render.fit import CHECK_RUN_LIMIT, COMMENT_LIMIT, fit
 from mlgate.render.markdown import marker
@@ -240,7 +240,7 @@ def main(env: Mapping[str, str], log: Log, bundle_dirs: Sequence[Path]) -> int:
         bundles, settings.comment_id, str(bundles[0].meta.get("head_sha") or target.head_sha)
     )
     write_summary(ctx.step_summary, strip_images(markdown, "image in the report artifact"))
-    gate_code = EXIT_GATE_FAILED if (not passed and settings.fail_on_regression) else EXIT_OK
+    gate_code = gate_exit(passed, enforce=settings.fail_on_regression)
     try:
         outcome = publish(bundles, settings=settings, ctx=ctx, target=target, log=log)
     except GitHubError as exc:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from mlgate import report as report_mod
-from mlgate.errors import EXIT_GATE_FAILED, EXIT_OK, InputError
+from mlgate.errors import InputError, gate_exit
 from mlgate.gather import Gathered, gather
 from mlgate.log import Log
 from mlgate.render import markdown
@@ -159,4 +159,4 @@ def main(settings: Settings, log: Log, *, root: Path) -> int:
     verdict = "PASSED" if produced.report.passed else "FAILED"
     print(f"mlgate: {verdict}: {produced.report.verdict}")
     print(f"report: {path}")
-    return EXIT_OK if produced.report.passed else EXIT_GATE_FAILED
+    return gate_exit(produced.report.passed)

@@ -10,7 +10,7 @@ from pathlib import Path
 from mlgate.actions import Context, target_from_event, write_outputs, write_summary
 from mlgate.commands import publish as publish_cmd
 from mlgate.commands import report
-from mlgate.errors import EXIT_GATE_FAILED, EXIT_OK, GitHubError, UsageError
+from mlgate.errors import GitHubError, UsageError, gate_exit
 from mlgate.github.publisher import Forbidden
 from mlgate.log import Log
 from mlgate.settings import Settings
@@ -32,9 +32,7 @@ def main(env: Mapping[str, str], log: Log, *, gh: object = None) -> int:
         )
     if settings.base is None and target.base_ref:
         settings = settings.replace(base=target.base_ref)
-    out_dir = (
-        settings.report_dir if settings.report_dir.is_absolute() else root / settings.report_dir
-    )
+    out_dir = root / settings.report_dir  # an absolute report-dir stays as it is
 
     training = None
     if settings.run or settings.repro:
@@ -76,29 +74,28 @@ def main(env: Mapping[str, str], log: Log, *, gh: object = None) -> int:
         "report-path": str(path),
         "result-json": json.dumps(produced.result, separators=(",", ":")),
     }
-    write_outputs(ctx.output, {**outputs, "comment-url": ""} if not settings.github_token else {})
-    gate_code = EXIT_GATE_FAILED if (not passed and settings.fail_on_regression) else EXIT_OK
+    gate_code = gate_exit(passed, enforce=settings.fail_on_regression)
+    code, comment_url = gate_code, ""
     if not settings.github_token:
         log.warning("no GitHub token (input `github-token`): the report is in the job summary only")
-        return gate_code
-    try:
-        outcome = publish_cmd.publish(
-            [bundle], settings=settings, ctx=ctx, target=target, log=log, gh=gh
-        )
-    except Forbidden as exc:
-        # A fork PR's read-only token: the report stays in the summary; say what to add.
-        log.error(str(exc), title="mlgate could not publish")
-        _append_summary(ctx.step_summary, f"\n> ⚠️ mlgate could not post to the PR: {exc}\n")
-        write_outputs(ctx.output, {**outputs, "comment-url": ""})
-        return gate_code
-    except GitHubError as exc:
-        log.error(str(exc), title="mlgate could not publish")
-        write_outputs(ctx.output, {**outputs, "comment-url": ""})
-        return gate_code or exc.exit_code
-    if outcome.body:  # now with hosted image links instead of "image in the report directory"
-        write_summary(ctx.step_summary, outcome.body)
-    write_outputs(ctx.output, {**outputs, "comment-url": outcome.comment_url or ""})
-    return gate_code
+    else:
+        try:
+            outcome = publish_cmd.publish(
+                [bundle], settings=settings, ctx=ctx, target=target, log=log, gh=gh
+            )
+        except Forbidden as exc:
+            # A fork PR's read-only token: the report stays in the summary; say what to add.
+            log.error(str(exc), title="mlgate could not publish")
+            _append_summary(ctx.step_summary, f"\n> ⚠️ mlgate could not post to the PR: {exc}\n")
+        except GitHubError as exc:
+            log.error(str(exc), title="mlgate could not publish")
+            code = gate_code or exc.exit_code
+        else:
+            if outcome.body:  # now with hosted image links, not "image in the report directory"
+                write_summary(ctx.step_summary, outcome.body)
+            comment_url = outcome.comment_url or ""
+    write_outputs(ctx.output, {**outputs, "comment-url": comment_url})
+    return code
 
 
 def _append_summary(path: Path | None, text: str) -> None:
