@@ -13,7 +13,8 @@ from typing import Any, Literal
 
 from mlgate.metrics import Flat, Scalar, is_number
 
-Status = Literal["changed", "unchanged", "added", "removed"]
+# "unknown": head has the value, base has the file but it could not be read (see base_errors).
+Status = Literal["changed", "unchanged", "added", "removed", "unknown"]
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,10 @@ class Diff:
     base_errors: Mapping[str, str] = field(default_factory=dict)
     head_errors: Mapping[str, str] = field(default_factory=dict)
 
+    def base_error(self, change: Change) -> str | None:
+        """Why the base value of `change` could not be read, if it could not."""
+        return self.base_errors.get(change.path) if change.status == "unknown" else None
+
     def changed(self) -> tuple[Change, ...]:
         return tuple(c for c in self.changes if c.status != "unchanged")
 
@@ -87,12 +92,13 @@ def diff(base: Snapshot, head: Snapshot) -> Diff:
     for path in paths:
         old_vals = base.values.get(path, {})
         new_vals = head.values.get(path, {})
+        unreadable = path in base.errors
         for key in dict.fromkeys([*new_vals, *old_vals]):
             old = old_vals.get(key)
             new = new_vals.get(key)
             status: Status
             if old is None and new is not None:
-                status = "added"
+                status = "unknown" if unreadable else "added"
             elif new is None and old is not None:
                 status = "removed"
             elif _same(old, new):

@@ -18,7 +18,16 @@ Direction = Literal["higher", "lower"]
 OnMissing = Literal["fail", "warn", "ignore"]
 
 TOP_KEYS = ("base", "metrics", "params", "plots", "gates", "title", "template")
-GATE_KEYS = ("metric", "direction", "max_drop", "max_drop_pct", "min", "max", "on_missing")
+GATE_KEYS = (
+    "metric",
+    "direction",
+    "max_drop",
+    "max_drop_pct",
+    "min",
+    "max",
+    "on_missing",
+    "on_missing_base",
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,6 +39,7 @@ class GateRule:
     min: float | None = None
     max: float | None = None
     on_missing: OnMissing = "fail"
+    on_missing_base: OnMissing = "fail"  # head has the value, base's could not be read
 
     @property
     def strict(self) -> bool:
@@ -124,6 +134,13 @@ def parse_gate(raw: Any, source: str, index: int) -> GateRule:
         max=max_,
         on_missing=_choice(  # type: ignore[arg-type]
             raw.get("on_missing"), ("fail", "warn", "ignore"), "fail", source, f"{where}.on_missing"
+        ),
+        on_missing_base=_choice(  # type: ignore[arg-type]
+            raw.get("on_missing_base"),
+            ("fail", "warn", "ignore"),
+            "fail",
+            source,
+            f"{where}.on_missing_base",
         ),
     )
 

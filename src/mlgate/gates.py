@@ -63,12 +63,25 @@ def _allowed_text(rule: GateRule) -> str:
     return " and ".join(parts) if parts else "0"
 
 
-def evaluate_one(rule: GateRule, change: Change) -> GateResult:
+def evaluate_one(rule: GateRule, change: Change, base_error: str | None = None) -> GateResult:
+    """One rule on one metric; `base_error` says why base's value could not be read."""
     label = change.key
     old, new = change.old, change.new
 
     def result(outcome: Outcome, message: str, worsening: float | None = None) -> GateResult:
         return GateResult(rule, change.name, outcome, message, old, new, worsening)
+
+    if change.status == "unknown" and new is not None:
+        # Fail closed: a value that cannot be compared is not a pass, and not a new metric.
+        why = base_error or "the base revision's file could not be read"
+        fix = (
+            "fix that on the base branch, or set `on_missing_base: warn` on this gate"
+            if rule.on_missing_base == "fail"
+            else f"on_missing_base: {rule.on_missing_base}"
+        )
+        return result(
+            _MISSING[rule.on_missing_base], f"{label}: base value unreadable: {why}; {fix}"
+        )
 
     if new is None:
         return result(
@@ -138,7 +151,7 @@ def evaluate(rules: Iterable[GateRule], result: Diff) -> tuple[GateResult, ...]:
                 )
             )
             continue
-        out.extend(evaluate_one(rule, c) for c in matched)
+        out.extend(evaluate_one(rule, c, result.base_error(c)) for c in matched)
     return tuple(out)
 
 

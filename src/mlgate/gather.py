@@ -1,11 +1,16 @@
-"""Gather both revisions' metrics and params: which files, read at base and head, diffed.
+"""Gather both revisions' metrics, params and plot files: which files, read at base and head,
+diffed.
 
-This is where the adapters meet: git for the base revision, the workspace for head, DVC for
-cached outputs. The result is plain data for the pure core (gates, report).
+This is where the adapters meet: git for the base revision, the workspace for head, DVC for the
+files it tracks. Each revision's own DVC files say which metrics and params it has, as in
+`dvc metrics diff` and `dvc params diff`; files named in `.mlgate.yml` or on the command line are
+read at both. The result is plain data for the pure core (gates, report, rendering): nothing
+below reads a file again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -13,11 +18,11 @@ from pathlib import Path
 
 from mlgate.compare import Diff, Snapshot, diff
 from mlgate.config import Config, load_config
-from mlgate.errors import InputError
+from mlgate.errors import GitError, InputError
 from mlgate.metrics import Flat, load_metrics, load_params
 from mlgate.settings import Settings
 from mlgate.sources.git import Git
-from mlgate.sources.pipeline import DEFAULT_PARAMS, Pipeline, PlotDef, parse_pipeline
+from mlgate.sources.pipeline import Pipeline, PlotDef, select_params
 from mlgate.sources.revision import FileRead, GitRevision, Revision, Workspace
 
 Log = Callable[[str], None]
@@ -26,6 +31,19 @@ CONFIG_NAMES = (".mlgate.yml", ".mlgate.yaml")
 DVCLIVE_METRICS = "dvclive/metrics.json"
 DVCLIVE_PARAMS = "dvclive/params.yaml"
 DVCLIVE_PLOTS = "dvclive/plots/metrics"
+
+
+@dataclass(frozen=True)
+class PlotFiles:
+    """One plot and the bytes of each of its files at base and head (or why there are none)."""
+
+    plot: PlotDef
+    base: Mapping[str, FileRead]
+    head: Mapping[str, FileRead]
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(src for src, _y in self.plot.sources))
 
 
 @dataclass(frozen=True)
@@ -41,43 +59,43 @@ class Gathered:
     base_pipeline: Pipeline
     base: GitRevision
     head: Revision
+    plots: tuple[PlotFiles, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def read_config(root: Path, settings: Settings) -> Config:
+def read_config(root: Path, settings: Settings, head: Workspace) -> Config:
+    names = [settings.config] if settings.config else list(CONFIG_NAMES)
+    for name in names:
+        read = head.read([name])[name]
+        if read.data is not None:
+            return load_config(read.data, name)
+        if not read.absent:
+            raise InputError(f"{name}: {read.error}")
     if settings.config:
-        file = root / settings.config
-        if not file.is_file():
-            raise InputError(f"{settings.config}: config file not found (input `config`)")
-        return load_config(file.read_bytes(), settings.config)
-    for name in CONFIG_NAMES:
-        if (root / name).is_file():
-            return load_config((root / name).read_bytes(), name)
+        raise InputError(f"{settings.config}: config file not found (input `config`)")
     return Config()
-
-
-def read_pipeline(data: bytes | None, source: str) -> Pipeline:
-    return parse_pipeline(data, source) if data else Pipeline()
 
 
 def snapshot(
     reads: Mapping[str, FileRead],
-    paths: Iterable[str],
+    files: Mapping[str, tuple[str, ...] | None],
     load: Callable[[bytes, str], Flat],
     *,
     strict: bool,
 ) -> Snapshot:
-    """Values per file. With `strict` (head) a malformed file is an error the user must fix;
-    at base it becomes a row in the report, since the PR cannot change the base."""
+    """Values per file (params narrowed to the keys DVC tracks). With `strict` (head) a
+    malformed file is an error the user must fix; at base it is a reason in the report, since
+    the PR cannot change the base. A file the revision does not have is neither."""
     values: dict[str, Flat] = {}
     errors: dict[str, str] = {}
-    for path in paths:
+    for path, keys in files.items():
         read = reads[path]
         if read.data is None:
-            errors[path] = read.error or "unavailable"
+            if not read.absent:
+                errors[path] = read.error or "unavailable"
             continue
         try:
-            values[path] = load(read.data, path)
+            values[path] = select_params(load(read.data, path), keys)
         except InputError as exc:
             if strict:
                 raise
@@ -85,41 +103,161 @@ def snapshot(
     return Snapshot(values, errors)
 
 
-def choose_files(
-    settings: Settings, config: Config, head: Pipeline, base: Pipeline, root: Path
-) -> tuple[list[str], list[str]]:
-    """Metric and param files: the command line if given; else dvc.yaml and .mlgate.yml."""
-    if settings.metrics or settings.params:
-        return list(settings.metrics), list(settings.params)
-    metrics = list(dict.fromkeys([*head.metric_paths, *base.metric_paths, *config.metrics]))
-    params = list(dict.fromkeys([*head.params, *base.params, *config.params]))
-    # DVC always reads the root params.yaml, declared or not.
-    if (root / DEFAULT_PARAMS).is_file() and DEFAULT_PARAMS not in params:
-        params.insert(0, DEFAULT_PARAMS)
-    if not metrics and (root / DVCLIVE_METRICS).is_file():
-        metrics.append(DVCLIVE_METRICS)
-    if not params and (root / DVCLIVE_PARAMS).is_file():
-        params.append(DVCLIVE_PARAMS)
-    return metrics, params
+def expand_files(paths: Iterable[str], revisions: Iterable[Revision]) -> list[str]:
+    """Each path, or the files inside it where it is a directory at either revision (as DVC
+    expands a directory named under `metrics:`)."""
+    revs = list(revisions)
+    out: list[str] = []
+    for path in paths:
+        inside: list[str] = []
+        for rev in revs:
+            inside += rev.expand(path) or []
+        out += sorted(set(inside)) if inside else [path]
+    return list(dict.fromkeys(out))
 
 
-def dvclive_plots(root: Path) -> tuple[PlotDef, ...]:
-    """dvclive's step-wise metric series (`dvclive/plots/metrics/**/*.tsv`, columns
-    timestamp, step, <name>) as line plots, with no configuration."""
-    folder = root / DVCLIVE_PLOTS
-    if not folder.is_dir():
-        return ()
-    return tuple(
-        PlotDef(
-            id=tsv.relative_to(root).as_posix(),
-            sources=((tsv.relative_to(root).as_posix(), tsv.stem),),
-            x="step",
-            y=(tsv.stem,),
-            title=tsv.relative_to(folder).with_suffix("").as_posix(),
-            cache=False,
-        )
-        for tsv in sorted(folder.rglob("*.tsv"))
+def metric_files(
+    settings: Settings, config: Config, pipeline: Pipeline, rev: Revision
+) -> list[str]:
+    """The metrics files one revision has: its DVC files' (dvclive's when there are none), or
+    the files given on the command line or in `.mlgate.yml`."""
+    if settings.metrics:
+        return list(settings.metrics)
+    paths = [*pipeline.metric_paths, *config.metrics]
+    if not paths and not pipeline.stages:
+        paths = [DVCLIVE_METRICS]
+    return expand_files(paths, [rev])
+
+
+def param_files(
+    settings: Settings, config: Config, pipeline: Pipeline, rev: Revision
+) -> dict[str, tuple[str, ...] | None]:
+    if settings.params:
+        return dict.fromkeys(settings.params)
+    files: dict[str, tuple[str, ...] | None] = dict(pipeline.params)
+    files.update(dict.fromkeys(p for p in config.params if p not in files))
+    if not files and not pipeline.stages:
+        files[DVCLIVE_PARAMS] = None
+    out: dict[str, tuple[str, ...] | None] = {}
+    for path, keys in files.items():
+        for file in rev.expand(path) or [path]:
+            out[file] = keys
+    return out
+
+
+def _side(
+    rev: Revision, files: Mapping[str, tuple[str, ...] | None], unsure: str | None
+) -> dict[str, FileRead]:
+    reads = rev.read(files)
+    if unsure:  # the revision's DVC files are broken: "absent" cannot be told from unreadable
+        reads = {
+            p: FileRead(None, f"cannot tell whether {rev.label} has {p}: {unsure}")
+            if r.absent
+            else r
+            for p, r in reads.items()
+        }
+    return reads
+
+
+def compare(
+    base: Revision,
+    head: Revision,
+    base_files: Mapping[str, tuple[str, ...] | None],
+    head_files: Mapping[str, tuple[str, ...] | None],
+    *,
+    load: Callable[[bytes, str], Flat],
+    unsure: str | None,
+) -> Diff:
+    """Each revision's own files, diffed; a file only head declares is read at base too when
+    base's DVC files could not be read (then a missing one is unreadable, not new)."""
+    if unsure:
+        base_files = {**dict.fromkeys(head_files), **base_files}
+    return diff(
+        snapshot(_side(base, base_files, unsure), base_files, load, strict=False),
+        snapshot(head.read(head_files), head_files, load, strict=True),
     )
+
+
+def plot_defs(config: Config, head: Pipeline, base: Pipeline) -> list[PlotDef]:
+    """Every plot either revision defines (head's definition wins), plus `.mlgate.yml`'s."""
+    defs = {p.id: p for p in base.plots}
+    defs.update({p.id: p for p in head.plots})
+    for path in config.plots:
+        defs.setdefault(path, PlotDef(id=path, sources=((path, None),), path_id=True))
+    if not defs:
+        defs[DVCLIVE_PLOTS] = PlotDef(
+            id=DVCLIVE_PLOTS, sources=((DVCLIVE_PLOTS, None),), x="step", path_id=True
+        )
+    return list(defs.values())
+
+
+def expand_plots(defs: list[PlotDef], revisions: list[Revision]) -> list[PlotDef]:
+    """A plot whose id is a directory becomes one plot per file inside it (at either
+    revision), each with the directory's options, unless the file has a definition of its own."""
+    own = {p.id for p in defs}
+    out: list[PlotDef] = []
+    for plot in defs:
+        inside: list[str] = []
+        if plot.path_id:
+            for rev in revisions:
+                inside += rev.expand(plot.id) or []
+        if not inside:
+            out.append(plot)
+            continue
+        for file in sorted(set(inside) - own):
+            ys = plot.y or ((_dvclive_y(file),) if plot.x == "step" else ())
+            out.append(
+                dataclasses.replace(
+                    plot,
+                    id=file,
+                    sources=tuple((file, y) for y in ys) or ((file, None),),
+                    y=ys,
+                    title=plot.title and f"{plot.title}: {file[len(plot.id) + 1 :]}",
+                )
+            )
+    return out
+
+
+def _dvclive_y(file: str) -> str:
+    # dvclive names the value column after the file: plots/metrics/train/loss.tsv has `loss`
+    return file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+
+
+def read_plots(defs: list[PlotDef], base: Revision, head: Revision) -> tuple[PlotFiles, ...]:
+    files = list(dict.fromkeys(src for p in defs for src, _y in p.sources))
+    base_reads = base.read(files)
+    head_reads = head.read(files)
+    return tuple(
+        PlotFiles(
+            p,
+            {src: base_reads[src] for src, _y in p.sources},
+            {src: head_reads[src] for src, _y in p.sources},
+        )
+        for p in defs
+    )
+
+
+def open_revisions(
+    root: Path, git: Git, base_sha: str, base_ref: str, log: Log
+) -> tuple[GitRevision, Workspace]:
+    """The base commit and the workspace, each with DVC's view when the project uses DVC."""
+    try:
+        repo_root = git.toplevel()
+    except GitError:
+        repo_root = root
+    base_dvc = head_dvc = None
+    if (root / ".dvc").is_dir() or ".dvc/config" in git.tree(base_sha):
+        from mlgate.sources.dvc import DvcAt
+
+        untrusted = False
+        # a `.dvc/config.local` committed by the PR could repoint the cache and the remote
+        with contextlib.suppress(GitError):
+            untrusted = ".dvc/config.local" in git.tree("HEAD")
+        base_dvc = DvcAt(root, base_sha, base_ref, log, untrusted_local=untrusted)
+        head_dvc = DvcAt(root, None, "workspace", log)
+    base = GitRevision(git, base_sha, base_ref, dvc=base_dvc)
+    head = Workspace(root, repo_root=repo_root, git=git, dvc=head_dvc)
+    return base, head
 
 
 def gather(
@@ -128,49 +266,47 @@ def gather(
     *,
     root: Path,
     log: Log,
+    with_plots: bool = False,
 ) -> Gathered:
-    config = read_config(root, settings)
-    base_ref = settings.base or config.base or git.default_base()
+    base_ref = settings.base or git.default_base()
+    preliminary = Workspace(root)
+    config = read_config(root, settings, preliminary)
+    if not settings.base and config.base:
+        base_ref = config.base
     base_sha = git.resolve(base_ref)
+    base, head = open_revisions(root, git, base_sha, base_ref, log)
 
-    cache_read = remote_fetch = None
-    if (root / ".dvc").is_dir():
-        from mlgate.sources import dvc
-
-        cache_read = dvc.cache_reader(root)
-        remote_fetch = dvc.remote_fetcher(root, log)
-    base = GitRevision(git, base_sha, base_ref, cache_read=cache_read, remote_fetch=remote_fetch)
-    head = Workspace(root)
-
-    dvc_yaml = root / "dvc.yaml"
-    head_pipeline = read_pipeline(dvc_yaml.read_bytes() if dvc_yaml.is_file() else None, "dvc.yaml")
-    base_yaml = git.read_files(base_sha, ["dvc.yaml"]).get("dvc.yaml")
-    try:
-        base_pipeline = read_pipeline(base_yaml, f"dvc.yaml at {base_ref}")
-    except InputError as exc:
-        log(f"warning: {exc}; using the head's declarations for the base")
-        base_pipeline = head_pipeline
-
-    if not head_pipeline.plots:
-        head_pipeline = dataclasses.replace(head_pipeline, plots=dvclive_plots(root))
-    metric_files, param_files = choose_files(settings, config, head_pipeline, base_pipeline, root)
+    head_pipeline = head.pipeline()
+    base_pipeline = base.pipeline()
+    unsure = base_pipeline.errors[0] if base_pipeline.errors else None
     notes = list(head_pipeline.notes)
-    if not metric_files:
+    notes += [f"base: {e}" for e in base_pipeline.errors]
+
+    head_metrics = metric_files(settings, config, head_pipeline, head)
+    base_metrics = metric_files(settings, config, base_pipeline, base)
+    if settings.metrics or config.metrics:  # named by the user: read at both revisions
+        base_metrics = list(dict.fromkeys([*base_metrics, *head_metrics]))
+    if not head_metrics and not base_metrics:
         notes.append(
             "no metrics files found: declare `metrics:` in dvc.yaml, list them under `metrics:` "
             "in .mlgate.yml, or pass --metrics"
         )
-    all_files = [*metric_files, *param_files]
-    base_reads = base.read(all_files)
-    head_reads = head.read(all_files)
-    metrics = diff(
-        snapshot(base_reads, metric_files, load_metrics, strict=False),
-        snapshot(head_reads, metric_files, load_metrics, strict=True),
+    metrics = compare(
+        base,
+        head,
+        dict.fromkeys(base_metrics),
+        dict.fromkeys(head_metrics),
+        load=load_metrics,
+        unsure=unsure,
     )
-    params = diff(
-        snapshot(base_reads, param_files, load_params, strict=False),
-        snapshot(head_reads, param_files, load_params, strict=True),
-    )
+    head_params = param_files(settings, config, head_pipeline, head)
+    base_params = param_files(settings, config, base_pipeline, base)
+    params = compare(base, head, base_params, head_params, load=load_params, unsure=unsure)
+
+    plots: tuple[PlotFiles, ...] = ()
+    if with_plots:
+        defs = expand_plots(plot_defs(config, head_pipeline, base_pipeline), [base, head])
+        plots = read_plots(defs, base, head)
     return Gathered(
         root=root,
         config=config,
@@ -183,5 +319,6 @@ def gather(
         base_pipeline=base_pipeline,
         base=base,
         head=head,
+        plots=plots,
         notes=tuple(notes),
     )

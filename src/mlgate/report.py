@@ -20,25 +20,113 @@ from mlgate.metrics import Scalar, format_value, is_number
 
 Judgement = Literal["better", "worse", "same", "unknown"]
 
-_LOWER_IS_BETTER = re.compile(
-    r"(^|[._/-])(loss|error|err|mae|mse|rmse|mape|logloss|log_loss|perplexity|latency|"
-    r"time|duration|fpr|fnr|wer|cer|brier)($|[._/-])",
-    re.IGNORECASE,
+# Metric-name families, matched against whole words of a key (`val_loss`, `avg_prec.train`,
+# `test/roc_auc`), so that one family is judged the same way wherever it appears.
+_LOWER = frozenset(
+    [
+        "loss",
+        "log_loss",
+        "logloss",
+        "nll",
+        "error",
+        "err",
+        "error_rate",
+        "rmse",
+        "mse",
+        "mae",
+        "mape",
+        "smape",
+        "rmsle",
+        "msle",
+        "perplexity",
+        "ppl",
+        "latency",
+        "time",
+        "duration",
+        "seconds",
+        "fpr",
+        "fnr",
+        "far",
+        "frr",
+        "wer",
+        "cer",
+        "ter",
+        "brier",
+        "hamming_loss",
+        "zero_one_loss",
+    ]
 )
-_HIGHER_IS_BETTER = re.compile(
-    r"(^|[._/-])(acc|accuracy|auc|roc_auc|f1|f1_score|precision|recall|r2|ap|map|iou|dice|"
-    r"score|tpr|balanced_accuracy)($|[._/-])",
-    re.IGNORECASE,
+_HIGHER = frozenset(
+    [
+        "acc",
+        "accuracy",
+        "balanced_accuracy",
+        "top1",
+        "top5",
+        "auc",
+        "roc_auc",
+        "rocauc",
+        "auroc",
+        "pr_auc",
+        "prauc",
+        "aupr",
+        "avg_prec",
+        "average_precision",
+        "avgprec",
+        "ap",
+        "map",
+        "map50",
+        "ndcg",
+        "mrr",
+        "precision",
+        "prec",
+        "recall",
+        "rec",
+        "sensitivity",
+        "specificity",
+        "tpr",
+        "tnr",
+        "f1",
+        "f1_score",
+        "fscore",
+        "fbeta",
+        "f2",
+        "r2",
+        "r2_score",
+        "explained_variance",
+        "iou",
+        "miou",
+        "jaccard",
+        "dice",
+        "bleu",
+        "rouge",
+        "rouge1",
+        "rouge2",
+        "rougel",
+        "meteor",
+        "chrf",
+        "score",
+        "mcc",
+        "kappa",
+        "cohen_kappa",
+    ]
 )
 
 
 def infer_direction(key: str) -> str | None:
-    """Which way is better, guessed from the name when no gate says so."""
-    if _LOWER_IS_BETTER.search(key):
-        return "lower"
-    if _HIGHER_IS_BETTER.search(key):
-        return "higher"
-    return None
+    """Which way is better, guessed from the name when no gate says so: the longest run of
+    words in the key that names a known family decides (`val_loss`: lower; `avg_prec`:
+    higher)."""
+    best: tuple[int, str] | None = None
+    for segment in re.split(r"[./:\\\s-]+", key.lower()):
+        words = [w for w in segment.split("_") if w]
+        for size in range(len(words), 0, -1):
+            for start in range(len(words) - size + 1):
+                gram = "_".join(words[start : start + size])
+                found = "lower" if gram in _LOWER else "higher" if gram in _HIGHER else None
+                if found and (best is None or size > best[0]):
+                    best = (size, found)
+    return best[1] if best else None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from mlgate.render.html import page
 from mlgate.report import DataChange, Report, Training
 from mlgate.settings import Settings
 from mlgate.sources.git import Git
-from mlgate.sources.pipeline import diff_locks, parse_lock
+from mlgate.sources.pipeline import diff_locks
 
 
 @dataclass(frozen=True)
@@ -31,18 +31,12 @@ class Produced:
 
 
 def data_changes(g: Gathered, notes: list[str]) -> list[DataChange]:
-    """DVC-tracked outputs added, modified or deleted between base and head (`dvc diff`)."""
-    head_lock_file = g.root / "dvc.lock"
-    if not head_lock_file.is_file():
+    """DVC-tracked outputs added, modified or deleted between base and head (`dvc diff`), from
+    every dvc.lock and `.dvc` file of each revision, already parsed by `gather`."""
+    if not g.pipeline.locked and not g.base_pipeline.locked:
         return []
-    base_lock = g.base.lock()  # already read and parsed to resolve DVC-cached base files
-    if g.base.lock_error:  # a corrupt lock costs this section, not the report
-        notes.append(f"data and model changes not shown: {g.base.lock_error}")
-        return []
-    try:
-        head_lock = parse_lock(head_lock_file.read_bytes(), "dvc.lock")
-    except InputError as exc:
-        notes.append(f"data and model changes not shown: {exc}")
+    if g.base_pipeline.errors:  # an unreadable base lock costs this section, not the report
+        notes.append(f"data and model changes not shown: {g.base_pipeline.errors[0]}")
         return []
     # metrics and plot data have their own sections; this one is for data and models
     metric_like = {
@@ -51,7 +45,7 @@ def data_changes(g: Gathered, notes: list[str]) -> list[DataChange]:
     }
     return [
         DataChange(path, status, old, new)  # type: ignore[arg-type]
-        for path, status, old, new in diff_locks(base_lock, head_lock)
+        for path, status, old, new in diff_locks(g.base_pipeline.locked, g.pipeline.locked)
         if path not in metric_like
     ]
 
@@ -70,7 +64,7 @@ def produce(
 ) -> Produced:
     git = Git(root, log)
     with log.group("Reading metrics and params"):
-        g = gather(settings, git, root=root, log=log)
+        g = gather(settings, git, root=root, log=log, with_plots=settings.plots != "off")
         log(
             f"base {g.base_ref} ({g.base_sha[:7]}): {len(g.metrics.changes)} metric values, "
             f"{len(g.params.changed())} changed params"
@@ -78,12 +72,13 @@ def produce(
     out_dir.mkdir(parents=True, exist_ok=True)
     plots: list[report_mod.PlotEntry] = []
     notes = list(g.notes)
-    if settings.plots != "off" and (g.pipeline.plots or g.metrics.changes):
+    rows = report_mod.metric_rows(g.metrics, g.config.gates)
+    if settings.plots != "off" and (g.plots or g.metrics.changes):
         from mlgate.render import plots as plots_mod
 
         with log.group("Rendering plots"):
             plots, plot_notes = plots_mod.render_all(
-                g, out_dir, mermaid=settings.plots == "mermaid"
+                g.plots, rows, out_dir, mermaid=settings.plots == "mermaid"
             )
             notes += plot_notes
     changes = data_changes(g, notes)
@@ -115,7 +110,7 @@ def produce(
     if with_mermaid and any(p.image for p in plots):
         from mlgate.render import plots as plots_mod
 
-        inline, _ = plots_mod.render_all(g, out_dir, mermaid=True)
+        inline, _ = plots_mod.render_all(g.plots, rows, out_dir, mermaid=True)
         alt = markdown.render(build(plots=inline), comment_id=cid, user_template=user_template)
     result = report_mod.result_json(rep, comment_id=cid)
     return Produced(rep, text, result, g, out_dir, alt)

@@ -8,10 +8,12 @@ Mermaid `xychart-beta` blocks instead (GitHub renders them with no image upload)
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,14 +35,26 @@ from mlgate.render.plotdata import (
     parse_table,
     rows,
 )
-from mlgate.report import MetricRow, PlotEntry, metric_rows
+from mlgate.report import MetricRow, PlotEntry
 from mlgate.sources.pipeline import PlotDef
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from mlgate.gather import Gathered
+    from mlgate.gather import PlotFiles
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One file's table at one revision, with the fields to draw from it (None: guess)."""
+
+    side: str  # "base" or "head"
+    file: str
+    label: str  # the file's short name when a plot has several files, else ""
+    table: Table
+    ys: tuple[str | None, ...]
+
 
 BASE_COLOR = "#8c959f"
 HEAD_COLOR = "#0969da"
@@ -48,7 +62,6 @@ GOOD_COLOR = "#1a7f37"
 BAD_COLOR = "#cf222e"
 DPI = 100
 SIZE = (8.0, 4.5)
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg", ".gif")
 TABLE_ROWS = 20
 MERMAID_POINTS = 40
 
@@ -125,56 +138,65 @@ class Drawer:
     def lines(
         self, plot: PlotDef, base: Table | None, head: Table | None, paths: tuple[str, str]
     ) -> PlotEntry:
-        ys = list(plot.y) or self._default_y(head or base or {}, plot.x)
+        """One file's base and head (kept for callers drawing a single file)."""
+        ys = tuple(plot.y) or (None,)
+        layers = [
+            Layer(side, path, "", table, ys)
+            for side, table, path in (("base", base, paths[0]), ("head", head, paths[1]))
+            if table is not None
+        ]
+        return self.layers(plot, layers)
+
+    def layers(self, plot: PlotDef, layers: Sequence[Layer]) -> PlotEntry:
+        """Every file of the plot at base and head: lines named "test · base", "test · head"."""
         scatter = plot.template == "scatter"
         fig, ax = _figure()
         captions: list[str] = []
         table: list[list[str]] = []
         mermaid_series: list[tuple[str, Series]] = []
-        for label, records, color, path in (
-            ("base", base, BASE_COLOR, paths[0]),
-            ("head", head, HEAD_COLOR, paths[1]),
-        ):
-            if records is None:
-                continue
-            for i, y in enumerate(ys):
-                s = self.series(records, plot, y, path)
-                name = label if len(ys) == 1 else f"{label}: {y}"
+        styles = ["-", "--", ":", "-."]
+        slots = list(dict.fromkeys((layer.file, y) for layer in layers for y in layer.ys))
+        first_y: str | None = None
+        for layer in layers:
+            color = BASE_COLOR if layer.side == "base" else HEAD_COLOR
+            ys = [y or first_y or self._default_y(layer.table, plot.x) for y in layer.ys]
+            for raw_y, y in zip(layer.ys, ys, strict=True):
+                first_y = first_y or y
+                s = self.series(layer.table, plot, y, layer.file)
+                parts = [layer.label, y if len(layer.ys) > 1 else "", layer.side]
+                name = " · ".join(p for p in parts if p)
                 kind = _curve_kind(plot.x, y)
                 if kind:
                     name += f" (AUC {_auc(s.x, s.y):.3f})"
-                style = ["-", "--", ":", "-."][i % 4]
+                style = styles[slots.index((layer.file, raw_y)) % len(styles)]
                 if scatter:
                     ax.scatter(s.x, s.y, s=12, color=color, alpha=0.7, label=name)
                 else:
-                    ax.plot(
-                        s.x,
-                        s.y,
-                        style,
-                        color=color,
-                        linewidth=2 if label == "head" else 1.5,
-                        label=name,
-                    )
+                    width = 2 if layer.side == "head" else 1.5
+                    ax.plot(s.x, s.y, style, color=color, linewidth=width, label=name)
                 if s.downsampled:
                     captions.append(
-                        f"{label} {y}: {s.original_points:,} points shown as {len(s.x):,} "
+                        f"{name}: {s.original_points:,} points shown as {len(s.x):,} "
                         "(min/max per bucket, shape kept)"
                     )
+                finite = s.y[np.isfinite(s.y)]
                 table.append(
                     [
-                        label,
+                        md(" · ".join(p for p in (layer.label, layer.side) if p)),
                         md(y),
-                        f"{len(s.x) if not s.downsampled else s.original_points}",
-                        f"{float(np.nanmin(s.y)):.4g}",
-                        f"{float(np.nanmax(s.y)):.4g}",
-                        f"{float(s.y[-1]):.4g}",
+                        f"{s.original_points}",
+                        _cell(float(finite.min())) if finite.size else "nan",
+                        _cell(float(finite.max())) if finite.size else "nan",
+                        _cell(float(s.y[-1])) if s.y.size else "",
                     ]
                 )
                 mermaid_series.append((name, s))
-        kind = _curve_kind(plot.x, ys[0]) if ys else None
-        if kind == "ROC":
+        if not mermaid_series:
+            plt.close(fig)
+            raise PlotDataError("no data")
+        if _curve_kind(plot.x, first_y or "") == "ROC":
             ax.plot([0, 1], [0, 1], ":", color="#d0d7de", linewidth=1)
-        _labels(ax, plot, plot.x, ys[0] if len(ys) == 1 else None)
+        _labels(ax, plot, plot.x, first_y if len(slots) == 1 else None)
         ax.legend(loc="best")
         data = tabulate(
             table,
@@ -199,14 +221,15 @@ class Drawer:
         save(fig, file)
         return PlotEntry(plot.id, title, image=rel, caption="; ".join(captions), data_table=data)
 
-    def _default_y(self, table: Table, x: str | None) -> list[str]:
+    def _default_y(self, table: Table, x: str | None) -> str:
+        """The field to draw when the definition names none: the last numeric one, as DVC."""
         if not rows(table):
             raise PlotDataError("no data")
-        for field, values in table.items():
+        for field, values in reversed(table.items()):
             if field not in (x, "step", "timestamp") and all(
                 isinstance(v, int | float | np.number) for v in values[:50]
             ):
-                return [field]
+                return field
         raise PlotDataError("no numeric field to plot (set `y:` in the plot definition)")
 
     # -- confusion ------------------------------------------------------------------------
@@ -239,15 +262,19 @@ class Drawer:
         for ax, (name, m) in zip(axes, panels, strict=True):
             is_diff = name.startswith("head −")
             lim = max(float(np.abs(m).max()), 1e-9)
-            cmap = "RdBu" if is_diff else ("Greys" if name == "base" else "Blues")
-            ax.imshow(m, cmap=cmap, vmin=-lim if is_diff else 0, vmax=lim)
+            if is_diff:
+                # Judged, not signed: more on the diagonal or fewer off it is better (green).
+                good = np.where(np.eye(len(labels), dtype=bool), m, -m)
+                ax.imshow(good, cmap="RdYlGn", vmin=-lim, vmax=lim)
+            else:
+                ax.imshow(m, cmap="Greys" if name == "base" else "Blues", vmin=0, vmax=lim)
             ax.grid(False)
             ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
             ax.set_yticks(range(len(labels)), labels)
             ax.set_xlabel(y)
             ax.set_ylabel(x)
             ax.set_title(name)
-            for (i, j), v in np.ndenumerate(m):
+            for (i, j), v in np.ndenumerate(m):  # counts as integers: 2081, not 2.08e+03
                 text = (
                     f"{v:+.2f}"
                     if is_diff and normalized
@@ -259,12 +286,14 @@ class Drawer:
                     text,
                     ha="center",
                     va="center",
-                    color="white" if abs(v) > lim * 0.6 else "#1f2328",
+                    color="white" if abs(v) > lim * 0.6 and not is_diff else "#1f2328",
                     fontsize=9,
                 )
         fig.suptitle(plot.title or plot.id, fontweight="bold")
-        table = [[n, *(f"{v:.3g}" for v in m.ravel())] for n, m in mats.items()]
-        headers = ["revision", *(f"{a}→{b}" for a in labels for b in labels)]
+        if len(mats) == 2:
+            axes[-1].set_title("head − base (green: better, red: worse)", fontsize=10)
+        table = [[n, *(_cell(float(v)) for v in m.ravel())] for n, m in mats.items()]
+        headers = ["revision", *(md(f"{a}→{b}") for a in labels for b in labels)]
         data = tabulate(table, headers, tablefmt="github", disable_numparse=True)
         file, rel = self.image_path(plot.id)
         save(fig, file)
@@ -319,6 +348,13 @@ class Drawer:
         file, rel = self.image_path(plot.id)
         save(fig, file)
         return PlotEntry(plot.id, title, image=rel, data_table=data)
+
+
+def _cell(value: float) -> str:
+    """A number for a data table: counts as integers (2081), others to four digits."""
+    if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.4g}"
 
 
 def _mermaid_text(text: str) -> str:
@@ -414,84 +450,217 @@ def summary_chart(rows: Sequence[MetricRow], out_dir: Path, *, mermaid: bool) ->
     )
 
 
-def _copy_image(plot: PlotDef, data: bytes | None, out_dir: Path) -> PlotEntry:
-    suffix = Path(plot.id).suffix.lower()
-    if data is None:
-        return PlotEntry(plot.id, plot.title or plot.id, note="image not found at head")
-    rel = f"plots/{slug(plot.id)}{suffix}"
+def _image_kind(data: bytes) -> str | None:
+    """What an image file really is, by its bytes: a PR may name anything `.png`."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "gif"
+    head = data[:2048].lstrip().lower()
+    if (head.startswith((b"<svg", b"<?xml")) and b"<svg" in head) or head.startswith(b"<svg"):
+        return "svg"
+    return None
+
+
+def _not_an_image(data: bytes) -> str | None:
+    """Why `data` is not an image mlgate will show, or None: a raster image must decode."""
+    kind = _image_kind(data)
+    if kind is None:
+        return "is not a PNG, JPEG, GIF or SVG image"
+    if kind == "svg":
+        return None
+    import io
+
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            if img.width * img.height > 50_000_000:
+                return f"is too large ({img.width}x{img.height} pixels)"
+            img.load()
+    except Exception as exc:  # PIL raises many types for a broken file
+        return f"is not a valid {kind.upper()} image ({type(exc).__name__}: {exc})"
+    return None
+
+
+def write_asset(out_dir: Path, rel: str, data: bytes) -> None:
     (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
     (out_dir / rel).write_bytes(data)
+
+
+def image_entry(pf: PlotFiles, out_dir: Path) -> tuple[list[PlotEntry], list[str]]:
+    """An image the pipeline writes: base and head side by side, labelled; or the one side
+    there is, with a note saying why the other is missing."""
+    plot = pf.plot
+    src = pf.files[0]
+    title = plot.title or plot.id
+    sides: dict[str, bytes] = {}
+    notes: list[str] = []
+    for side, reads in (("base", pf.base), ("head", pf.head)):
+        read = reads[src]
+        if read.data is None:
+            notes.append(f"{side}: {'not there' if read.absent else read.error}")
+        elif (why := _not_an_image(read.data)) is not None:
+            notes.append(f"{side}: {src} {why}; not shown")
+        else:
+            sides[side] = read.data
+    if not sides:
+        note = "not shown: " + "; ".join(notes)
+        return [PlotEntry(plot.id, title, note=note)], [f"image {plot.id!r} {note}"]
+    note = "; ".join(notes)
+    if len(sides) == 2 and sides["base"] == sides["head"]:
+        sides.pop("base")
+        note = "unchanged from base"
+    if len(sides) == 2 and "svg" not in {_image_kind(d) for d in sides.values()}:
+        return [_side_by_side(plot, sides, out_dir)], []
+    entries = []
+    for side, data in sides.items():
+        suffix = "." + (_image_kind(data) or "png").replace("jpeg", "jpg")
+        rel = f"plots/{slug(plot.id + side)}{suffix}"
+        write_asset(out_dir, rel, data)
+        label = f"{title} ({side})" if len(sides) == 2 or note != "unchanged from base" else title
+        entries.append(
+            PlotEntry(
+                plot.id,
+                label,
+                image=rel,
+                caption="image written by the pipeline, shown as it is",
+                note=note if side == "head" or len(sides) == 1 else "",
+            )
+        )
+    return entries, []
+
+
+def _side_by_side(plot: PlotDef, sides: dict[str, bytes], out_dir: Path) -> PlotEntry:
+    import io
+
+    from PIL import Image
+
+    fig, axes = _figure(2, width=SIZE[0] * 1.4)
+    for ax, (side, data) in zip(axes, sides.items(), strict=True):
+        with Image.open(io.BytesIO(data)) as img:
+            ax.imshow(np.asarray(img.convert("RGBA")))
+        ax.set_title(side, color=BASE_COLOR if side == "base" else HEAD_COLOR)
+        ax.axis("off")
+    fig.suptitle(plot.title or plot.id, fontweight="bold")
+    file = out_dir / "plots" / f"{slug(plot.id)}.png"
+    save(fig, file)
     return PlotEntry(
         plot.id,
         plot.title or plot.id,
-        image=rel,
-        caption="image written by the pipeline, shown as it is",
+        image=f"plots/{file.name}",
+        caption="images written by the pipeline: base (left) and head (right)",
     )
 
 
-def draw(
-    plot: PlotDef,
-    base: Table | None,
-    head: Table | None,
-    paths: tuple[str, str],
-    drawer: Drawer,
-) -> PlotEntry:
+def draw(plot: PlotDef, layers: Sequence[Layer], drawer: Drawer) -> PlotEntry:
+    def side(name: str) -> tuple[Table | None, str]:
+        found = [layer for layer in layers if layer.side == name]
+        return (found[0].table, found[0].file) if found else (None, "")
+
+    (base, base_path), (head, head_path) = side("base"), side("head")
     if plot.template in ("confusion", "confusion_normalized"):
-        return drawer.confusion(plot, base, head, paths)
-    if plot.template == "bar_horizontal" or plot.template.startswith("bar_horizontal"):
-        return drawer.bars(plot, base, head, paths)
-    return drawer.lines(plot, base, head, paths)
+        return drawer.confusion(plot, base, head, (base_path, head_path))
+    if plot.template.startswith("bar_horizontal"):
+        return drawer.bars(plot, base, head, (base_path, head_path))
+    return drawer.layers(plot, layers)
+
+
+def file_labels(files: Sequence[str]) -> dict[str, str]:
+    """Short names telling a plot's files apart ("train", "test"); none for a single file."""
+    if len(files) <= 1:
+        return dict.fromkeys(files, "")
+    stems = [f.rsplit("/", 1)[-1].rsplit(".", 1)[0] for f in files]
+    if len(set(stems)) == len(stems):
+        return dict(zip(files, stems, strict=True))
+    return {f: f for f in files}
+
+
+def units(pf: PlotFiles) -> list[tuple[PlotDef, tuple[str, ...]]]:
+    """Lines of several files share one chart; a confusion matrix or bar chart is one per file."""
+    plot = pf.plot
+    if len(pf.files) > 1 and (plot.template.startswith(("confusion", "bar_horizontal"))):
+        labels = file_labels(pf.files)
+        return [
+            (
+                dataclasses.replace(
+                    plot,
+                    id=f"{plot.id} · {labels[f]}",
+                    title=f"{plot.title or plot.id} · {labels[f]}",
+                    sources=tuple(s for s in plot.sources if s[0] == f),
+                ),
+                (f,),
+            )
+            for f in pf.files
+        ]
+    return [(plot, pf.files)]
+
+
+def draw_files(
+    plot: PlotDef, files: tuple[str, ...], pf: PlotFiles, drawer: Drawer
+) -> tuple[PlotEntry, list[str]]:
+    """Parse each file at base and head and draw them; every side that is missing or cannot
+    be parsed is said under the chart."""
+    labels = file_labels(files)
+    layers: list[Layer] = []
+    missing: list[str] = []
+    for file in files:
+        ys = tuple(y for src, y in plot.sources if src == file) or (None,)
+        for side, reads in (("base", pf.base), ("head", pf.head)):
+            read = reads[file]
+            if read.data is None:
+                missing.append(
+                    f"{file} is not at {side}" if read.absent else f"{side}: {read.error}"
+                )
+                continue
+            try:
+                layers.append(Layer(side, file, labels[file], parse_table(read.data, file), ys))
+            except PlotDataError as exc:
+                missing.append(f"{side}: {exc}")
+    title = plot.title or plot.id
+    if not layers:
+        note = "not drawn: " + "; ".join(missing)
+        return PlotEntry(plot.id, title, note=note), [f"plot {plot.id!r} {note}"]
+    try:
+        entry = draw(plot, layers, drawer)
+    except PlotDataError as exc:
+        plt.close("all")
+        note = "; ".join([f"not drawn: {exc}", *missing])
+        return PlotEntry(plot.id, title, note=note), [f"plot {plot.id!r} {note}"]
+    if missing:
+        entry = dataclasses.replace(entry, note="; ".join(missing))
+    return entry, []
 
 
 def render_all(
-    g: Gathered, out_dir: Path, *, mermaid: bool = False
+    plots: Sequence[PlotFiles],
+    rows: Sequence[MetricRow],
+    out_dir: Path,
+    *,
+    mermaid: bool = False,
 ) -> tuple[list[PlotEntry], list[str]]:
-    """Every plot of the head pipeline (base pipeline's too), plus the metric-change summary."""
-    defs = list({p.id: p for p in (*g.base_pipeline.plots, *g.pipeline.plots)}.values())
-    files = sorted({src for p in defs for src, _y in p.sources})
-    base_reads = g.base.read(files)
-    head_reads = g.head.read(files)
+    """Every plot (files already read by `gather`), plus the metric-change summary."""
     drawer = Drawer(out_dir, mermaid=mermaid)
     entries: list[PlotEntry] = []
     notes: list[str] = []
-    summary = summary_chart(metric_rows(g.metrics, g.config.gates), out_dir, mermaid=mermaid)
+    summary = summary_chart(rows, out_dir, mermaid=mermaid)
     if summary:
         entries.append(summary)
-    for plot in defs:
-        src = plot.sources[0][0]
-        if src.lower().endswith(IMAGE_SUFFIXES):
-            entries.append(_copy_image(plot, head_reads[src].data, out_dir))
-            continue
-        try:
-            base = _records(base_reads[src].data, src)
-            head = _records(head_reads[src].data, src)
-            if head is None and base is None:
-                raise PlotDataError(f"{src}: not found at base or head")
-            entry = draw(plot, base, head, (f"{src} at base", src), drawer)
-            note = ""
-            if base is None:
-                note = f"{src} is not at base ({base_reads[src].error}); head only"
-            elif head is None:
-                note = f"{src} is missing at head; base only"
-            if note:
-                entry = PlotEntry(
-                    entry.id,
-                    entry.title,
-                    entry.image,
-                    entry.mermaid,
-                    entry.caption,
-                    entry.data_table,
-                    note,
+    for pf in plots:
+        if pf.plot.is_image:
+            if mermaid:  # an image cannot be inlined: the summary says where it is
+                entries.append(
+                    PlotEntry(pf.plot.id, pf.plot.title or pf.plot.id, note="image in the report")
                 )
+                continue
+            found, found_notes = image_entry(pf, out_dir)
+            entries += found
+            notes += found_notes
+            continue
+        for plot, files in units(pf):
+            entry, entry_notes = draw_files(plot, files, pf, drawer)
             entries.append(entry)
-        except PlotDataError as exc:
-            plt.close("all")
-            entries.append(PlotEntry(plot.id, plot.title or plot.id, note=f"not drawn: {exc}"))
-            notes.append(f"plot {plot.id!r} not drawn: {exc}")
+            notes += entry_notes
     return entries, notes
-
-
-def _records(data: bytes | None, path: str) -> Table | None:
-    if data is None:
-        return None
-    return parse_table(data, path)

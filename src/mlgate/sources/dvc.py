@@ -1,17 +1,23 @@
-"""The DVC adapter: the local cache, fetching base objects from a remote, and `dvc repro`.
+"""The DVC adapter: DVC's own view of a revision, and the remote check for `dvc repro`.
 
-DVC itself is imported only here, and only inside the functions that need it, so that commands
-which never touch a remote (and `mlgate --help`) do not pay for importing it.
+Files DVC tracks (outputs of stages, files inside directory outputs, `dvc add`ed data) are read
+through DVC's file system over a git revision, which looks in the local cache, then streams the
+object from the DVC remote; templated `dvc.yaml` files are resolved by DVC's own resolver. Every
+object read is checked against the hash the revision records, so a forged cache cannot become
+the baseline. DVC itself is imported only here, and only when a revision needs it, so that a
+project whose metrics are in git (and `mlgate --help`) never pays for importing it.
 """
 
 from __future__ import annotations
 
 import configparser
 import contextlib
+import hashlib
 import io
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from mlgate.sources.pipeline import LockedOut
 from mlgate.sources.revision import FileRead
@@ -24,40 +30,15 @@ def _config(root: Path) -> configparser.ConfigParser:
     for name in ("config", "config.local"):
         file = root / ".dvc" / name
         if file.is_file():
-            with contextlib.suppress(configparser.Error):
+            with contextlib.suppress(configparser.Error, UnicodeDecodeError):
                 parser.read_string(file.read_text(encoding="utf-8"), str(file))
     return parser
-
-
-def cache_dir(root: Path) -> Path:
-    configured = _config(root).get("cache", "dir", fallback=None)
-    if configured:
-        path = Path(configured)
-        return path if path.is_absolute() else (root / ".dvc" / path).resolve()
-    return root / ".dvc" / "cache"
 
 
 def has_remote(root: Path) -> bool:
     return any(
         s.startswith("'remote ") or s.startswith("remote ") for s in _config(root).sections()
     )
-
-
-def cache_reader(root: Path) -> Callable[[str], bytes | None]:
-    base = cache_dir(root)
-
-    def read(md5: str) -> bytes | None:
-        if not md5 or md5.endswith(".dir"):
-            return None
-        for candidate in (
-            base / "files" / "md5" / md5[:2] / md5[2:],  # DVC 3
-            base / md5[:2] / md5[2:],  # DVC 2
-        ):
-            if candidate.is_file():
-                return candidate.read_bytes()
-        return None
-
-    return read
 
 
 @contextlib.contextmanager
@@ -72,39 +53,178 @@ def _quiet_dvc() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def remote_fetcher(
-    root: Path, log: Log
-) -> Callable[[str, Mapping[str, LockedOut]], dict[str, FileRead]]:
-    """Fetch just the base revision's objects the report needs from the DVC remote."""
-    read = cache_reader(root)
-
-    def fetch(rev: str, outs: Mapping[str, LockedOut]) -> dict[str, FileRead]:
-        if not has_remote(root):
-            why = "DVC-cached at base, not in the local cache, and no DVC remote is configured"
-            return {p: FileRead(None, why) for p in outs}
-        log(f"fetching {len(outs)} base file(s) from the DVC remote: {', '.join(outs)}")
-        error: str | None = None
-        try:
-            from dvc.repo import Repo
-
-            with _quiet_dvc(), Repo(str(root)) as repo:
-                repo.fetch(targets=list(outs), revs=[rev], workspace=False)
-        except Exception as exc:  # DVC raises many types; the report row carries the reason
-            error = f"fetch from the DVC remote failed: {_one_line(exc)}"
-        result: dict[str, FileRead] = {}
-        for path, locked in outs.items():
-            data = read(locked.md5)
-            if data is not None:
-                result[path] = FileRead(data)
-            else:
-                result[path] = FileRead(
-                    None, error or f"object {locked.md5[:8]} is missing from the DVC remote"
-                )
-        return result
-
-    return fetch
-
-
-def _one_line(exc: BaseException) -> str:
+def one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def _md5(data: bytes) -> str:
+    return hashlib.md5(data).hexdigest()  # noqa: S324 - DVC's content address, not security
+
+
+def _dos2unix_md5(data: bytes) -> str:
+    # DVC 2's `md5-dos2unix`: text files hashed with CRLF read as LF.
+    return _md5(data if b"\x00" in data[:8000] else data.replace(b"\r\n", b"\n"))
+
+
+class DvcAt:
+    """DVC's view of one git revision of the project at `root`.
+
+    The configuration (cache and remote) is the revision's own `.dvc/config`, as DVC reads it
+    for a revision, plus the user's config outside the repository; `untrusted_local` says the
+    workspace's `.dvc/config.local` is committed in the pull request, in which case nothing is
+    read through DVC (the PR could point the cache or the remote anywhere).
+    """
+
+    def __init__(
+        self, root: Path, rev: str | None, label: str, log: Log, *, untrusted_local: bool = False
+    ) -> None:
+        self.root = root
+        self.rev = rev
+        self.label = label
+        self.log = log
+        self.untrusted_local = untrusted_local
+        self._repo: Any = None
+        self._error: str | None = None
+
+    def repo(self) -> Any:
+        """The `dvc.repo.Repo` at this revision; raises Unavailable with the reason."""
+        if self._error:
+            raise Unavailable(self._error)
+        if self._repo is None:
+            if self.untrusted_local:
+                self._error = (
+                    ".dvc/config.local is committed in this pull request; mlgate does not read "
+                    "the DVC cache or remote through it (remove it from git)"
+                )
+                raise Unavailable(self._error)
+            try:
+                from dvc.repo import Repo
+
+                with _quiet_dvc():
+                    self._repo = (
+                        Repo(str(self.root), rev=self.rev) if self.rev else Repo(str(self.root))
+                    )
+            except Exception as exc:  # DVC raises many types; the reason goes to the report
+                self._error = f"DVC cannot open the project at {self.label}: {one_line(exc)}"
+                raise Unavailable(self._error) from exc
+        return self._repo
+
+    def close(self) -> None:
+        if self._repo is not None:
+            with contextlib.suppress(Exception):
+                self._repo.close()
+            self._repo = None
+
+    def resolve(self, doc: Mapping[str, Any], directory: str, source: str) -> dict[str, Any]:
+        """A templated `dvc.yaml` as DVC resolves it: foreach/matrix expanded, `${}` filled."""
+        from dvc.parsing import DataResolver
+
+        repo = self.repo()
+        wdir = "/" + directory if directory else "/"
+        try:
+            with _quiet_dvc():
+                resolver = DataResolver(repo, wdir, dict(doc))
+                out: dict[str, Any] = dict(resolver.resolve())
+                out["metrics"] = resolver.resolve_metrics()
+                out["params"] = resolver.resolve_params()
+                out["plots"] = resolver.resolve_plots()
+        except Exception as exc:
+            raise Unavailable(f"{source}: DVC cannot resolve it: {one_line(exc)}") from exc
+        return out
+
+    def find(self, directory: str) -> list[str] | None:
+        """Files inside a DVC-tracked directory at this revision, or None if it is not one."""
+        try:
+            fs = self.repo().dvcfs
+            with _quiet_dvc():
+                if not fs.isdir(directory):
+                    return None
+                return sorted(str(p).lstrip("/") for p in fs.find(directory))
+        except Unavailable:
+            return None
+        except Exception:  # DVC raises many types: the caller reports the reason
+            return None
+
+    def read(self, wanted: Mapping[str, LockedOut]) -> dict[str, FileRead]:
+        """Each path (inside the output given with it), from the cache or the remote, checked."""
+        out: dict[str, FileRead] = {}
+        try:
+            repo = self.repo()
+        except Unavailable as exc:
+            return {p: FileRead(None, str(exc)) for p in wanted}
+        fs = repo.dvcfs
+        for path, owner in wanted.items():
+            out[path] = self._read_one(repo, fs, path, owner)
+        return out
+
+    def _read_one(self, repo: Any, fs: Any, path: str, owner: LockedOut) -> FileRead:
+        where = f"{path} is DVC-tracked at {self.label}"
+        if owner.is_dir and (bad := self._forged_manifest(repo, owner)):
+            return FileRead(None, f"{where}, but {bad}")
+        try:
+            with _quiet_dvc():
+                info = fs.info(path)
+                data = bytes(fs.read_bytes(path))
+        except FileNotFoundError as exc:
+            if owner.is_dir and "No storage" not in str(exc):
+                return FileRead(None, f"{where} in directory {owner.path}, which has no {path}")
+            return FileRead(None, f"{where} but its object {self._missing_why(exc)}")
+        except Exception as exc:
+            if "DirError" in type(exc).__name__:  # the directory's manifest is unavailable
+                return FileRead(
+                    None,
+                    f"{path} is inside {owner.path}, a directory DVC tracks at {self.label}, "
+                    f"but its manifest {owner.md5} {self._missing_why(exc)}",
+                )
+            return FileRead(None, f"{where} but could not be read: {one_line(exc)}")
+        dvc_info = info.get("dvc_info") or {}
+        md5 = info.get("md5") or dvc_info.get("md5")
+        legacy = info.get("md5-dos2unix") or dvc_info.get("md5-dos2unix")
+        if (md5 and _md5(data) != md5) or (legacy and _dos2unix_md5(data) != legacy):
+            return FileRead(
+                None,
+                f"{where} but the object read for it does not match its hash {md5 or legacy} "
+                "(a corrupt or forged cache); delete it from .dvc/cache and fetch again",
+            )
+        return FileRead(data)
+
+    def _forged_manifest(self, repo: Any, owner: LockedOut) -> str | None:
+        """A `.dir` manifest in the local cache whose bytes do not match its name."""
+        try:
+            file = Path(repo.cache.local.oid_to_path(owner.md5))
+        except Exception:  # DVC raises many types: the caller reports the reason
+            return None
+        if not file.is_file() or file.is_symlink():
+            return None
+        if _md5(file.read_bytes()) != owner.md5.removesuffix(".dir"):
+            return (
+                f"the local cache holds a manifest for {owner.path} that does not match its "
+                f"hash {owner.md5} (a corrupt or forged cache); delete {file} and fetch again"
+            )
+        return None
+
+    def _missing_why(self, exc: BaseException) -> str:
+        remote = self._remote_name()
+        if remote is None:
+            return (
+                "is not in the local DVC cache and no DVC remote is configured; "
+                "run `dvc push` from the base branch to a remote, or `dvc pull` here"
+            )
+        return (
+            f"is neither in the local DVC cache nor readable from the DVC remote {remote!r} "
+            f"({one_line(exc)}); run `dvc push` on {self.label}, or check the remote's "
+            "credentials"
+        )
+
+    def _remote_name(self) -> str | None:
+        try:
+            core = self.repo().config.get("core", {})
+            name = core.get("remote")
+            return str(name) if name else None
+        except Exception:  # DVC raises many types: the caller reports the reason
+            return None
+
+
+class Unavailable(Exception):
+    """DVC cannot give a view of this revision; the message says why."""

@@ -9,10 +9,19 @@ import os
 import subprocess
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 from mlgate.errors import GitError
 
 Log = Callable[[str], None]
+SYMLINK = "120000"
+
+
+class Entry(NamedTuple):
+    mode: str
+    kind: str  # blob, tree (never listed with -r) or commit (a submodule)
+    oid: str
+
 
 FETCH_HINT = (
     "add `fetch-depth: 0` to the actions/checkout step (or fetch the base branch) so mlgate "
@@ -24,6 +33,7 @@ class Git:
     def __init__(self, root: Path, log: Log | None = None) -> None:
         self.root = root
         self.log = log or (lambda _msg: None)
+        self._trees: dict[str, dict[str, Entry]] = {}
 
     def run(self, *args: str, check: bool = True, input: bytes | None = None) -> str:
         env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
@@ -95,37 +105,78 @@ class Git:
                     return sha
         raise GitError(f"base ref {ref!r} not found and could not be fetched; {FETCH_HINT}")
 
-    def read_files(self, rev: str, paths: Iterable[str]) -> dict[str, bytes | None]:
-        """Contents of `paths` at `rev` in one `git cat-file --batch`; None where absent."""
-        wanted = list(dict.fromkeys(paths))
+    def tree(self, rev: str) -> dict[str, Entry]:
+        """Every file at `rev` below the working directory: path -> (mode, type, object id).
+
+        One `git ls-tree -r -z` per revision, kept: it tells a file that is absent at a revision
+        from one git does not hold, shows symlinks (mode 120000) for what they are, and gives
+        object ids so that contents are read by id, never by a path a PR wrote.
+        """
+        cached = self._trees.get(rev)
+        if cached is not None:
+            return cached
+        try:
+            proc = subprocess.run(
+                ["git", "ls-tree", "-r", "-z", rev],
+                cwd=self.root,
+                capture_output=True,
+                check=True,
+            )
+        except subprocess.CalledProcessError as exc:
+            err = exc.stderr.decode(errors="replace").strip()
+            raise GitError(f"git ls-tree {rev} failed: {err}") from exc
+        out: dict[str, Entry] = {}
+        for record in proc.stdout.split(b"\0"):
+            if not record:
+                continue
+            meta, _tab, name = record.partition(b"\t")
+            mode, kind, oid = meta.decode().split(" ")
+            out[name.decode("utf-8", errors="surrogateescape")] = Entry(mode, kind, oid)
+        self._trees[rev] = out
+        return out
+
+    def blobs(self, oids: Iterable[str]) -> dict[str, bytes]:
+        """Contents of blobs by object id, in one `git cat-file --batch`."""
+        wanted = list(dict.fromkeys(oids))
         if not wanted:
             return {}
-        # `rev:./path` is relative to the working directory (the project may be a subdirectory
-        # of the repository, as with `working-directory:`); `rev:path` would be from the top.
-        request = "".join(f"{rev}:./{p}\n" for p in wanted).encode()
+        for oid in wanted:  # ids come from ls-tree; never let a newline into the request
+            if not oid.isalnum():
+                raise GitError(f"not a git object id: {oid!r}")
         try:
             proc = subprocess.run(
                 ["git", "cat-file", "--batch"],
                 cwd=self.root,
-                input=request,
+                input="".join(f"{oid}\n" for oid in wanted).encode(),
                 capture_output=True,
                 check=True,
             )
         except subprocess.CalledProcessError as exc:
             raise GitError(f"git cat-file failed: {exc.stderr.decode(errors='replace')}") from exc
-        out: dict[str, bytes | None] = {}
+        out: dict[str, bytes] = {}
         data = proc.stdout
         pos = 0
-        for path in wanted:
+        for oid in wanted:
             end = data.index(b"\n", pos)
-            header = data[pos:end].decode(errors="replace").split()
+            header = data[pos:end].split(b" ")
             pos = end + 1
-            if len(header) == 3 and header[1] == "blob":
+            if len(header) == 3 and header[1] == b"blob":
                 size = int(header[2])
-                out[path] = data[pos : pos + size]
+                out[oid] = data[pos : pos + size]
                 pos += size + 1
-            else:  # "<obj> missing", or a tree
-                if len(header) == 3:
-                    pos += int(header[2]) + 1
-                out[path] = None
+            elif len(header) == 3:
+                pos += int(header[2]) + 1
         return out
+
+    def read_files(self, rev: str, paths: Iterable[str]) -> dict[str, bytes | None]:
+        """Contents of regular files at `rev` (paths relative to the working directory); None
+        for a path that is absent, a directory, a symlink, or not a plain repository path."""
+        tree = self.tree(rev)
+        wanted = list(dict.fromkeys(paths))
+        oids = {
+            p: e.oid
+            for p in wanted
+            if (e := tree.get(p)) is not None and e.kind == "blob" and e.mode != SYMLINK
+        }
+        data = self.blobs(oids.values())
+        return {p: data.get(oids[p]) if p in oids else None for p in wanted}

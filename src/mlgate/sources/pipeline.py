@@ -1,20 +1,27 @@
-"""What a `dvc.yaml` declares (metrics, params, plots, outs) and what a `dvc.lock` records. Pure.
+"""What DVC files declare (metrics, params, plots, outs) and record (hashes). Pure.
 
-Stage-level and top-level forms are both read, paths are made relative to the repository root
-(stage `wdir:` applied), and templated stages (`foreach`/`matrix`) are skipped with a note.
+A revision may hold several `dvc.yaml` (one pipeline per model in a monorepo), each with its
+`dvc.lock`, and `.dvc` files from `dvc add`. Each is parsed from its already-loaded document with
+the directory it sits in, so every path comes out relative to the project root, as DVC reports
+them (stage `wdir:` applied). Templated files (`vars`, `foreach`, `matrix`, `${...}`) are first
+resolved by DVC itself (`sources.dvc`), then read here like any other.
+
+Wrong shapes raise InputError naming the file and the key: at head the user must fix them; at
+base they become a reason that fails the affected gates closed.
 """
 
 from __future__ import annotations
 
-import posixpath
-from collections.abc import Mapping
+import fnmatch
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from mlgate.errors import InputError
-from mlgate.metrics import parse_document
+from mlgate.sources.paths import is_under, join
 
 DEFAULT_PARAMS = "params.yaml"
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg", ".gif")
 
 
 @dataclass(frozen=True)
@@ -37,149 +44,11 @@ class PlotDef:
     x_label: str | None = None
     y_label: str | None = None
     cache: bool = True
-
-
-@dataclass(frozen=True)
-class Pipeline:
-    metrics: tuple[Output, ...] = ()
-    params: Mapping[str, tuple[str, ...] | None] = field(default_factory=dict)
-    plots: tuple[PlotDef, ...] = ()
-    outs: tuple[Output, ...] = ()
-    stages: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
+    path_id: bool = False  # the id is a path: a file, or a directory with one plot per file
 
     @property
-    def metric_paths(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(m.path for m in self.metrics))
-
-    def output(self, path: str) -> Output | None:
-        for out in (*self.metrics, *self.outs):
-            if out.path == path:
-                return out
-        for plot in self.plots:
-            for src, _y in plot.sources:
-                if src == path:
-                    return Output(path, plot.cache)
-        return None
-
-
-def _join(wdir: str, path: str) -> str:
-    return posixpath.normpath(posixpath.join(wdir, path)) if wdir not in ("", ".") else path
-
-
-def _outputs(items: Any, wdir: str, stage: str | None, source: str) -> list[Output]:
-    out: list[Output] = []
-    for item in items or []:
-        if isinstance(item, str):
-            out.append(Output(_join(wdir, item), True, stage))
-        elif isinstance(item, Mapping):
-            for path, opts in item.items():
-                cache = True
-                if isinstance(opts, Mapping):
-                    cache = bool(opts.get("cache", True))
-                out.append(Output(_join(wdir, str(path)), cache, stage))
-        else:
-            raise InputError(f"{source}: stage {stage!r}: cannot read output entry {item!r}")
-    return out
-
-
-def _plot_from(pid: str, opts: Any, wdir: str, cache: bool = True) -> PlotDef:
-    opts = opts if isinstance(opts, Mapping) else {}
-    y = opts.get("y")
-    sources: list[tuple[str, str | None]] = []
-    ys: list[str] = []
-    if isinstance(y, Mapping):  # top-level form: y: {file.csv: col} or {file.csv: [a, b]}
-        for file, cols in y.items():
-            cols_list = cols if isinstance(cols, list) else [cols]
-            for col in cols_list:
-                sources.append((_join(wdir, str(file)), str(col) if col is not None else None))
-                if col is not None:
-                    ys.append(str(col))
-    else:
-        cols_list = y if isinstance(y, list) else ([y] if y is not None else [])
-        ys = [str(c) for c in cols_list]
-        sources = [(_join(wdir, pid), c) for c in ys] or [(_join(wdir, pid), None)]
-    x = opts.get("x")
-    if isinstance(x, Mapping):  # x: {file: col}
-        x = next(iter(x.values()), None)
-    return PlotDef(
-        id=_join(wdir, pid) if not isinstance(y, Mapping) else pid,
-        sources=tuple(sources),
-        x=str(x) if x is not None else None,
-        y=tuple(dict.fromkeys(ys)),
-        template=str(opts.get("template", "linear")),
-        title=opts.get("title"),
-        x_label=opts.get("x_label"),
-        y_label=opts.get("y_label"),
-        cache=bool(opts.get("cache", cache)),
-    )
-
-
-def _plots(items: Any, wdir: str) -> list[PlotDef]:
-    out: list[PlotDef] = []
-    if isinstance(items, Mapping):  # an old form: plots as a mapping
-        items = [{k: v} for k, v in items.items()]
-    for item in items or []:
-        if isinstance(item, str):
-            out.append(_plot_from(item, None, wdir))
-        elif isinstance(item, Mapping):
-            for pid, opts in item.items():
-                out.append(_plot_from(str(pid), opts, wdir))
-    return out
-
-
-def _params(items: Any, wdir: str, acc: dict[str, tuple[str, ...] | None]) -> None:
-    for item in items or []:
-        if isinstance(item, str):
-            path = _join(wdir, DEFAULT_PARAMS)
-            if acc.get(path, ()) is not None:
-                acc[path] = (*(acc.get(path) or ()), item)
-        elif isinstance(item, Mapping):
-            for file, keys in item.items():
-                path = _join(wdir, str(file))
-                if not keys:
-                    acc[path] = None  # the whole file
-                elif acc.get(path, ()) is not None:
-                    acc[path] = (*(acc.get(path) or ()), *map(str, keys))
-
-
-def parse_pipeline(text: str | bytes, source: str = "dvc.yaml") -> Pipeline:
-    doc = parse_document(text, source)
-    if doc is None:
-        return Pipeline()
-    if not isinstance(doc, Mapping):
-        raise InputError(f"{source}: expected a mapping with `stages:` at the top level")
-    metrics: list[Output] = [Output(str(p), False) for p in doc.get("metrics") or []]
-    plots = _plots(doc.get("plots"), "")
-    params: dict[str, tuple[str, ...] | None] = {str(p): None for p in doc.get("params") or []}
-    outs: list[Output] = []
-    names: list[str] = []
-    notes: list[str] = []
-    stages = doc.get("stages") or {}
-    if not isinstance(stages, Mapping):
-        raise InputError(f"{source}: `stages:` must be a mapping of stage names to stages")
-    for name, stage in stages.items():
-        if not isinstance(stage, Mapping):
-            raise InputError(f"{source}: stage {name!r} must be a mapping with `cmd:`")
-        if "foreach" in stage or "matrix" in stage:
-            notes.append(f"stage {name!r} is templated (foreach/matrix); its files are not read")
-            continue
-        names.append(str(name))
-        wdir = str(stage.get("wdir", ""))
-        metrics += _outputs(stage.get("metrics"), wdir, str(name), source)
-        outs += _outputs(stage.get("outs"), wdir, str(name), source)
-        for plot in _plots(stage.get("plots"), wdir):
-            plots.append(plot)
-        _params(stage.get("params"), wdir, params)
-    # DVC reads a whole params file by default; the declared keys are kept for `--deps`.
-    return Pipeline(
-        metrics=tuple(metrics),
-        params=params,
-        plots=tuple(plots),
-        outs=tuple(outs),
-        stages=tuple(names),
-        notes=tuple(notes),
-    )
+    def is_image(self) -> bool:
+        return all(src.lower().endswith(IMAGE_SUFFIXES) for src, _y in self.sources)
 
 
 @dataclass(frozen=True)
@@ -191,9 +60,259 @@ class LockedOut:
     is_dir: bool = False
 
 
-def parse_lock(text: str | bytes, source: str = "dvc.lock") -> dict[str, LockedOut]:
-    """Outputs recorded in `dvc.lock`: path -> hash. InputError names a corrupt file."""
-    doc = parse_document(text, source)
+@dataclass(frozen=True)
+class Pipeline:
+    metrics: tuple[Output, ...] = ()
+    # file -> the keys DVC tracks in it, or None for the whole file (`dvc params diff` shows these)
+    params: Mapping[str, tuple[str, ...] | None] = field(default_factory=dict)
+    plots: tuple[PlotDef, ...] = ()
+    outs: tuple[Output, ...] = ()  # every output a stage or `.dvc` file declares
+    stages: tuple[str, ...] = ()
+    locked: Mapping[str, LockedOut] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()  # DVC files that could not be read: nothing here is certain
+
+    @property
+    def metric_paths(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(m.path for m in self.metrics))
+
+    def owner(self, path: str) -> Output | None:
+        """The declared output `path` is, or lies inside (a file in a directory output)."""
+        best: Output | None = None
+        for out in self.outs:
+            if is_under(path, out.path) and (best is None or len(out.path) > len(best.path)):
+                best = out
+        return best
+
+    def locked_owner(self, path: str) -> LockedOut | None:
+        best: LockedOut | None = None
+        for out in self.locked.values():
+            if is_under(path, out.path) and (best is None or len(out.path) > len(best.path)):
+                best = out
+        return best
+
+
+def _where(source: str, *keys: object) -> str:
+    return source + "".join(f"[{k!r}]" if not isinstance(k, int) else f"[{k}]" for k in keys)
+
+
+def _mapping(value: Any, source: str, *keys: object) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InputError(f"{_where(source, *keys)}: expected a mapping, got {_kind(value)}")
+    return value
+
+
+def _list(value: Any, source: str, *keys: object) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InputError(f"{_where(source, *keys)}: expected a list, got {_kind(value)}")
+    return value
+
+
+def _kind(value: Any) -> str:
+    return f"{type(value).__name__} {value!r}"[:80]
+
+
+def _text(value: Any, source: str, *keys: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise InputError(f"{_where(source, *keys)}: expected a path, got {_kind(value)}")
+    return str(value)
+
+
+def _outputs(
+    items: Any, base: str, stage: str, source: str, key: str
+) -> list[tuple[Output, str, Mapping[str, Any]]]:
+    """(output, its path as written, its options) for each entry of a stage's list."""
+    out: list[tuple[Output, str, Mapping[str, Any]]] = []
+    for i, item in enumerate(_list(items, source, "stages", stage, key)):
+        if isinstance(item, Mapping):
+            for path, opts in item.items():
+                props = _mapping(opts, source, "stages", stage, key, i, str(path))
+                cache = props.get("cache", True)
+                out.append((Output(join(base, str(path)), bool(cache), stage), str(path), props))
+        else:
+            raw = _text(item, source, "stages", stage, key, i)
+            out.append((Output(join(base, raw), True, stage), raw, {}))
+    return out
+
+
+def _plot_def(pid: str, opts: Mapping[str, Any], base: str, cache: bool, source: str) -> PlotDef:
+    y = opts.get("y")
+    x = opts.get("x")
+    sources: list[tuple[str, str | None]] = []
+    ys: list[str] = []
+    path_id = not isinstance(y, Mapping)
+    if isinstance(y, Mapping):  # y: {file: col} or {file: [a, b]}: the id is a name
+        for file, cols in y.items():
+            for col in cols if isinstance(cols, list) else [cols]:
+                sources.append((join(base, str(file)), None if col is None else str(col)))
+                if col is not None:
+                    ys.append(str(col))
+    else:
+        cols = y if isinstance(y, list) else ([] if y is None else [y])
+        ys = [str(c) for c in cols]
+        sources = [(join(base, pid), c) for c in ys] or [(join(base, pid), None)]
+    if isinstance(x, Mapping):  # x: {file: col}; one x field per plot is drawn
+        x = next(iter(x.values()), None)
+    for key in ("template", "title", "x_label", "y_label"):
+        value = opts.get(key)
+        if value is not None and not isinstance(value, str):
+            raise InputError(f"{source}: plot {pid!r}: `{key}` must be text, got {_kind(value)}")
+    return PlotDef(
+        id=join(base, pid) if path_id else pid,
+        sources=tuple(dict.fromkeys(sources)),
+        x=None if x is None else str(x),
+        y=tuple(dict.fromkeys(ys)),
+        template=str(opts.get("template") or "linear"),
+        title=opts.get("title"),
+        x_label=opts.get("x_label"),
+        y_label=opts.get("y_label"),
+        cache=bool(opts.get("cache", cache)),
+        path_id=path_id,
+    )
+
+
+def _top_plots(items: Any, base: str, source: str) -> list[PlotDef]:
+    if isinstance(items, Mapping):  # an old form: plots as a mapping
+        items = [{k: v} for k, v in items.items()]
+    out: list[PlotDef] = []
+    for i, item in enumerate(_list(items, source, "plots")):
+        if isinstance(item, Mapping):
+            for pid, opts in item.items():
+                props = _mapping(opts, source, "plots", i)
+                out.append(_plot_def(str(pid), props, base, True, source))
+        else:
+            out.append(_plot_def(_text(item, source, "plots", i), {}, base, True, source))
+    return out
+
+
+def _has_template(value: Any) -> bool:
+    if isinstance(value, str):
+        return "${" in value
+    if isinstance(value, Mapping):
+        return any(_has_template(k) or _has_template(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_template(v) for v in value)
+    return False
+
+
+def is_templated(doc: Any) -> bool:
+    """True when DVC must resolve the file first: `vars`, `foreach`, `matrix` or `${...}`."""
+    if not isinstance(doc, Mapping):
+        return False
+    if "vars" in doc:
+        return True
+    stages = doc.get("stages")
+    if isinstance(stages, Mapping) and any(
+        isinstance(s, Mapping) and ("foreach" in s or "matrix" in s or "vars" in s)
+        for s in stages.values()
+    ):
+        return True
+    return _has_template(doc)
+
+
+@dataclass
+class Declared:
+    """What one DVC file declares, before the files of a revision are merged."""
+
+    metrics: list[Output] = field(default_factory=list)
+    params: list[tuple[str, tuple[str, ...] | None]] = field(default_factory=list)
+    plots: list[PlotDef] = field(default_factory=list)
+    outs: list[Output] = field(default_factory=list)
+    stages: list[str] = field(default_factory=list)
+    wdirs: dict[str, str] = field(default_factory=dict)  # stage -> its directory (for dvc.lock)
+    notes: list[str] = field(default_factory=list)
+
+
+def parse_dvc_yaml(doc: Any, directory: str, source: str) -> Declared:
+    """One (resolved) `dvc.yaml` in `directory` (relative to the project root)."""
+    found = Declared()
+    if doc is None:
+        return found
+    if not isinstance(doc, Mapping):
+        raise InputError(f"{source}: expected a mapping with `stages:` at the top level")
+    for i, item in enumerate(_list(doc.get("metrics"), source, "metrics")):
+        found.metrics.append(Output(join(directory, _text(item, source, "metrics", i)), False))
+    for i, item in enumerate(_list(doc.get("params"), source, "params")):
+        found.params.append((join(directory, _text(item, source, "params", i)), None))
+    found.plots += _top_plots(doc.get("plots"), directory, source)
+    for key, stage in _mapping(doc.get("stages"), source, "stages").items():
+        name = str(key)
+        if not isinstance(stage, Mapping):
+            raise InputError(f"{_where(source, 'stages', name)}: expected a mapping with `cmd:`")
+        if "foreach" in stage or "matrix" in stage:  # only when DVC could not resolve it
+            found.notes.append(f"{source}: stage {name!r} is templated and was not expanded")
+            continue
+        wdir = join(directory, _text(stage.get("wdir", "."), source, "stages", name, "wdir"))
+        found.stages.append(name)
+        found.wdirs[name] = wdir
+        for out, _raw, _props in _outputs(stage.get("outs"), wdir, name, source, "outs"):
+            found.outs.append(out)
+        for out, _raw, _props in _outputs(stage.get("metrics"), wdir, name, source, "metrics"):
+            found.metrics.append(out)
+            found.outs.append(out)
+        for out, raw, props in _outputs(stage.get("plots"), wdir, name, source, "plots"):
+            found.plots.append(_plot_def(raw, props, wdir, out.cache, source))
+            found.outs.append(out)
+        _stage_params(stage.get("params"), wdir, name, source, found)
+    return found
+
+
+def _stage_params(items: Any, wdir: str, stage: str, source: str, found: Declared) -> None:
+    for i, item in enumerate(_list(items, source, "stages", stage, "params")):
+        if isinstance(item, Mapping):
+            for file, keys in item.items():
+                path = join(wdir, str(file))
+                if not keys:
+                    found.params.append((path, None))  # `- file.yaml:` tracks the whole file
+                    continue
+                listed = _list(keys, source, "stages", stage, "params", i, str(file))
+                found.params.append(
+                    (path, tuple(_text(k, source, "stages", stage, "params", i) for k in listed))
+                )
+        else:
+            key = _text(item, source, "stages", stage, "params", i)
+            found.params.append((join(wdir, DEFAULT_PARAMS), (key,)))
+
+
+def parse_dvc_file(doc: Any, directory: str, source: str) -> tuple[Declared, dict[str, LockedOut]]:
+    """A `.dvc` file from `dvc add`: its outputs and their hashes (not a stage to train)."""
+    found = Declared()
+    locked: dict[str, LockedOut] = {}
+    body = _mapping(doc, source)
+    wdir = join(directory, _text(body.get("wdir", "."), source, "wdir"))
+    for i, item in enumerate(_list(body.get("outs"), source, "outs")):
+        entry = _mapping(item, source, "outs", i)
+        if "path" not in entry:
+            raise InputError(f"{_where(source, 'outs', i)}: an output without `path:`")
+        path = join(wdir, _text(entry["path"], source, "outs", i, "path"))
+        found.outs.append(Output(path, bool(entry.get("cache", True)), source))
+        if (out := _locked(entry, path, source)) is not None:
+            locked[path] = out
+    return found, locked
+
+
+def _locked(entry: Mapping[str, Any], path: str, stage: str) -> LockedOut | None:
+    md5 = entry.get("md5") or entry.get("etag") or entry.get("checksum")
+    if not md5:
+        return None
+    size = entry.get("size")
+    return LockedOut(
+        path=path,
+        md5=str(md5),
+        size=size if isinstance(size, int) and not isinstance(size, bool) else None,
+        stage=stage,
+        is_dir=str(md5).endswith(".dir"),
+    )
+
+
+def parse_lock(
+    doc: Any, directory: str = "", source: str = "dvc.lock", wdirs: Mapping[str, str] | None = None
+) -> dict[str, LockedOut]:
+    """Outputs recorded in one `dvc.lock`: path -> hash. InputError names a corrupt file."""
     if doc is None:
         return {}
     if not isinstance(doc, Mapping) or not isinstance(doc.get("stages", {}), Mapping):
@@ -202,24 +321,89 @@ def parse_lock(text: str | bytes, source: str = "dvc.lock") -> dict[str, LockedO
     for name, stage in (doc.get("stages") or {}).items():
         if not isinstance(stage, Mapping):
             raise InputError(f"{source}: corrupt lock file: stage {name!r} is not a mapping")
+        wdir = (wdirs or {}).get(str(name), directory)
         for entry in stage.get("outs") or []:
             if not isinstance(entry, Mapping) or "path" not in entry:
                 raise InputError(f"{source}: corrupt lock file: bad output in stage {name!r}")
-            md5 = entry.get("md5") or entry.get("etag") or ""
-            out[str(entry["path"])] = LockedOut(
-                path=str(entry["path"]),
-                md5=str(md5),
-                size=entry.get("size") if isinstance(entry.get("size"), int) else None,
-                stage=str(name),
-                is_dir=str(md5).endswith(".dir"),
-            )
+            path = join(wdir, str(entry["path"]))
+            locked = _locked(entry, path, str(name))
+            if locked is not None:
+                out[path] = locked
     return out
+
+
+def merge(
+    parts: Iterable[Declared],
+    locked: Mapping[str, LockedOut] = {},  # read only
+    *,
+    default_params: bool = False,
+    notes: Iterable[str] = (),
+    errors: Iterable[str] = (),
+) -> Pipeline:
+    """One revision's pipeline from its DVC files. Params are merged as DVC merges them: a file
+    tracked whole anywhere is read whole; else only the keys the stages name."""
+    metrics: list[Output] = []
+    plots: list[PlotDef] = []
+    outs: list[Output] = []
+    stages: list[str] = []
+    all_notes = list(notes)
+    params: dict[str, tuple[str, ...] | None] = {}
+    declared: list[tuple[str, tuple[str, ...] | None]] = []
+    for part in parts:
+        metrics += part.metrics
+        plots += part.plots
+        outs += part.outs
+        stages += part.stages
+        declared += part.params
+        all_notes += part.notes
+    if default_params:
+        declared.append((DEFAULT_PARAMS, None))
+    whole = {path for path, keys in declared if keys is None}
+    for path, keys in declared:
+        if path in whole:
+            params[path] = None
+        else:
+            params[path] = tuple(dict.fromkeys([*(params.get(path) or ()), *(keys or ())]))
+    return Pipeline(
+        metrics=tuple(metrics),
+        params=params,
+        plots=tuple(plots),
+        outs=tuple(outs),
+        stages=tuple(stages),
+        locked=dict(locked),
+        notes=tuple(all_notes),
+        errors=tuple(errors),
+    )
+
+
+def select_params(values: Mapping[str, Any], keys: tuple[str, ...] | None) -> dict[str, Any]:
+    """The flattened values DVC shows for a params file tracked by `keys` (None: all)."""
+    if keys is None:
+        return dict(values)
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        for key in keys:
+            if _key_matches(name, key):
+                out[name] = value
+                break
+    return out
+
+
+def _key_matches(name: str, key: str) -> bool:
+    if name == key or name.startswith(key + "."):
+        return True
+    if any(c in key for c in "*?["):
+        parts, pats = name.split("."), key.split(".")
+        return len(parts) >= len(pats) and all(
+            fnmatch.fnmatchcase(p, q) for p, q in zip(parts, pats, strict=False)
+        )
+    return False
 
 
 def diff_locks(
     base: Mapping[str, LockedOut], head: Mapping[str, LockedOut]
 ) -> list[tuple[str, str, int | None, int | None]]:
-    """Outputs added, modified or deleted between two `dvc.lock`s, like `dvc diff`."""
+    """Outputs added, modified or deleted between two revisions' records, like `dvc diff`."""
     out: list[tuple[str, str, int | None, int | None]] = []
     for path in sorted({*base, *head}):
         old, new = base.get(path), head.get(path)

@@ -1,27 +1,52 @@
-"""Read files at one revision: the workspace, or a git revision with DVC-cached outputs resolved.
+"""Read one revision of the project the way DVC sees it: the workspace (head), or a git revision
+(base) that is never checked out.
 
-Git-tracked files are read with one `git cat-file --batch`. Files that are DVC outputs (not in
-git) are resolved through that revision's `dvc.lock`: the local DVC cache first, then a fetch of
-just those objects from the DVC remote. Every file read gives bytes or a reason it could not be
-read; nothing raises for a single missing file.
+A revision answers three questions: which DVC files it has and what they declare (`pipeline`),
+what a file holds (`read`), and which files a directory holds (`expand`). Git-tracked files are
+read by object id from one `git ls-tree` and one `git cat-file --batch` (the fast path: no DVC
+import); files DVC tracks go through DVC's own file system over the revision (`sources.dvc`).
+
+Every read gives bytes, or the reason there are none, and says whether the revision simply does
+not have the file (`absent`: a value there is new) or has it but it could not be read (a gate
+on it fails closed). Paths come from files a pull request wrote: a path outside the repository,
+into `.git`, through a symlink leading out, or with control characters is refused with a reason.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from mlgate.errors import InputError
-from mlgate.sources.git import Git
-from mlgate.sources.pipeline import LockedOut, parse_lock
+from mlgate.errors import GitError, InputError
+from mlgate.metrics import parse_document
+from mlgate.sources import paths as repo_paths
+from mlgate.sources.git import SYMLINK, Git
+from mlgate.sources.pipeline import (
+    DEFAULT_PARAMS,
+    Declared,
+    LockedOut,
+    Pipeline,
+    is_templated,
+    merge,
+    parse_dvc_file,
+    parse_dvc_yaml,
+    parse_lock,
+)
+
+if TYPE_CHECKING:
+    from mlgate.sources.dvc import DvcAt
+
+Log = Callable[[str], None]
 
 
 @dataclass(frozen=True)
 class FileRead:
     data: bytes | None
     error: str | None = None  # why data is None, in words for the report
+    absent: bool = False  # the revision does not have the file at all (not an error)
 
 
 class Revision(Protocol):
@@ -31,79 +56,313 @@ class Revision(Protocol):
         """Each path's bytes, or the reason it is unavailable."""
         ...
 
+    def expand(self, path: str) -> list[str] | None:
+        """The files inside `path` if it is a directory at this revision, else None."""
+        ...
 
-class Workspace:
-    def __init__(self, root: Path, label: str = "workspace") -> None:
+    def pipeline(self) -> Pipeline:
+        """What the revision's DVC files declare and record."""
+        ...
+
+
+def dvc_files(names: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(`dvc.yaml` files, `.dvc` files) among repository paths, DVC's own state left out."""
+    yamls, dvcs = [], []
+    for name in names:
+        if name.startswith(".dvc/") or "/.dvc/" in name or repo_paths.refusal(name):
+            continue
+        base = name.rsplit("/", 1)[-1]
+        if base == "dvc.yaml":
+            yamls.append(name)
+        elif base.endswith(".dvc") and base != ".dvc":
+            dvcs.append(name)
+    return sorted(yamls), sorted(dvcs)
+
+
+def _dirname(path: str) -> str:
+    return path.rsplit("/", 1)[0] if "/" in path else ""
+
+
+def build_pipeline(
+    label: str,
+    yamls: list[str],
+    dvcs: list[str],
+    contents: Mapping[str, FileRead],
+    *,
+    has_default_params: bool,
+    resolver: Callable[[Mapping[str, Any], str, str], Mapping[str, Any]] | None,
+    strict: bool,
+) -> Pipeline:
+    """Parse every DVC file of a revision. With `strict` (head) a broken file is an InputError
+    the user must fix; otherwise (base) it is kept as a reason in `errors`."""
+    parts: list[Declared] = []
+    locked: dict[str, LockedOut] = {}
+    errors: list[str] = []
+    where = "" if strict else f" at {label}"
+
+    def fail(exc: Exception) -> None:
+        if strict:
+            raise exc
+        errors.append(str(exc))
+
+    for path in yamls:
+        source = f"{path}{where}"
+        directory = _dirname(path)
+        try:
+            doc = _document(contents[path], source)
+            if is_templated(doc):
+                if resolver is None:
+                    raise InputError(f"{source}: templated, and DVC is not available to resolve it")
+                doc = resolver(doc, directory, source)
+            part = parse_dvc_yaml(doc, directory, source)
+        except InputError as exc:
+            fail(exc)
+            continue
+        parts.append(part)
+        lock_path = f"{directory}/dvc.lock" if directory else "dvc.lock"
+        lock = contents.get(lock_path)
+        if lock is None or lock.data is None:
+            continue
+        try:
+            lock_doc = _document(lock, f"{lock_path}{where}")
+            locked.update(parse_lock(lock_doc, directory, f"{lock_path}{where}", part.wdirs))
+        except InputError as exc:
+            fail(exc)
+    for path in dvcs:
+        source = f"{path}{where}"
+        try:
+            part, outs = parse_dvc_file(_document(contents[path], source), _dirname(path), source)
+        except InputError as exc:
+            fail(exc)
+            continue
+        parts.append(part)
+        locked.update(outs)
+    return merge(parts, locked, default_params=has_default_params, errors=errors)
+
+
+def _document(read: FileRead, source: str) -> Any:
+    if read.data is None:
+        raise InputError(f"{source}: {read.error or 'unreadable'}")
+    return parse_document(read.data, source)
+
+
+class Resolvable:
+    """Shared by both revisions: the DVC view, opened only when a file needs it."""
+
+    dvc: DvcAt | None
+    label: str
+
+    def resolver(self) -> Callable[[Mapping[str, Any], str, str], Mapping[str, Any]] | None:
+        dvc = self.dvc
+        if dvc is None:
+            return None
+
+        def resolve(doc: Mapping[str, Any], directory: str, source: str) -> Mapping[str, Any]:
+            from mlgate.sources.dvc import Unavailable
+
+            try:
+                return dvc.resolve(doc, directory, source)
+            except Unavailable as exc:
+                raise InputError(str(exc)) from exc
+
+        return resolve
+
+
+class GitRevision(Resolvable):
+    """A commit, read from git's object store (never checked out) and DVC's view of it."""
+
+    def __init__(self, git: Git, sha: str, label: str, *, dvc: DvcAt | None = None) -> None:
+        self.git = git
+        self.sha = sha
+        self.label = label
+        self.dvc = dvc
+        self._pipeline: Pipeline | None = None
+
+    def files(self) -> dict[str, Any]:
+        return self.git.tree(self.sha)
+
+    def pipeline(self) -> Pipeline:
+        if self._pipeline is None:
+            tree = self.files()
+            yamls, dvcs = dvc_files(tree)
+            locks = [f"{_dirname(y)}/dvc.lock" if _dirname(y) else "dvc.lock" for y in yamls]
+            wanted = [*yamls, *locks, *dvcs]
+            contents = self._read_git(wanted)
+            self._pipeline = build_pipeline(
+                self.label,
+                yamls,
+                dvcs,
+                contents,
+                has_default_params=DEFAULT_PARAMS in tree,
+                resolver=self.resolver(),
+                strict=False,
+            )
+        return self._pipeline
+
+    def _read_git(self, paths: Iterable[str]) -> dict[str, FileRead]:
+        data = self.git.read_files(self.sha, paths)
+        return {
+            p: FileRead(d) if d is not None else FileRead(None, f"not found at {self.label}", True)
+            for p, d in data.items()
+        }
+
+    def expand(self, path: str) -> list[str] | None:
+        prefix = path.rstrip("/") + "/"
+        inside = sorted(p for p in self.files() if p.startswith(prefix))
+        if inside:
+            return inside
+        owner = self.pipeline().locked_owner(path)
+        if owner is not None and owner.is_dir and self.dvc is not None:
+            return self.dvc.find(path)
+        return None
+
+    def read(self, paths: Iterable[str]) -> dict[str, FileRead]:
+        wanted = list(dict.fromkeys(paths))
+        tree = self.files()
+        out: dict[str, FileRead] = {}
+        in_git: list[str] = []
+        via_dvc: dict[str, LockedOut] = {}
+        for path in wanted:
+            if why := repo_paths.refusal(path):
+                out[path] = FileRead(None, f"{path}: not read: {why}")
+                continue
+            entry = tree.get(path)
+            if entry is not None:
+                if entry.mode == SYMLINK:
+                    out[path] = FileRead(
+                        None, f"{path} is a symbolic link at {self.label}; links are not followed"
+                    )
+                elif entry.kind != "blob":
+                    out[path] = FileRead(None, f"{path} is a git submodule at {self.label}")
+                else:
+                    in_git.append(path)
+                continue
+            out[path] = self._not_in_git(path, via_dvc)
+        out.update(self._read_git(in_git))
+        if via_dvc:
+            assert self.dvc is not None
+            out.update(self.dvc.read(via_dvc))
+        return {p: out[p] for p in wanted}
+
+    def _not_in_git(self, path: str, via_dvc: dict[str, LockedOut]) -> FileRead:
+        pipeline = self.pipeline()
+        locked = pipeline.locked_owner(path)
+        if locked is not None:
+            if self.dvc is None:
+                return FileRead(
+                    None, f"{path} is DVC-tracked at {self.label} but DVC is not set up"
+                )
+            via_dvc[path] = locked
+            return FileRead(None, "pending")
+        if any(p.startswith(path.rstrip("/") + "/") for p in self.files()):
+            return FileRead(None, f"{path} is a directory at {self.label}")
+        declared = pipeline.owner(path)
+        if declared is not None:
+            what = f"stage {declared.stage!r}" if declared.stage else "a DVC file"
+            if declared.cache:
+                return FileRead(
+                    None,
+                    f"{path} is an output of {what} at {self.label}, but no dvc.lock or .dvc "
+                    "file there records its hash; commit dvc.lock after `dvc repro`",
+                )
+            return FileRead(
+                None,
+                f"{path} is an output of {what} at {self.label} with `cache: false`, but it "
+                "is not committed to git there; commit it after `dvc repro`",
+            )
+        if pipeline.errors:
+            return FileRead(
+                None,
+                f"cannot tell whether {self.label} has {path}: {pipeline.errors[0]}",
+            )
+        return FileRead(None, f"not found at {self.label}", absent=True)
+
+
+class Workspace(Resolvable):
+    """The checked-out files (the pull request's head), read without following links out."""
+
+    def __init__(
+        self,
+        root: Path,
+        label: str = "workspace",
+        *,
+        repo_root: Path | None = None,
+        git: Git | None = None,
+        dvc: DvcAt | None = None,
+    ) -> None:
         self.root = root
         self.label = label
+        self.repo_root = (repo_root or root).resolve()
+        self.git = git
+        self.dvc = dvc
+        self._pipeline: Pipeline | None = None
+
+    def _listing(self) -> list[str]:
+        if self.git is not None:
+            try:
+                out = self.git.run("ls-files", "-z", "--cached", "--others", "--exclude-standard")
+                return [p for p in out.split("\0") if p]
+            except GitError:
+                pass
+        return self.expand("") or []
+
+    def pipeline(self) -> Pipeline:
+        if self._pipeline is None:
+            yamls, dvcs = dvc_files(self._listing())
+            yamls = [y for y in yamls if (self.root / y).is_file()]
+            dvcs = [d for d in dvcs if (self.root / d).is_file()]
+            locks = [f"{_dirname(y)}/dvc.lock" if _dirname(y) else "dvc.lock" for y in yamls]
+            contents = self.read([*yamls, *locks, *dvcs])
+            self._pipeline = build_pipeline(
+                self.label,
+                yamls,
+                dvcs,
+                contents,
+                has_default_params=(self.root / DEFAULT_PARAMS).is_file(),
+                resolver=self.resolver(),
+                strict=True,
+            )
+        return self._pipeline
+
+    def confine(self, path: str) -> tuple[Path | None, str | None]:
+        """The file for `path`, or the reason it is refused. Links may point anywhere inside
+        the repository, never out of it nor into `.git`."""
+        if why := repo_paths.refusal(path):
+            return None, f"{path}: not read: {why}"
+        file = self.root / path
+        if not os.path.lexists(file):
+            return None, None
+        real = file.resolve()
+        if not real.is_relative_to(self.repo_root):
+            return None, f"{path}: not read: a symbolic link leading out of the repository"
+        if why := repo_paths.refusal(real.relative_to(self.repo_root).as_posix() or "."):
+            return None, f"{path}: not read: a symbolic link to a file mlgate never reads ({why})"
+        return real, None
 
     def read(self, paths: Iterable[str]) -> dict[str, FileRead]:
         out: dict[str, FileRead] = {}
         for path in dict.fromkeys(paths):
-            file = self.root / path
-            if file.is_file():
-                out[path] = FileRead(file.read_bytes())
+            real, why = self.confine(path)
+            if why:
+                out[path] = FileRead(None, why)
+            elif real is None:
+                out[path] = FileRead(None, "not found in the workspace", absent=True)
+            elif real.is_dir():
+                out[path] = FileRead(None, f"{path} is a directory in the workspace")
             else:
-                out[path] = FileRead(None, "not found in the workspace")
+                try:
+                    out[path] = FileRead(real.read_bytes())
+                except OSError as exc:
+                    out[path] = FileRead(None, f"{path}: cannot read: {exc.strerror}")
         return out
 
-
-# (rev, {path: locked output}) -> {path: bytes or the reason}; supplied by sources.dvc.
-RemoteFetch = Callable[[str, Mapping[str, LockedOut]], dict[str, FileRead]]
-
-
-class GitRevision:
-    def __init__(
-        self,
-        git: Git,
-        sha: str,
-        label: str,
-        *,
-        cache_read: Callable[[str], bytes | None] | None = None,
-        remote_fetch: RemoteFetch | None = None,
-    ) -> None:
-        self.git = git
-        self.sha = sha
-        self.label = label
-        self.cache_read = cache_read
-        self.remote_fetch = remote_fetch
-        self._lock: dict[str, LockedOut] | None = None
-        self.lock_error: str | None = None
-
-    def lock(self) -> dict[str, LockedOut]:
-        if self._lock is None:
-            raw = self.git.read_files(self.sha, ["dvc.lock"]).get("dvc.lock")
-            try:
-                self._lock = parse_lock(raw, f"dvc.lock at {self.label}") if raw else {}
-            except InputError as exc:
-                self.lock_error = str(exc)
-                self._lock = {}
-        return self._lock
-
-    def read(self, paths: Iterable[str]) -> dict[str, FileRead]:
-        wanted = list(dict.fromkeys(paths))
-        found = self.git.read_files(self.sha, wanted)
-        out: dict[str, FileRead] = {}
-        remote: dict[str, LockedOut] = {}
-        for path in wanted:
-            data = found.get(path)
-            if data is not None:
-                out[path] = FileRead(data)
-                continue
-            locked = self.lock().get(path)
-            if locked is None:
-                why = self.lock_error or f"not found at {self.label}"
-                out[path] = FileRead(None, why)
-                continue
-            cached = self.cache_read(locked.md5) if self.cache_read else None
-            if cached is not None:
-                out[path] = FileRead(cached)
-            else:
-                remote[path] = locked
-        if remote:
-            if self.remote_fetch is None:
-                for path in remote:
-                    out[path] = FileRead(None, "DVC-cached at base and not in the local cache")
-            else:
-                out.update(self.remote_fetch(self.sha, remote))
-        return {p: out[p] for p in wanted}
+    def expand(self, path: str) -> list[str] | None:
+        real, why = self.confine(path) if path else (self.root, None)
+        if why or real is None or not real.is_dir():
+            return None
+        found: list[str] = []
+        for directory, dirs, files in os.walk(real):  # links to directories are not entered
+            dirs[:] = sorted(d for d in dirs if d not in (".git", ".dvc"))
+            rel = Path(directory).relative_to(real)
+            found += [repo_paths.join(path, (rel / f).as_posix()) for f in sorted(files)]
+        return found
