@@ -212,10 +212,16 @@ def expand_plots(defs: list[PlotDef], revisions: list[Revision]) -> list[PlotDef
                     id=file,
                     sources=tuple((file, y) for y in ys) or ((file, None),),
                     y=ys,
-                    title=plot.title and f"{plot.title}: {file[len(plot.id) + 1 :]}",
+                    title=_title_in_dir(plot, file),
                 )
             )
     return out
+
+
+def _title_in_dir(plot: PlotDef, file: str) -> str:
+    inside = file[len(plot.id) + 1 :]
+    name = inside.rsplit(".", 1)[0] if "." in inside.rsplit("/", 1)[-1] else inside
+    return f"{plot.title}: {name}" if plot.title else name
 
 
 def _dvclive_y(file: str) -> str:

@@ -37,10 +37,17 @@ def test_nan_always_shows_as_changed_like_dvc() -> None:
     assert result.changes[0].status == "changed"
 
 
-def test_file_missing_on_one_side_gives_removed_or_added_rows_and_keeps_error() -> None:
-    result = diff(Snapshot({}, {"m.json": "not found at main"}), Snapshot({"m.json": {"a": 1}}))
+def test_file_absent_at_base_gives_added_rows() -> None:
+    result = diff(Snapshot({}), Snapshot({"m.json": {"a": 1}}))
     assert [(c.key, c.status) for c in result.changes] == [("a", "added")]
-    assert result.base_errors == {"m.json": "not found at main"}
+
+
+def test_file_unreadable_at_base_gives_unknown_rows_and_keeps_the_reason() -> None:
+    """An unreadable base is never "new": the gate must fail closed on it."""
+    result = diff(Snapshot({}, {"m.json": "remote unreachable"}), Snapshot({"m.json": {"a": 1}}))
+    assert [(c.key, c.status) for c in result.changes] == [("a", "unknown")]
+    assert result.base_error(result.changes[0]) == "remote unreachable"
+    assert result.base_errors == {"m.json": "remote unreachable"}
 
 
 def test_pct_is_none_for_zero_base() -> None:

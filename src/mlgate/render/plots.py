@@ -605,20 +605,25 @@ def draw_files(
     be parsed is said under the chart."""
     labels = file_labels(files)
     layers: list[Layer] = []
-    missing: list[str] = []
+    broken: list[str] = []
+    absent: list[str] = []
     for file in files:
         ys = tuple(y for src, y in plot.sources if src == file) or (None,)
         for side, reads in (("base", pf.base), ("head", pf.head)):
             read = reads[file]
-            if read.data is None:
-                missing.append(
-                    f"{file} is not at {side}" if read.absent else f"{side}: {read.error}"
-                )
-                continue
-            try:
-                layers.append(Layer(side, file, labels[file], parse_table(read.data, file), ys))
-            except PlotDataError as exc:
-                missing.append(f"{side}: {exc}")
+            other = "head" if side == "base" else "base"
+            if read.data is None and read.absent:
+                absent.append(f"{file} is not at {side}; {other} only")
+            elif read.data is None:
+                broken.append(f"{read.error} (at {side})")
+            else:
+                try:
+                    table = parse_table(read.data, file)
+                except PlotDataError as exc:
+                    broken.append(f"{exc} (at {side})")
+                else:
+                    layers.append(Layer(side, file, labels[file], table, ys))
+    missing = [*broken, *absent]
     title = plot.title or plot.id
     if not layers:
         note = "not drawn: " + "; ".join(missing)

@@ -154,6 +154,10 @@ class DvcAt:
         except Unavailable as exc:
             return {p: FileRead(None, str(exc)) for p in wanted}
         fs = repo.dvcfs
+        self.log(
+            f"reading {len(wanted)} DVC-tracked file(s) at {self.label} "
+            f"(local cache, else the DVC remote): {', '.join(wanted)}"
+        )
         for path, owner in wanted.items():
             out[path] = self._read_one(repo, fs, path, owner)
         return out

@@ -98,6 +98,7 @@ def build_pipeline(
     parts: list[Declared] = []
     locked: dict[str, LockedOut] = {}
     errors: list[str] = []
+    notes: list[str] = []
     where = "" if strict else f" at {label}"
 
     def fail(exc: Exception) -> None:
@@ -127,7 +128,10 @@ def build_pipeline(
             lock_doc = _document(lock, f"{lock_path}{where}")
             locked.update(parse_lock(lock_doc, directory, f"{lock_path}{where}", part.wdirs))
         except InputError as exc:
-            fail(exc)
+            if strict:  # DVC rewrites the workspace's lock; it costs the data-changes section
+                notes.append(f"{exc}; DVC-tracked outputs of {path} are not listed")
+            else:
+                errors.append(str(exc))
     for path in dvcs:
         source = f"{path}{where}"
         try:
@@ -137,7 +141,7 @@ def build_pipeline(
             continue
         parts.append(part)
         locked.update(outs)
-    return merge(parts, locked, default_params=has_default_params, errors=errors)
+    return merge(parts, locked, default_params=has_default_params, notes=notes, errors=errors)
 
 
 def _document(read: FileRead, source: str) -> Any:
