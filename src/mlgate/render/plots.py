@@ -115,6 +115,42 @@ def _curve_kind(x: str | None, y: str) -> str | None:
     return None
 
 
+def line_series(
+    plot: PlotDef, layers: Sequence[Layer]
+) -> list[tuple[Layer, str | None, str, Series]]:
+    """Every line a chart draws: (layer, field as defined, field drawn, the points). The one
+    place that turns plot data into lines, so tests can hold them against `dvc plots diff`."""
+    out: list[tuple[Layer, str | None, str, Series]] = []
+    first: str | None = None
+    for layer in layers:
+        for raw_y in layer.ys:
+            y = raw_y or first or default_y(layer.table, plot.x)
+            first = first or y
+            out.append((layer, raw_y, y, series(layer.table, plot, y, layer.file)))
+    return out
+
+
+def series(records: Table, plot: PlotDef, y: str, path: str) -> Series:
+    ys = numeric(column(records, y, path), y, path)
+    if plot.x:
+        xs = numeric(column(records, plot.x, path), plot.x, path)
+    else:  # DVC's default x: the row's index, as `step`
+        xs = np.arange(len(ys), dtype=np.float64)
+    return minmax_downsample(xs, ys)
+
+
+def default_y(table: Table, x: str | None) -> str:
+    """The field to draw when the definition names none: the last numeric one, as DVC."""
+    if not rows(table):
+        raise PlotDataError("no data")
+    for field, values in reversed(table.items()):
+        if field not in (x, "step", "timestamp") and all(
+            isinstance(v, int | float | np.number) for v in values[:50]
+        ):
+            return field
+    raise PlotDataError("no numeric field to plot (set `y:` in the plot definition)")
+
+
 class Drawer:
     """Draws one PlotDef from base and head records; returns (entry, caption notes)."""
 
@@ -127,14 +163,6 @@ class Drawer:
         return self.out_dir / name, name
 
     # -- line / scatter -------------------------------------------------------------------
-    def series(self, records: Table, plot: PlotDef, y: str, path: str) -> Series:
-        ys = numeric(column(records, y, path), y, path)
-        if plot.x:
-            xs = numeric(column(records, plot.x, path), plot.x, path)
-        else:
-            xs = np.arange(len(ys), dtype=np.float64)
-        return minmax_downsample(xs, ys)
-
     def lines(
         self, plot: PlotDef, base: Table | None, head: Table | None, paths: tuple[str, str]
     ) -> PlotEntry:
@@ -157,40 +185,37 @@ class Drawer:
         styles = ["-", "--", ":", "-."]
         slots = list(dict.fromkeys((layer.file, y) for layer in layers for y in layer.ys))
         first_y: str | None = None
-        for layer in layers:
+        for layer, raw_y, y, s in line_series(plot, layers):
             color = BASE_COLOR if layer.side == "base" else HEAD_COLOR
-            ys = [y or first_y or self._default_y(layer.table, plot.x) for y in layer.ys]
-            for raw_y, y in zip(layer.ys, ys, strict=True):
-                first_y = first_y or y
-                s = self.series(layer.table, plot, y, layer.file)
-                parts = [layer.label, y if len(layer.ys) > 1 else "", layer.side]
-                name = " · ".join(p for p in parts if p)
-                kind = _curve_kind(plot.x, y)
-                if kind:
-                    name += f" (AUC {_auc(s.x, s.y):.3f})"
-                style = styles[slots.index((layer.file, raw_y)) % len(styles)]
-                if scatter:
-                    ax.scatter(s.x, s.y, s=12, color=color, alpha=0.7, label=name)
-                else:
-                    width = 2 if layer.side == "head" else 1.5
-                    ax.plot(s.x, s.y, style, color=color, linewidth=width, label=name)
-                if s.downsampled:
-                    captions.append(
-                        f"{name}: {s.original_points:,} points shown as {len(s.x):,} "
-                        "(min/max per bucket, shape kept)"
-                    )
-                finite = s.y[np.isfinite(s.y)]
-                table.append(
-                    [
-                        md(" · ".join(p for p in (layer.label, layer.side) if p)),
-                        md(y),
-                        f"{s.original_points}",
-                        _cell(float(finite.min())) if finite.size else "nan",
-                        _cell(float(finite.max())) if finite.size else "nan",
-                        _cell(float(s.y[-1])) if s.y.size else "",
-                    ]
+            first_y = first_y or y
+            parts = [layer.label, y if len(layer.ys) > 1 else "", layer.side]
+            name = " · ".join(p for p in parts if p)
+            kind = _curve_kind(plot.x, y)
+            if kind:
+                name += f" (AUC {_auc(s.x, s.y):.3f})"
+            style = styles[slots.index((layer.file, raw_y)) % len(styles)]
+            if scatter:
+                ax.scatter(s.x, s.y, s=12, color=color, alpha=0.7, label=name)
+            else:
+                width = 2 if layer.side == "head" else 1.5
+                ax.plot(s.x, s.y, style, color=color, linewidth=width, label=name)
+            if s.downsampled:
+                captions.append(
+                    f"{name}: {s.original_points:,} points shown as {len(s.x):,} "
+                    "(min/max per bucket, shape kept)"
                 )
-                mermaid_series.append((name, s))
+            finite = s.y[np.isfinite(s.y)]
+            table.append(
+                [
+                    md(" · ".join(p for p in (layer.label, layer.side) if p)),
+                    md(y),
+                    f"{s.original_points}",
+                    _cell(float(finite.min())) if finite.size else "nan",
+                    _cell(float(finite.max())) if finite.size else "nan",
+                    _cell(float(s.y[-1])) if s.y.size else "",
+                ]
+            )
+            mermaid_series.append((name, s))
         if not mermaid_series:
             plt.close(fig)
             raise PlotDataError("no data")
@@ -220,17 +245,6 @@ class Drawer:
         file, rel = self.image_path(plot.id)
         save(fig, file)
         return PlotEntry(plot.id, title, image=rel, caption="; ".join(captions), data_table=data)
-
-    def _default_y(self, table: Table, x: str | None) -> str:
-        """The field to draw when the definition names none: the last numeric one, as DVC."""
-        if not rows(table):
-            raise PlotDataError("no data")
-        for field, values in reversed(table.items()):
-            if field not in (x, "step", "timestamp") and all(
-                isinstance(v, int | float | np.number) for v in values[:50]
-            ):
-                return field
-        raise PlotDataError("no numeric field to plot (set `y:` in the plot definition)")
 
     # -- confusion ------------------------------------------------------------------------
     def confusion(

@@ -121,7 +121,7 @@ class DvcAt:
         from dvc.parsing import DataResolver
 
         repo = self.repo()
-        wdir = "/" + directory if directory else "/"
+        wdir = repo.fs.join(repo.root_dir, directory) if directory else repo.root_dir
         try:
             with _quiet_dvc():
                 resolver = DataResolver(repo, wdir, dict(doc))
