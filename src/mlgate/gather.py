@@ -184,11 +184,14 @@ def plot_defs(config: Config, head: Pipeline, base: Pipeline) -> list[PlotDef]:
     defs.update({p.id: p for p in head.plots})
     for path in config.plots:
         defs.setdefault(path, PlotDef(id=path, sources=((path, None),), path_id=True))
-    if not defs:
-        defs[DVCLIVE_PLOTS] = PlotDef(
-            id=DVCLIVE_PLOTS, sources=((DVCLIVE_PLOTS, None),), x="step", path_id=True
-        )
     return list(defs.values())
+
+
+def dvclive_default(revisions: list[Revision]) -> list[PlotDef]:
+    """dvclive's step-wise series, drawn with no configuration when nothing defines plots."""
+    if not any(rev.expand(DVCLIVE_PLOTS) for rev in revisions):
+        return []
+    return [PlotDef(id=DVCLIVE_PLOTS, sources=((DVCLIVE_PLOTS, None),), x="step", path_id=True)]
 
 
 def expand_plots(defs: list[PlotDef], revisions: list[Revision]) -> list[PlotDef]:
@@ -311,7 +314,8 @@ def gather(
 
     plots: tuple[PlotFiles, ...] = ()
     if with_plots:
-        defs = expand_plots(plot_defs(config, head_pipeline, base_pipeline), [base, head])
+        defs = plot_defs(config, head_pipeline, base_pipeline) or dvclive_default([base, head])
+        defs = expand_plots(defs, [base, head])
         plots = read_plots(defs, base, head)
     return Gathered(
         root=root,

@@ -182,7 +182,7 @@ def monorepo(r: Repo) -> None:
         r.write(f"models/{name}/params.yaml", "scale: 1.0\ndepth: 3\n")
         r.write(
             f"models/{name}/dvc.yaml",
-            f"""stages:
+            """stages:
   train:
     cmd: python ../../gen.py metrics metrics.json params.yaml
     deps: [../../gen.py]
@@ -376,7 +376,7 @@ def metric_new_in_pr(r: Repo) -> None:
     r.write(
         "dvc.yaml",
         text.replace(
-            "    metrics:\n", f"    metrics:\n      - extra.json:\n          cache: false\n"
+            "    metrics:\n", "    metrics:\n      - extra.json:\n          cache: false\n"
         ).replace(
             gen("metrics", "metrics.json"),
             f"{gen('metrics', 'metrics.json')} && {gen('metrics', 'extra.json')}",
@@ -444,7 +444,9 @@ LAYOUTS: dict[str, Callable[[Repo], None]] = {
 
 
 def dvc_json(r: Repo, *args: str) -> object:
-    proc = subprocess.run([DVC, *args, "--json"], cwd=r.path, capture_output=True, text=True)
+    proc = subprocess.run(
+        [DVC, *args, "--json"], cwd=r.path, capture_output=True, text=True, check=False
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout or "{}")
 
@@ -496,8 +498,7 @@ def dvc_lines(r: Repo) -> dict[tuple[str, str, str, str], list[tuple[float, floa
 def mlgate_lines(r: Repo) -> dict[tuple[str, str, str, str], list[tuple[float, float]]]:
     from mlgate.gather import gather
     from mlgate.log import Log
-    from mlgate.render.plots import Layer, file_labels, line_series, units
-    from mlgate.render.plotdata import parse_table
+    from mlgate.render.plots import collect_layers, line_series, units
     from mlgate.settings import Settings
     from mlgate.sources.git import Git
 
@@ -513,14 +514,7 @@ def mlgate_lines(r: Repo) -> dict[tuple[str, str, str, str], list[tuple[float, f
         if pf.plot.is_image or pf.plot.template.startswith(("confusion", "bar")):
             continue
         for plot, files in units(pf):
-            labels = file_labels(files)
-            layers = []
-            for file in files:
-                ys = tuple(y for src, y in plot.sources if src == file) or (None,)
-                for side, reads in (("base", pf.base), ("head", pf.head)):
-                    if reads[file].data is not None:
-                        table = parse_table(reads[file].data, file)  # type: ignore[arg-type]
-                        layers.append(Layer(side, file, labels[file], table, ys))
+            layers, _missing = collect_layers(plot, files, pf)
             for layer, _raw, y, s in line_series(plot, layers):
                 rev = "main" if layer.side == "base" else "workspace"
                 key = (plot.id, rev, Path(layer.file).name, y)

@@ -80,7 +80,10 @@ def test_base_metrics_come_from_the_remote_in_a_fresh_clone(
     chdir(work.path)
     res = cli("report", "--base", "main", "--out", "out")
     assert res.code == 0, res.err
-    assert "reading 1 DVC-tracked file(s) at main (local cache, else the DVC remote): metrics.json" in res.err
+    assert (
+        "reading 1 DVC-tracked file(s) at main (local cache, else the DVC remote): metrics.json"
+        in res.err
+    )
     result = json.loads((work.path / "out" / "result.json").read_text())
     acc = next(m for m in result["metrics"] if m["metric"] == "acc")
     assert (acc["old"], acc["new"]) == (0.85, 0.82)

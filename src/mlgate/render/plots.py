@@ -612,11 +612,10 @@ def units(pf: PlotFiles) -> list[tuple[PlotDef, tuple[str, ...]]]:
     return [(plot, pf.files)]
 
 
-def draw_files(
-    plot: PlotDef, files: tuple[str, ...], pf: PlotFiles, drawer: Drawer
-) -> tuple[PlotEntry, list[str]]:
-    """Parse each file at base and head and draw them; every side that is missing or cannot
-    be parsed is said under the chart."""
+def collect_layers(
+    plot: PlotDef, files: tuple[str, ...], pf: PlotFiles
+) -> tuple[list[Layer], list[str]]:
+    """Each file at base and head parsed into a layer; why each missing side is missing."""
     labels = file_labels(files)
     layers: list[Layer] = []
     broken: list[str] = []
@@ -637,7 +636,15 @@ def draw_files(
                     broken.append(f"{exc} (at {side})")
                 else:
                     layers.append(Layer(side, file, labels[file], table, ys))
-    missing = [*broken, *absent]
+    return layers, [*broken, *absent]
+
+
+def draw_files(
+    plot: PlotDef, files: tuple[str, ...], pf: PlotFiles, drawer: Drawer
+) -> tuple[PlotEntry, list[str]]:
+    """Draw a plot's files at base and head; every side that is missing or cannot be parsed
+    is said under the chart."""
+    layers, missing = collect_layers(plot, files, pf)
     title = plot.title or plot.id
     if not layers:
         note = "not drawn: " + "; ".join(missing)

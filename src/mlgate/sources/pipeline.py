@@ -93,7 +93,11 @@ class Pipeline:
 
 
 def _where(source: str, *keys: object) -> str:
-    return source + "".join(f"[{k!r}]" if not isinstance(k, int) else f"[{k}]" for k in keys)
+    """`dvc.yaml: stages.train.params[0]`: the file and the key path, as in .mlgate.yml errors."""
+    path = ""
+    for key in keys:
+        path += f"[{key}]" if isinstance(key, int) else (f".{key}" if path else str(key))
+    return f"{source}: {path}" if path else source
 
 
 def _mapping(value: Any, source: str, *keys: object) -> Mapping[str, Any]:
@@ -270,12 +274,18 @@ def _stage_params(items: Any, wdir: str, stage: str, source: str, found: Declare
                     found.params.append((path, None))  # `- file.yaml:` tracks the whole file
                     continue
                 listed = _list(keys, source, "stages", stage, "params", i, str(file))
-                found.params.append(
-                    (path, tuple(_text(k, source, "stages", stage, "params", i) for k in listed))
-                )
+                for j, k in enumerate(listed):
+                    if not isinstance(k, str):
+                        where = _where(source, "stages", stage, "params", i, str(file), j)
+                        raise InputError(f"{where}: expected a parameter name, got {_kind(k)}")
+                found.params.append((path, tuple(listed)))
+        elif isinstance(item, str):
+            found.params.append((join(wdir, DEFAULT_PARAMS), (item,)))
         else:
-            key = _text(item, source, "stages", stage, "params", i)
-            found.params.append((join(wdir, DEFAULT_PARAMS), (key,)))
+            raise InputError(
+                f"{_where(source, 'stages', stage, 'params', i)}: expected a parameter name or "
+                f"a mapping of a params file to its keys, got {_kind(item)}"
+            )
 
 
 def parse_dvc_file(doc: Any, directory: str, source: str) -> tuple[Declared, dict[str, LockedOut]]:
