@@ -4,6 +4,10 @@
 
 1. start-up: `mlgate --help` vs `dvc --help` and vs a bare `python -c pass`;
 2. diff: `mlgate diff --json` vs `dvc metrics diff --json` on the same repository;
+   layouts: the conformance suite's DVC layouts (git-tracked, directory output from the local
+   cache and from the remote only, dvclive, foreach): `mlgate diff --json` vs `dvc metrics diff
+   --json`, and `mlgate report` vs the three DVC diff commands (metrics, params, plots) run
+   one after the other;
 3. plots: one 1,000,000-point series, and 50 plots, with wall time and peak memory (max RSS of
    the process that renders them).
 """
@@ -92,6 +96,48 @@ def diff() -> dict[str, float]:
     return {**t, "mlgate/dvc": t["mlgate diff --json"] / t["dvc metrics diff --json"]}
 
 
+def layouts() -> dict[str, dict[str, float]]:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    os.environ.update({k: v for k, v in ENV.items() if k.startswith(("GIT_", "DVC_"))})
+    os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ['PATH']}"  # the stages' `python`
+    from tests.integration import test_conformance as conf
+
+    out: dict[str, dict[str, float]] = {}
+    for name in ("git_tracked", "directory_output", "remote_only", "dvclive", "foreach"):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "repo"
+            if name == "remote_only":
+                path.mkdir()
+                repo = conf.Repo(path)
+            else:
+                repo = conf.new_repo(path)
+            conf.LAYOUTS[name](repo)
+            dvc = str(BIN / "dvc")
+            mlgate = str(BIN / "mlgate")
+            report = [mlgate, "report", "--base", "main", "--out", str(Path(tmp) / "out")]
+            three = [
+                "sh",
+                "-c",
+                f"{dvc} metrics diff main --json >/dev/null && {dvc} params diff main --json "
+                f">/dev/null && {dvc} plots diff main --json -o {tmp}/dvc_plots >/dev/null",
+            ]
+            t = median_interleaved(
+                {
+                    "mlgate diff": [mlgate, "diff", "--base", "main", "--json"],
+                    "dvc metrics diff": [dvc, "metrics", "diff", "main", "--json"],
+                    "mlgate report": report,
+                    "dvc x3": three,
+                },
+                cwd=path,
+            )
+        out[name] = {
+            **t,
+            "diff ratio": t["mlgate diff"] / t["dvc metrics diff"],
+            "report ratio": t["mlgate report"] / t["dvc x3"],
+        }
+    return out
+
+
 PLOT_CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
@@ -136,6 +182,7 @@ def main() -> int:
     results = {
         "startup_s": startup(),
         "diff_s": diff(),
+        "layouts_s": layouts(),
         "plot_1M_points": plots(1_000_000, 1),
         "plots_50_x_1000_points": plots(1_000, 50),
     }

@@ -254,9 +254,13 @@ def open_revisions(
         repo_root = git.toplevel()
     except GitError:
         repo_root = root
-    base_dvc = head_dvc = None
+    base_dvc = head_dvc = cache = None
     if (root / ".dvc").is_dir() or ".dvc/config" in git.tree(base_sha):
         from mlgate.sources.dvc import DvcAt
+        from mlgate.sources.dvccache import LocalCache, cache_dirs
+
+        config = git.read_files(base_sha, [".dvc/config"])[".dvc/config"]
+        cache = LocalCache(cache_dirs(root, config))
 
         untrusted = False
         # a `.dvc/config.local` committed by the PR could repoint the cache and the remote
@@ -264,7 +268,7 @@ def open_revisions(
             untrusted = ".dvc/config.local" in git.tree("HEAD")
         base_dvc = DvcAt(root, base_sha, base_ref, log, untrusted_local=untrusted)
         head_dvc = DvcAt(root, None, "workspace", log)
-    base = GitRevision(git, base_sha, base_ref, dvc=base_dvc)
+    base = GitRevision(git, base_sha, base_ref, dvc=base_dvc, cache=cache)
     head = Workspace(root, repo_root=repo_root, git=git, dvc=head_dvc)
     return base, head
 

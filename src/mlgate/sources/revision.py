@@ -38,6 +38,7 @@ from mlgate.sources.pipeline import (
 
 if TYPE_CHECKING:
     from mlgate.sources.dvc import DvcAt
+    from mlgate.sources.dvccache import LocalCache
 
 Log = Callable[[str], None]
 
@@ -175,11 +176,20 @@ class Resolvable:
 class GitRevision(Resolvable):
     """A commit, read from git's object store (never checked out) and DVC's view of it."""
 
-    def __init__(self, git: Git, sha: str, label: str, *, dvc: DvcAt | None = None) -> None:
+    def __init__(
+        self,
+        git: Git,
+        sha: str,
+        label: str,
+        *,
+        dvc: DvcAt | None = None,
+        cache: LocalCache | None = None,
+    ) -> None:
         self.git = git
         self.sha = sha
         self.label = label
         self.dvc = dvc
+        self.cache = cache
         self._pipeline: Pipeline | None = None
 
     def files(self) -> dict[str, Any]:
@@ -216,9 +226,11 @@ class GitRevision(Resolvable):
         if inside:
             return inside
         owner = self.pipeline().locked_owner(path)
-        if owner is not None and owner.is_dir and self.dvc is not None:
-            return self.dvc.find(path)
-        return None
+        if owner is None or not owner.is_dir:
+            return None
+        if self.cache is not None and (found := self.cache.listing(path, owner)) is not None:
+            return found or None
+        return self.dvc.find(path) if self.dvc is not None else None
 
     def read(self, paths: Iterable[str]) -> dict[str, FileRead]:
         wanted = list(dict.fromkeys(paths))
@@ -252,6 +264,8 @@ class GitRevision(Resolvable):
         pipeline = self.pipeline()
         locked = pipeline.locked_owner(path)
         if locked is not None:
+            if self.cache is not None and (cached := self.cache.read(path, locked, self.label)):
+                return cached
             if self.dvc is None:
                 return FileRead(
                     None, f"{path} is DVC-tracked at {self.label} but DVC is not set up"
