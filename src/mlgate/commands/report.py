@@ -88,7 +88,7 @@ def produce(
         base_ref=g.base_ref,
         base_sha=g.base_sha,
         head_label=head_label or git.head_branch() or g.head_label,
-        head_sha=head_sha,
+        head_sha=head_sha or git.rev_parse("HEAD"),  # outside CI: the checked-out commit
         metrics=g.metrics,
         params=g.params,
         rules=g.config.gates,
