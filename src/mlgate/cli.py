@@ -179,8 +179,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         log("interrupted")
         return EXIT_INTERRUPTED
     except Exception as exc:  # a bug: one line here, the traceback where the user finds it
+        from mlgate.redact import from_environ
+
         path = crash_log(args, traceback.format_exc())
-        first = (str(exc).splitlines() or [""])[0][:200]
+        first = from_environ(os.environ)((str(exc).splitlines() or [""])[0][:200])
         log.error(
             f"internal error ({type(exc).__name__}: {first}); this is a bug in mlgate. "
             f"Traceback: {path}; please attach it to an issue."
@@ -192,14 +194,14 @@ def _report_dir(args: argparse.Namespace) -> Path | None:
     """The report directory this command writes to, when it can be known without failing."""
     try:
         if args.command == "demo":
-            return Path(args.out)
+            return Path(args.out).resolve()
         if args.command == "run":
             env_settings = Settings.from_environ(os.environ)
             workspace = Path(os.environ.get("GITHUB_WORKSPACE") or ".")
-            return workspace / env_settings.working_directory / env_settings.report_dir
+            return workspace.resolve() / env_settings.working_directory / env_settings.report_dir
         if args.command == "report":
             cli_settings = _settings(args)
-            return cli_settings.working_directory / cli_settings.report_dir
+            return cli_settings.working_directory.resolve() / cli_settings.report_dir
     except MlgateError:
         return None
     return None

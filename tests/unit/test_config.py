@@ -95,7 +95,8 @@ def test_the_documented_schema_parses() -> None:
         ),
         (
             "- a\n",
-            "top level: expected a mapping (keys: base, metrics, params, plots, gates, title, template), got a list",
+            "top level: expected a mapping "
+            "(keys: base, metrics, params, plots, gates, title, template), got a list",
         ),
         (
             "gates: [\n",
