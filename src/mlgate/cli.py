@@ -27,9 +27,7 @@ EPILOG = """exit codes: 0 all gates passed; 1 a gate failed; 2 bad usage, config
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # one line and exit 2, as every other bad input
-        self.exit(
-            EXIT_USAGE, f"mlgate: error: {message} (see `mlgate {self.prog.split()[-1]} --help`)\n"
-        )
+        self.exit(EXIT_USAGE, f"mlgate: error: {message} (see `{self.prog} --help`)\n")
 
 
 def _common(p: argparse.ArgumentParser) -> None:
