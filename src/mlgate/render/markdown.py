@@ -53,7 +53,9 @@ def gates_table(results: Sequence[GateResult]) -> str:
         [OUTCOME_ICON[r.outcome], md(r.metric), md(r.message)]
         for r in sorted(results, key=lambda r: ("fail", "warn", "pass", "skip").index(r.outcome))
     ]
-    return tabulate(rows, headers=["", "Metric", "Result"], tablefmt="github")
+    return tabulate(
+        rows, headers=["", "Metric", "Result"], tablefmt="github", disable_numparse=True
+    )
 
 
 def metrics_table(rows: Sequence[MetricRow], base_label: str, *, show_path: bool) -> str:
@@ -102,7 +104,12 @@ def data_table(changes: Sequence[DataChange]) -> str:
     rows = [
         [md(c.status), md(c.path), human_size(c.old_size), human_size(c.new_size)] for c in changes
     ]
-    return tabulate(rows, headers=["Change", "Path", "Base size", "Head size"], tablefmt="github")
+    return tabulate(
+        rows,
+        headers=["Change", "Path", "Base size", "Head size"],
+        tablefmt="github",
+        disable_numparse=True,
+    )
 
 
 def marker(comment_id: str, head_sha: str | None) -> str:
