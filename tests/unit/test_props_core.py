@@ -131,7 +131,14 @@ def test_flattening_keeps_every_scalar_leaf_once(doc: dict[str, Any]) -> None:
     metrics = flatten_metrics(doc, "p.yaml")
     assert set(metrics) <= set(params)  # metrics keep a subset of what params keep
     for key, value in metrics.items():
-        assert params[key] is value or (isinstance(value, float) and math.isnan(value))
+        assert _same(params[key], value)
+
+
+def _same(a: Scalar, b: Scalar) -> bool:
+    """Equal, or both NaN (NaN is never equal to itself), and of the same type."""
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return type(a) is type(b) and a == b
 
 
 def _by_key(d: Any) -> dict[tuple[str, str], Any]:
@@ -151,9 +158,7 @@ def test_diff_is_antisymmetric(base: dict[str, Any], head: dict[str, Any]) -> No
     for key, f in forward.items():
         b = backward[key]
         assert b.status == swap[f.status]
-        assert (b.old, b.new) == (f.new, f.old) or any(
-            isinstance(v, float) and math.isnan(v) for v in (f.old, f.new)
-        )
+        assert _same(b.old, f.new) and _same(b.new, f.old)
         if f.diff is None:
             assert b.diff is None
         elif isinstance(f.diff, float) and math.isnan(f.diff):
