@@ -17,6 +17,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 from tabulate import tabulate
 
+from mlgate import limits
 from mlgate.compare import Change
 from mlgate.errors import ConfigError
 from mlgate.gates import GateResult
@@ -58,9 +59,24 @@ def gates_table(results: Sequence[GateResult]) -> str:
     )
 
 
+def _more(hidden: int, what: str) -> str:
+    if hidden <= 0:
+        return ""
+    return (
+        f"\n\n*…and {hidden:,} more {what} not shown here "
+        f"(mlgate shows at most {limits.MAX_TABLE_ROWS:,}); all are in result.json.*"
+    )
+
+
 def metrics_table(rows: Sequence[MetricRow], base_label: str, *, show_path: bool) -> str:
+    """Gated and changed metrics first when there are more rows than a table shows."""
+    shown = list(rows)
+    if len(shown) > limits.MAX_TABLE_ROWS:
+        first = [r for r in shown if r.gated or r.change.status != "unchanged"]
+        rest = [r for r in shown if not (r.gated or r.change.status != "unchanged")]
+        shown = (first + rest)[: limits.MAX_TABLE_ROWS]
     table = []
-    for row in rows:
+    for row in shown:
         c = row.change
         change = _signed(c.diff) if c.status != "added" else "new"
         if c.status == "removed":
@@ -73,12 +89,13 @@ def metrics_table(rows: Sequence[MetricRow], base_label: str, *, show_path: bool
     headers = ["Metric", md(base_label), "Head", "Change", "%", ""]
     if show_path:
         headers.insert(0, "File")
-    return tabulate(table, headers=headers, tablefmt="github", disable_numparse=True)
+    text = tabulate(table, headers=headers, tablefmt="github", disable_numparse=True)
+    return text + _more(len(rows) - len(shown), "metric values")
 
 
 def params_table(changes: Sequence[Change], base_label: str, *, show_path: bool) -> str:
     table = []
-    for c in changes:
+    for c in changes[: limits.MAX_TABLE_ROWS]:
         cells = [md(c.key), _num(c.old), _num(c.new)]
         if show_path:
             cells.insert(0, md(c.path))
@@ -86,7 +103,8 @@ def params_table(changes: Sequence[Change], base_label: str, *, show_path: bool)
     headers = ["Param", md(base_label), "Head"]
     if show_path:
         headers.insert(0, "File")
-    return tabulate(table, headers=headers, tablefmt="github", disable_numparse=True)
+    text = tabulate(table, headers=headers, tablefmt="github", disable_numparse=True)
+    return text + _more(len(changes) - len(table), "changed params")
 
 
 def human_size(n: int | None) -> str:
