@@ -340,6 +340,17 @@ CASES = [
         "Expected an expression, got 'end of statement block'",
     ),
     Case(
+        "template-divides-by-zero",
+        {".mlgate.yml": "template: t.md.j2\n", "t.md.j2": "{{ 1 / 0 }}\n"},
+        "{root}/t.md.j2: template error: ZeroDivisionError: division by zero",
+    ),
+    Case(
+        "template-range-too-big",
+        {".mlgate.yml": "template: t.md.j2\n", "t.md.j2": "{{ range(10 ** 6) | list }}\n"},
+        "{root}/t.md.j2: template error: OverflowError: Range too big. The sandbox blocks "
+        "ranges larger than MAX_RANGE (100000).",
+    ),
+    Case(
         "template-loops-for-ever",
         {
             ".mlgate.yml": "metrics: [metrics.json]\ntemplate: t.md.j2\n",

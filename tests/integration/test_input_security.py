@@ -329,3 +329,19 @@ def test_a_bug_without_a_report_dir_logs_to_the_current_dir(
     log = tmp_path / f"mlgate-crash-{os.getpid()}.log"
     assert f"Traceback: {log};" in res.err
     assert "RuntimeError: boom" in log.read_text()
+
+
+def test_a_metric_name_cannot_print_a_workflow_command(pr: Repo, cli, chdir) -> None:  # type: ignore[no-untyped-def]
+    pr.write("metrics.json", {"acc": 0.9, "x\n::error::pwned": 1})
+    pr.write("::warning::m.json", {"a": 1})
+    pr.write(".mlgate.yml", "metrics: [metrics.json, '::warning::m.json']\n")
+    chdir(pr.path)
+    res = cli("diff", "--base", "main")
+    assert res.code == 0, res.err
+    lines = res.out.splitlines()
+    assert not [line for line in lines if line.startswith("::")]
+    assert any(line.startswith(":\u200b:warning::m.json") for line in lines)
+    assert any("x ::error::pwned" in line for line in lines)  # the newline became a space
+    res = cli("report", "--base", "main")
+    text = (pr.path / "mlgate-report" / "report.md").read_text()
+    assert not [line for line in text.splitlines() if line.lstrip().startswith("::")]

@@ -256,6 +256,12 @@ def _render(
         raise ConfigError(
             f'{shown}: the template extends or includes itself; extend "mlgate/report.md.j2"'
         ) from exc
+    except Exception as exc:
+        if user_template is None:
+            raise  # mlgate's own template: a bug, reported as one
+        # the template's own arithmetic or calls (1/0, 10.0 ** 400, range(10 ** 6)) failed
+        first = (str(exc) or type(exc).__name__).splitlines()[0][:200]
+        raise ConfigError(f"{shown}: template error: {type(exc).__name__}: {first}") from exc
     if user_template and marker(comment_id, report.head_sha) not in text:
         # the marker is how the comment is found again: never let a template drop it
         text = marker(comment_id, report.head_sha) + "\n" + text
