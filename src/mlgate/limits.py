@@ -19,7 +19,7 @@ MAX_TABLE_ROWS = 500  # rows of a metrics or params table in the report (all are
 MAX_TEMPLATE_BYTES = 1024 * 1024  # a user template file
 MAX_RENDER_SECONDS = 10.0  # rendering the report from a user template
 MAX_RENDER_BYTES = 5 * 1024 * 1024  # the Markdown a template renders (a comment holds 65,536)
-MAX_RENDER_MEMORY = 512 * 1024 * 1024  # growth of the process while rendering a user template
+MAX_RENDER_MEMORY = 256 * 1024 * 1024  # growth of the process while rendering a user template
 
 
 def human_bytes(n: float) -> str:

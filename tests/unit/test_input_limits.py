@@ -186,3 +186,19 @@ def test_a_large_metrics_table_shows_gated_and_changed_rows_first() -> None:
         "*…and 100 more metric values not shown here (mlgate shows at most 500); "
         "all are in result.json.*"
     )
+
+
+def test_a_template_that_doubles_a_string_stops_at_the_memory_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `~` joins strings where no hook of the sandbox sees them; memory is sampled at every
+    # attribute access instead (here `ns.s`), so the growth stops near the budget
+    monkeypatch.setattr(limits, "MAX_RENDER_MEMORY", 16 * 1024 * 1024)
+    monkeypatch.setattr(limits, "MAX_RENDER_BYTES", 1024 * 1024 * 1024)
+    (tmp_path / "t.md.j2").write_text(
+        '{% set ns = namespace(s="x" * 1024) %}'
+        "{% for i in range(18) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s | length }}"
+    )
+    env = _env(tmp_path)
+    with pytest.raises(sandbox.RenderLimitError, match=r"more than 16\.0 MB of memory"):
+        sandbox.render_within_budget(env, env.get_template("t.md.j2"))
