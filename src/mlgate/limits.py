@@ -14,7 +14,7 @@ MAX_YAML_ALIASES = 1_000  # alias (`*name`) uses in one YAML document
 # The largest magnitude a number may have: beyond it a value cannot be compared as a float.
 MAX_NUMBER = 1.7976931348623157e308
 
-MAX_TABLE_ROWS = 500  # rows of a metrics or params table in the report (all are in result.json)
+MAX_TABLE_ROWS = 5_000  # rows of a metrics or params table in the report (all are in result.json)
 
 MAX_TEMPLATE_BYTES = 1024 * 1024  # a user template file
 MAX_RENDER_SECONDS = 10.0  # rendering the report from a user template

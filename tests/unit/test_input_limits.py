@@ -174,16 +174,16 @@ def test_a_large_metrics_table_shows_gated_and_changed_rows_first() -> None:
     from mlgate.render.markdown import metrics_table
 
     base = {f"k{i}": float(i) for i in range(limits.MAX_TABLE_ROWS + 100)}
-    head = {**base, "k599": 1.0}
+    head = {**base, "k5099": 1.0}
     rows = report.metric_rows(
-        diff(Snapshot({"m.json": base}), Snapshot({"m.json": head})), [GateRule(metric="k550")]
+        diff(Snapshot({"m.json": base}), Snapshot({"m.json": head})), [GateRule(metric="k5050")]
     )
     text = metrics_table(rows, "Base", show_path=False)
     lines = text.splitlines()
-    assert lines[2].startswith("| k550 ") and lines[3].startswith("| k599 ")
+    assert lines[2].startswith("| k5050 ") and lines[3].startswith("| k5099 ")
     assert len([line for line in lines if line.startswith("|")]) == 2 + limits.MAX_TABLE_ROWS
     assert lines[-1] == (
-        "*…and 100 more metric values not shown here (mlgate shows at most 500); "
+        "*…and 100 more metric values not shown here (mlgate shows at most 5,000); "
         "all are in result.json.*"
     )
 
