@@ -345,3 +345,12 @@ def test_a_metric_name_cannot_print_a_workflow_command(pr: Repo, cli, chdir) -> 
     res = cli("report", "--base", "main")
     text = (pr.path / "mlgate-report" / "report.md").read_text()
     assert not [line for line in text.splitlines() if line.lstrip().startswith("::")]
+
+
+def test_a_bad_config_stops_before_training(pr: Repo, cli, chdir) -> None:  # type: ignore[no-untyped-def]
+    pr.write(".mlgate.yml", "template: /etc/passwd\n")
+    chdir(pr.path)
+    res = cli("report", "--base", "main", "--command", "touch trained")
+    assert res.code == 2
+    assert res.err.startswith("error: /etc/passwd: an absolute template path")
+    assert not (pr.path / "trained").exists()

@@ -15,7 +15,7 @@ from mlgate import outdir
 from mlgate import redact as redact_mod
 from mlgate import report as report_mod
 from mlgate.errors import InputError, gate_exit
-from mlgate.gather import Gathered, gather
+from mlgate.gather import Gathered, gather, read_config
 from mlgate.log import Log
 from mlgate.render import markdown
 from mlgate.render.html import page
@@ -166,6 +166,9 @@ def print_gate_summary(rep: Report, log: Log) -> None:
 def main(settings: Settings, log: Log, *, root: Path) -> int:
     out_dir = root / settings.report_dir
     outdir.prepare(out_dir, root=root)  # refuse a bad report directory before training
+    config = read_config(root, settings)  # and a bad .mlgate.yml or template too
+    if config.template:
+        resolve_user_template(root, config.template, config.source)
     training = None
     if settings.run or settings.repro:
         from mlgate.commands import train
