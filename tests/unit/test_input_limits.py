@@ -202,3 +202,27 @@ def test_a_template_that_doubles_a_string_stops_at_the_memory_budget(
     env = _env(tmp_path)
     with pytest.raises(sandbox.RenderLimitError, match=r"more than 16\.0 MB of memory"):
         sandbox.render_within_budget(env, env.get_template("t.md.j2"))
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        ('{{ "{:999999999}".format(1) }}', "a format width of a million or more"),
+        ('{{ "x".ljust(999999999) }}', "the argument 999999999 is above"),
+        ('{{ "ab" | indent(999999999) }}', "the argument 999999999 is above"),
+        ('{{ "a b" | wordwrap(999999999) }}', "the argument 999999999 is above"),
+        ("{{ [1] * 99999999 }}", "the template produced more than"),
+        ('{{ ("x" * 1000) | replace("", "y" * 100000) }}', "the template produced more than"),
+        ('{{ ("x" * 1000).replace("", "y" * 100000) }}', "the template produced more than"),
+        ('{{ range(99999) | list | join("y" * 1000) }}', "the template produced more than"),
+        ('{{ ("y" * 1000).join(range(99999) | map("string") | list) }}', "the template produced"),
+        ('{{ ("a\\n" * 100000) | indent("x" * 1000) }}', "the template produced more than"),
+    ],
+)
+def test_one_call_cannot_allocate_past_the_budget(tmp_path: Path, body: str, why: str) -> None:
+    """Each of these would build gigabytes in a single C call, before any later check."""
+    (tmp_path / "t.md.j2").write_text(body)
+    env = _env(tmp_path)
+    with pytest.raises(sandbox.RenderLimitError) as info:
+        sandbox.render_within_budget(env, env.get_template("t.md.j2"))
+    assert str(info.value).startswith(why)

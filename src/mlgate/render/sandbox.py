@@ -90,10 +90,17 @@ class BudgetedSandbox(SandboxedEnvironment):
     def call(self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         self.budget.check()
         name = getattr(__obj, "__name__", "")
+        owner = getattr(getattr(__obj, "__wrapped__", __obj), "__self__", None)
         if name in {"center", "ljust", "rjust", "zfill", "expandtabs", "format"} or (
             isinstance(__obj, type) and issubclass(__obj, str)
         ):
             _check_args(args, kwargs)
+        if isinstance(owner, str):  # a method of a string: `"{:9999999}".format(x)`, replace, join
+            if name in {"format", "format_map"} and _BIG_WIDTH.search(owner):
+                raise RenderLimitError(
+                    "a format width of a million or more is above mlgate's limit"
+                )
+            _check_growth(name, (owner, *args))
         result = super().call(__context, __obj, *args, **kwargs)
         _check_result(result)
         return result
@@ -129,6 +136,25 @@ def _check_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
             raise RenderLimitError("a format width of a million or more is above mlgate's limit")
 
 
+def _check_growth(name: str, args: tuple[Any, ...]) -> None:
+    """Refuse, before the call, what one C call could blow up: `s.replace("", big)`,
+    `big_sep.join(many)`, `s|indent(big_text)`."""
+    size = 0
+    if name == "replace" and len(args) >= 3 and all(isinstance(a, str) for a in args[:3]):
+        value, old, new = args[:3]
+        hits = value.count(old) if old else len(value) + 1
+        size = len(value) + hits * max(0, len(new) - len(old))
+    elif name == "join" and len(args) >= 2:
+        first, second = args[0], args[1]
+        # the filter is join(items, sep); the string method is sep.join(items)
+        items, sep = (second, first) if isinstance(first, str) else (first, second)
+        if isinstance(sep, str) and isinstance(items, list | tuple | str):
+            size = len(items) * len(sep)
+    elif name == "indent" and len(args) >= 2 and isinstance(args[1], str):
+        size = str(args[0]).count("\n") * len(args[1])
+    Budget.check_size(size)
+
+
 def _check_result(value: Any) -> None:
     if isinstance(value, str | list | tuple | bytes):
         Budget.check_size(len(value))
@@ -141,6 +167,7 @@ def _guard_filter(env: BudgetedSandbox, name: str, func: Callable[..., Any]) -> 
         # the value (first argument, or after a passed environment/context) is data; the rest
         # are widths, counts and formats that could ask for gigabytes in one C call
         _check_args(args[2:] if name == "format" else args[1:], kwargs)
+        _check_growth(name, args)
         if name == "format" and args and isinstance(args[0], str) and _BIG_WIDTH.search(args[0]):
             raise RenderLimitError("a format width of a million or more is above mlgate's limit")
         result = func(*args, **kwargs)
