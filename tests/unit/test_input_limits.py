@@ -226,3 +226,12 @@ def test_one_call_cannot_allocate_past_the_budget(tmp_path: Path, body: str, why
     with pytest.raises(sandbox.RenderLimitError) as info:
         sandbox.render_within_budget(env, env.get_template("t.md.j2"))
     assert str(info.value).startswith(why)
+
+
+def test_names_that_look_like_numbers_are_shown_as_written() -> None:
+    from mlgate.render.markdown import data_table
+    from mlgate.report import DataChange
+
+    # without disable_numparse, tabulate prints the path "1e5" as 100000
+    table = data_table([DataChange("1e5", "added", None, 10)])
+    assert table.splitlines()[2] == "| added    | 1e5    | -           | 10 B        |"
