@@ -7,6 +7,7 @@ them, never here, so that `mlgate --help` starts fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
@@ -26,9 +27,7 @@ EPILOG = """exit codes: 0 all gates passed; 1 a gate failed; 2 bad usage, config
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # one line and exit 2, as every other bad input
-        self.exit(
-            EXIT_USAGE, f"mlgate: error: {message} (see `mlgate {self.prog.split()[-1]} --help`)\n"
-        )
+        self.exit(EXIT_USAGE, f"mlgate: error: {message} (see `{self.prog} --help`)\n")
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -85,6 +84,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--command", dest="run", metavar="CMD", help="run this training command first")
     p.add_argument("--push", action="store_true", help="after --repro, push outputs and run-cache")
     p.add_argument(
+        "--timeout-minutes",
+        metavar="N",
+        help="stop the training after N minutes (its process group is killed; default: none)",
+    )
+    p.add_argument(
         "--plots",
         choices=["assets", "summary", "mermaid", "off"],
         help="how charts are shown (mermaid: inline, no images)",
@@ -122,6 +126,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         "repro",
         "push",
         "plots",
+        "timeout_minutes",
     )
     raw = {n.replace("_", "-"): getattr(args, n) for n in names if getattr(args, n, None)}
     return Settings.from_mapping(raw)
@@ -171,15 +176,68 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         log("interrupted")
         return EXIT_INTERRUPTED
-    except Exception as exc:  # a bug: one line here, the traceback in a file for the report
-        fd, path = tempfile.mkstemp(prefix="mlgate-crash-", suffix=".log")
-        with os.fdopen(fd, "w") as fh:
-            traceback.print_exc(file=fh)
+    except Exception as exc:  # a bug: one line here, the traceback where the user finds it
+        from mlgate.redact import from_environ
+
+        path = crash_log(args, traceback.format_exc())
+        first = from_environ(os.environ)((str(exc).splitlines() or [""])[0][:200])
         log.error(
-            f"internal error ({type(exc).__name__}: {exc}); this is a bug in mlgate. "
+            f"internal error ({type(exc).__name__}: {first}); this is a bug in mlgate. "
             f"Traceback: {path}; please attach it to an issue."
         )
         return EXIT_BUG
+
+
+def _report_dir(args: argparse.Namespace) -> Path | None:
+    """The report directory this command writes to, when it can be known without failing."""
+    try:
+        if args.command == "demo":
+            return Path(args.out).resolve()
+        if args.command == "run":
+            env_settings = Settings.from_environ(os.environ)
+            workspace = Path(os.environ.get("GITHUB_WORKSPACE") or ".")
+            return workspace.resolve() / env_settings.working_directory / env_settings.report_dir
+        if args.command == "report":
+            cli_settings = _settings(args)
+            return cli_settings.working_directory.resolve() / cli_settings.report_dir
+    except MlgateError:
+        return None
+    return None
+
+
+def crash_log(args: argparse.Namespace, text: str) -> str:
+    """Write a bug's traceback (secrets redacted) into the report directory when mlgate made
+    one, else the current directory, and into the job summary when there is one: inside the
+    action's container `/tmp` vanishes with the container."""
+    from mlgate import outdir
+    from mlgate.redact import from_environ
+
+    text = from_environ(os.environ)(text)
+    report_dir = _report_dir(args)
+    where = ""
+    try:
+        if report_dir is not None and outdir.is_report_dir(report_dir):
+            where = str(outdir.write_text(report_dir, "mlgate-crash.log", text))
+        else:
+            name = f"mlgate-crash-{os.getpid()}.log"
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+            with os.fdopen(os.open(name, flags, 0o644), "w", encoding="utf-8") as fh:
+                fh.write(text)
+            where = str(Path.cwd() / name)
+    except OSError:  # a read-only working directory: the summary still gets it
+        fd, where = tempfile.mkstemp(prefix="mlgate-crash-", suffix=".log")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        fence = text.replace("```", "'''")
+        with contextlib.suppress(OSError), Path(summary).open("a", encoding="utf-8") as fh:
+            fh.write(
+                "\n<details><summary>mlgate stopped on a bug: traceback</summary>\n\n"
+                f"```text\n{fence}\n```\n\n</details>\n"
+            )
+        where += " and the job summary"
+    return where
 
 
 def entry() -> None:

@@ -6,7 +6,9 @@ turn a gate off.
 
 from __future__ import annotations
 
+import json
 import math
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -28,6 +30,7 @@ GATE_KEYS = (
     "on_missing",
     "on_missing_base",
 )
+ON_MISSING = ("fail", "warn", "ignore")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,7 +42,9 @@ class GateRule:
     min: float | None = None
     max: float | None = None
     on_missing: OnMissing = "fail"
-    on_missing_base: OnMissing = "fail"  # head has the value, base's could not be read
+    # when the base value cannot be read (file missing or corrupt at base, DVC object missing):
+    # fail closed by default, since "unknown" must never pass as "new"
+    on_missing_base: OnMissing = "fail"
 
     @property
     def strict(self) -> bool:
@@ -78,45 +83,71 @@ def _check_keys(raw: Mapping[str, Any], allowed: tuple[str, ...], source: str, w
         )
 
 
+def shown(value: Any) -> str:
+    """A value as the user wrote it, in one short line: `"abc"`, `5`, `a list`, `a mapping`."""
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value) if value.bit_length() < 64 else "a very large integer"
+    if isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=False)
+        return text if len(text) <= 60 else text[:57] + '…"'
+    return repr(value)[:60]
+
+
 def _str_list(value: Any, source: str, where: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
         return (value,)
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            if not isinstance(v, str) or not v.strip():
+                raise _fail(source, f"{where}[{i}]", f"expected a file path, got {shown(v)}")
         return tuple(value)
-    raise _fail(source, where, "expected a file path or a list of file paths")
+    raise _fail(source, where, f"expected a file path or a list of file paths, got {shown(value)}")
 
 
 def _number(value: Any, source: str, where: str, *, non_negative: bool = False) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _fail(source, where, f"expected a number, got {value!r}")
+        raise _fail(source, where, f"expected a number, got {shown(value)}")
+    if isinstance(value, int) and abs(value) > sys.float_info.max:
+        raise _fail(source, where, "expected a number within ±1.8e308, got a larger integer")
     if not math.isfinite(value):
-        raise _fail(source, where, f"expected a finite number, got {value!r}")
+        raise _fail(source, where, f"expected a finite number, got {shown(value)}")
     if non_negative and value < 0:
-        raise _fail(source, where, f"expected a number >= 0, got {value!r}")
+        raise _fail(source, where, f"expected a number >= 0, got {shown(value)}")
     return float(value)
 
 
 def _choice(value: Any, choices: tuple[str, ...], default: str, source: str, where: str) -> str:
     if value is None:
         return default
-    if value not in choices:
-        raise _fail(source, where, f"expected one of {', '.join(choices)}, got {value!r}")
-    return str(value)
+    if not isinstance(value, str) or value not in choices:
+        raise _fail(source, where, f"expected one of {', '.join(choices)}, got {shown(value)}")
+    return value
 
 
 def parse_gate(raw: Any, source: str, index: int) -> GateRule:
     where = f"gates[{index}]"
     if not isinstance(raw, Mapping):
-        raise _fail(source, where, "expected a mapping with at least `metric:`")
+        raise _fail(source, where, f"expected a mapping with at least `metric:`, got {shown(raw)}")
     _check_keys(raw, GATE_KEYS, source, where)
     metric = raw.get("metric")
     if not isinstance(metric, str) or not metric.strip():
-        raise _fail(source, f"{where}.metric", "required: a metric name, glob or path:name")
-    direction = _choice(raw.get("direction"), ("higher", "lower"), "higher", source, where)
+        got = "" if metric is None else f", got {shown(metric)}"
+        raise _fail(source, f"{where}.metric", f"required: a metric name, glob or path:name{got}")
+    direction = _choice(
+        raw.get("direction"), ("higher", "lower"), "higher", source, f"{where}.direction"
+    )
     min_ = _number(raw.get("min"), source, f"{where}.min")
     max_ = _number(raw.get("max"), source, f"{where}.max")
     if direction == "higher" and max_ is not None:
@@ -133,14 +164,10 @@ def parse_gate(raw: Any, source: str, index: int) -> GateRule:
         min=min_,
         max=max_,
         on_missing=_choice(  # type: ignore[arg-type]
-            raw.get("on_missing"), ("fail", "warn", "ignore"), "fail", source, f"{where}.on_missing"
+            raw.get("on_missing"), ON_MISSING, "fail", source, f"{where}.on_missing"
         ),
         on_missing_base=_choice(  # type: ignore[arg-type]
-            raw.get("on_missing_base"),
-            ("fail", "warn", "ignore"),
-            "fail",
-            source,
-            f"{where}.on_missing_base",
+            raw.get("on_missing_base"), ON_MISSING, "fail", source, f"{where}.on_missing_base"
         ),
     )
 
@@ -149,20 +176,35 @@ def parse_config(raw: Any, source: str = ".mlgate.yml") -> Config:
     if raw is None:
         raw = {}
     if not isinstance(raw, Mapping):
-        raise _fail(source, "top level", "expected a mapping (keys: " + ", ".join(TOP_KEYS) + ")")
+        raise _fail(
+            source,
+            "top level",
+            f"expected a mapping (keys: {', '.join(TOP_KEYS)}), got {shown(raw)}",
+        )
     _check_keys(raw, TOP_KEYS, source, "top level")
     base = raw.get("base")
     if base is not None and (not isinstance(base, str) or not base.strip()):
-        raise _fail(source, "base", "expected a branch or git ref name")
-    gates_raw = raw.get("gates") or []
+        raise _fail(source, "base", f"expected a branch or git ref name, got {shown(base)}")
+    gates_raw = raw.get("gates")
+    if gates_raw is None:  # `gates:` left empty, or absent: no gates
+        gates_raw = []
     if not isinstance(gates_raw, list):
-        raise _fail(source, "gates", "expected a list of gate rules")
+        # `gates: {}` or `gates: 0` is a mistake, never "no gates": fail closed
+        raise _fail(
+            source,
+            "gates",
+            f"expected a list of gate rules (`- metric: ...`), got {shown(gates_raw)}",
+        )
     title = raw.get("title", "mlgate report")
     if not isinstance(title, str):
-        raise _fail(source, "title", "expected text")
+        raise _fail(source, "title", f"expected text, got {shown(title)}")
     template = raw.get("template")
     if template is not None and (not isinstance(template, str) or not template.strip()):
-        raise _fail(source, "template", "expected the path of a Jinja2 template file")
+        raise _fail(
+            source,
+            "template",
+            f"expected the path of a Jinja2 template file, got {shown(template)}",
+        )
     return Config(
         template=template,
         base=base.strip() if isinstance(base, str) else None,

@@ -63,7 +63,9 @@ class Gathered:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def read_config(root: Path, settings: Settings, head: Workspace) -> Config:
+def read_config(root: Path, settings: Settings, head: Workspace | None = None) -> Config:
+    """`.mlgate.yml` from the workspace, read like any file a PR controls (no links out)."""
+    head = head or Workspace(root)
     names = [settings.config] if settings.config else list(CONFIG_NAMES)
     for name in names:
         read = head.read([name])[name]

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from mlgate import limits, safeyaml
 from mlgate.errors import InputError
 
 Scalar = bool | int | float | str | None
@@ -33,7 +34,18 @@ def document_format(path: str) -> str:
 
 
 def parse_document(text: str | bytes, path: str) -> Any:
-    """Parse one file's text by its suffix; InputError names the file and the problem."""
+    """Parse one file's text by its suffix; InputError names the file and the problem.
+
+    Used for metrics, params, dvc.yaml, dvc.lock and .mlgate.yml alike, so the limits of
+    `mlgate.limits` (size, values, depth, YAML aliases, number range) apply to every one.
+    """
+    size = len(text)
+    if size > limits.MAX_DOCUMENT_BYTES:
+        raise InputError(
+            f"{path}: file is {limits.human_bytes(size)}, above mlgate's limit of "
+            f"{limits.human_bytes(limits.MAX_DOCUMENT_BYTES)} for a metrics, params or "
+            "configuration file; write summary values only (plots take series)"
+        )
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
@@ -42,14 +54,17 @@ def parse_document(text: str | bytes, path: str) -> Any:
     kind = document_format(path)
     try:
         if kind == "json":
-            return json.loads(text)
-        if kind == "toml":
-            return tomllib.loads(text)
-        return yaml.safe_load(text)
+            doc = json.loads(text)
+        elif kind == "toml":
+            doc = tomllib.loads(text)
+        else:
+            doc = safeyaml.load(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: invalid TOML: {exc}") from exc
+    except safeyaml.LimitError as exc:
+        raise InputError(f"{path}: {exc}") from exc
     except yaml.YAMLError as exc:
         where = ""
         mark = getattr(exc, "problem_mark", None)
@@ -57,6 +72,52 @@ def parse_document(text: str | bytes, path: str) -> Any:
             where = f" at line {mark.line + 1}"
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputError(f"{path}: invalid YAML{where}: {problem}") from exc
+    except RecursionError as exc:
+        raise InputError(
+            f"{path}: nested too deeply to read (mlgate's limit is {limits.MAX_DEPTH} levels)"
+        ) from exc
+    except ValueError as exc:  # an integer longer than Python's 4,300-digit limit
+        if "digits" in str(exc):
+            raise InputError(
+                f"{path}: an integer of more than 4,300 digits is beyond the range of a "
+                "floating-point number (about 1.8e308); write it as a float"
+            ) from exc
+        raise InputError(f"{path}: a value cannot be read: {_first_line(exc)}") from exc
+    _check_shape(doc, path)
+    return doc
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:200]
+
+
+def _check_shape(doc: Any, path: str) -> None:
+    """Depth, value count and number range, walked without recursion (aliases counted expanded;
+    the YAML loader already refused an expansion beyond the value limit)."""
+    stack: list[tuple[Any, int]] = [(doc, 1)]
+    count = 0
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if count > limits.MAX_DOCUMENT_VALUES:
+            raise InputError(
+                f"{path}: more than {limits.MAX_DOCUMENT_VALUES:,} values, above mlgate's limit "
+                "for a metrics, params or configuration file; write summary values only"
+            )
+        if depth > limits.MAX_DEPTH:
+            raise InputError(
+                f"{path}: nested more than {limits.MAX_DEPTH} levels deep, above mlgate's limit"
+            )
+        if isinstance(node, Mapping):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+        elif isinstance(node, int) and not isinstance(node, bool) and abs(node) > limits.MAX_NUMBER:
+            raise InputError(
+                f"{path}: an integer of about {int(node.bit_length() * 0.30103) + 1} digits is "
+                "beyond the range of a floating-point number (about 1.8e308); write it as a float"
+            )
 
 
 def _walk(doc: Mapping[Any, Any], prefix: str, out: dict[str, Any]) -> None:

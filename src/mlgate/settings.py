@@ -8,6 +8,7 @@ the name: `INPUT_GITHUB-TOKEN`); the CLI builds it from its flags. Every field i
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -40,6 +41,7 @@ class Settings:
     plots: PlotsMode = "assets"
     assets_branch: str = "mlgate-assets"
     requirements: str | None = None
+    timeout_minutes: float | None = None  # the training command's time limit; none by default
     bundles: tuple[str, ...] = ()
     github_token: str | None = dataclasses.field(default=None, repr=False)
 
@@ -180,6 +182,22 @@ def clean_assets_branch(value: Any, name: str) -> str:
 
 def clean_requirements(value: Any, name: str) -> str:
     return _text(value, name)
+
+
+def clean_timeout_minutes(value: Any, name: str) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    else:
+        text = _text(value, name)
+        try:
+            number = float(text)
+        except ValueError:
+            number = math.nan
+    if not math.isfinite(number) or number <= 0 or number > 60 * 24 * 7:
+        raise UsageError(
+            f"input {name!r}: expected a number of minutes above 0 (at most a week), got {value!r}"
+        )
+    return number
 
 
 def clean_bundles(value: Any, name: str) -> tuple[str, ...]:

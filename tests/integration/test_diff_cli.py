@@ -87,13 +87,63 @@ def test_json_agrees_with_dvc_key_for_key(metrics_repo: Repo, cli, chdir, flags,
                 assert _same(ours[path][key][field], value), (path, key, field)
 
 
-def test_table_and_markdown_output(metrics_repo: Repo, cli, chdir) -> None:  # type: ignore[no-untyped-def]
+TABLE = """\
+Path        Metric    main    workspace    Change
+top.toml    eval.f1   0.8     0.81         0.01
+m.json      acc       0.9     0.95         0.05
+m.json      nested.a  1       2            1
+m.json      s         x       y            -
+m.json      flag      True    False        -1
+m.json      new       -       1            -
+m.json      n         -       3            -
+m.json      gone      3       -            -
+sub/m.yaml  loss      0.5     nan          nan
+"""
+
+MARKDOWN = """\
+| Path       | Metric   | main   | workspace   | Change   |
+|------------|----------|--------|-------------|----------|
+| top.toml   | eval.f1  | 0.8    | 0.81        | 0.01     |
+| m.json     | acc      | 0.9    | 0.95        | 0.05     |
+| m.json     | nested.a | 1      | 2           | 1        |
+| m.json     | s        | x      | y           | \\-       |
+| m.json     | flag     | True   | False       | \\-1      |
+| m.json     | new      | \\-     | 1           | \\-       |
+| m.json     | n        | \\-     | 3           | \\-       |
+| m.json     | gone     | 3      | \\-          | \\-       |
+| sub/m.yaml | loss     | 0.5    | nan         | nan      |
+"""
+
+PARAMS = """\
+Path         Param    main    workspace    Change
+params.yaml  lr       0.1     0.2          0.1
+params.yaml  layers   [1, 2]  [1, 3]       -
+params.yaml  name     a       b            -
+params.yaml  extra    -       1            -
+"""
+
+
+def test_table_markdown_and_params_output_exactly(metrics_repo: Repo, cli, chdir) -> None:  # type: ignore[no-untyped-def]
     chdir(metrics_repo.path)
     res = cli("diff", "--base", "main")
-    assert res.code == 0
-    assert "m.json" in res.out and "acc" in res.out and "0.95" in res.out
+    assert (res.code, res.out, res.err) == (0, TABLE, "")
     res = cli("diff", "--base", "main", "--md")
-    assert res.out.startswith("| Path")
+    assert (res.code, res.out, res.err) == (0, MARKDOWN, "")
+    res = cli("diff", "--base", "main", "--params")
+    assert (res.code, res.out, res.err) == (0, PARAMS, "")
+    res = cli("diff", "--base", "main", "--all")
+    unchanged = {line.split()[1] for line in res.out.splitlines()} - {
+        line.split()[1] for line in TABLE.splitlines()
+    }
+    assert unchanged == {"same", "auc"}  # --all adds exactly the unchanged values
+
+
+def test_no_changes_says_so(metrics_repo: Repo, cli, chdir) -> None:  # type: ignore[no-untyped-def]
+    metrics_repo.git("checkout", "--quiet", "--", ".")
+    metrics_repo.git("stash", "--quiet")
+    chdir(metrics_repo.path)
+    res = cli("diff", "--base", "main")
+    assert (res.code, res.out) == (0, "no metric changes against main\n")
 
 
 def test_base_defaults_to_remote_head_branch(metrics_repo: Repo, cli, chdir, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -81,8 +81,8 @@ def test_plot_missing_on_base_shows_head_only_with_a_note(repo: Repo, cli, chdir
 @pytest.mark.parametrize(
     ("content", "needle"),
     [
-        ("epoch,loss\n0,high\n", "field 'loss' is not numeric"),
-        ("step,loss\n0,1\n", "no field 'epoch'"),
+        ("epoch,loss\n0,high\n", "field 'loss' is not numeric \\(e.g. 'high'\\)"),
+        ("step,loss\n0,1\n", "no field 'epoch' \\(fields: step, loss\\)"),
         ("", "the file is empty"),
     ],
 )
@@ -92,9 +92,10 @@ def test_bad_plot_data_is_a_note_not_a_crash(repo: Repo, cli, chdir, content, ne
     chdir(repo.path)
     res = cli("report", "--base", "main", "--out", "out")
     assert res.code == 0, res.err
-    text = (repo.path / "out" / "report.md").read_text()
-    assert "not drawn: loss.csv:" in text
-    assert needle.replace("'", "'") in text.replace("\\", "")
+    lines = (repo.path / "out" / "report.md").read_text().splitlines()
+    # under the plot's heading, and again among the notes (escaped Markdown, exactly)
+    assert f"> not drawn: loss.csv: {needle}" in lines
+    assert f"- plot 'loss.csv' not drawn: loss.csv: {needle}" in lines
 
 
 def test_mermaid_mode_inlines_line_and_bar_charts(plots_repo: Repo, cli, chdir) -> None:  # type: ignore[no-untyped-def]

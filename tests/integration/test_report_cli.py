@@ -1,7 +1,6 @@
 """`mlgate report` on real repositories: files written, exit codes, messages."""
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -133,12 +132,27 @@ def test_config_flag_names_missing_file(repo: Repo, cli, chdir) -> None:  # type
     assert "ci/gates.yml: config file not found" in res.err
 
 
-def test_report_written_before_anything_else_can_fail(pr_repo: Repo, cli, chdir) -> None:  # type: ignore[no-untyped-def]
+def test_report_written_before_anything_else_can_fail(
+    pr_repo: Repo, cli, chdir, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from mlgate.commands import report
+
+    def fail_after_writing(*_a: object, **_k: object) -> None:
+        raise RuntimeError("a step after the report was written failed")
+
+    # Mocked: nothing after the write can fail for real in `mlgate report` (the GitHub calls of
+    # `mlgate run` are tested with the fake server); this stands in for such a step.
+    monkeypatch.setattr(report, "print_gate_summary", fail_after_writing)
     chdir(pr_repo.path)
     pr_repo.write("metrics.json", {"acc": 0.95, "loss": 0.2})
     res = cli("report", "--out", "deep/er/out")
-    assert res.code == 0
-    assert Path(pr_repo.path / "deep/er/out/report.md").is_file()
+    assert res.code == 4
+    out = pr_repo.path / "deep/er/out"
+    assert "a step after the report was written failed" in res.err
+    assert (out / "report.md").read_text().startswith("<!-- mlgate:report id=default -->\n## ✅")
+    assert json.loads((out / "result.json").read_text())["passed"] is True
+    assert "<table>" in (out / "report.html").read_text()
+    assert "RuntimeError" in (out / "mlgate-crash.log").read_text()
 
 
 def test_project_in_a_subdirectory_of_the_repository(repo: Repo, cli, chdir) -> None:  # type: ignore[no-untyped-def]

@@ -62,7 +62,7 @@ def test_a_symlink_to_the_root_is_not_followed(repo: Repo, outside: Path, cli, c
     base(repo, "metrics:\n  - metrics.json\n  - root/" + str(outside)[1:] + "\n")
     os.symlink("/", repo.path / "root")
     repo.commit("a link to /")
-    code, text = produce(repo, cli, chdir)
+    _code, text = produce(repo, cli, chdir)
     assert "a symbolic link leading out of the repository" in text
 
 
@@ -86,7 +86,7 @@ def test_paths_in_dvc_yaml_that_leave_the_repository_are_refused(
         f"metrics:\n  - metrics.json\n  - {path}\nplots:\n  - {path}:\n      y: acc\n",
     )
     repo.git("config", "http.extraheader", f"AUTHORIZATION: basic {SECRET}")
-    code, text = produce(repo, cli, chdir)
+    _code, text = produce(repo, cli, chdir)
     assert why in text
 
 
@@ -117,7 +117,7 @@ def test_a_newline_in_a_path_cannot_substitute_another_blob(repo: Repo, cli, chd
     second request naming any blob. Paths are never sent to cat-file now, only object ids."""
     repo.write("decoy.json", {"acc": 0.1})
     base(repo, 'metrics:\n  - "metrics.json\\nHEAD:decoy.json"\n')
-    code, text = produce(repo, cli, chdir)
+    _code, text = produce(repo, cli, chdir)
     assert "control character" in text
     assert "0.1" not in text.split("### Metrics", 1)[1].split("###", 1)[0]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,21 @@ from mlgate.metrics import format_value
 from mlgate.render.escape import md
 from mlgate.settings import Settings
 from mlgate.sources.git import Git
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def plain(value: object) -> str:
+    """A cell of the plain table: names come from the PR, so no control character (a newline
+    would start a line of its own) reaches the terminal or the runner's log."""
+    return _CONTROL.sub(" ", str(value))
+
+
+def safe_lines(text: str) -> str:
+    """No printed line may start a workflow command (`::error::...`): the runner obeys those."""
+    return "\n".join(
+        ":\u200b" + line[1:] if line.startswith("::") else line for line in text.split("\n")
+    )
 
 
 def _json_default(value: Any) -> Any:
@@ -66,23 +82,22 @@ def main(
     else:
         rows = [
             [
-                c.path,
-                c.key,
-                format_value(c.old),
-                format_value(c.new),
+                plain(c.path),
+                plain(c.key),
+                plain(format_value(c.old)),
+                plain(format_value(c.new)),
                 format_value(c.diff) if c.diff is not None else "-",
             ]
             for c in changes
         ]
         if rows:
-            print(
-                tabulate(
-                    rows,
-                    ["Path", what, base, "workspace", "Change"],
-                    tablefmt="plain",
-                    disable_numparse=True,
-                )
+            table = tabulate(
+                rows,
+                ["Path", what, plain(base), "workspace", "Change"],
+                tablefmt="plain",
+                disable_numparse=True,
             )
+            print(safe_lines(table))
         else:
             print(f"no {what.lower()} changes against {base}")
     for path, why in sorted({**g.metrics.base_errors}.items()) if not params else []:

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mlgate import outdir
+from mlgate import redact as redact_mod
 from mlgate import report as report_mod
-from mlgate.errors import InputError, gate_exit
-from mlgate.gather import Gathered, gather
+from mlgate.errors import gate_exit
+from mlgate.gather import Gathered, gather, read_config
 from mlgate.log import Log
 from mlgate.render import markdown
 from mlgate.render.html import page
+from mlgate.render.sandbox import resolve_user_template
 from mlgate.report import DataChange, Report, Training
 from mlgate.settings import Settings
 from mlgate.sources.git import Git
@@ -69,7 +75,7 @@ def produce(
             f"base {g.base_ref} ({g.base_sha[:7]}): {len(g.metrics.changes)} metric values, "
             f"{len(g.params.changed())} changed params"
         )
-    out_dir.mkdir(parents=True, exist_ok=True)
+    outdir.prepare(out_dir, root=root)
     plots: list[report_mod.PlotEntry] = []
     notes = list(g.notes)
     rows = report_mod.metric_rows(g.metrics, g.config.gates)
@@ -82,6 +88,11 @@ def produce(
             )
             notes += plot_notes
     changes = data_changes(g, notes)
+    redact = redact_mod.from_environ(os.environ, extra=[settings.github_token])
+    if training is not None:  # a training script may print its environment
+        training = dataclasses.replace(
+            training, command=redact(training.command), output_tail=redact(training.output_tail)
+        )
     build = functools.partial(
         report_mod.build,
         title=g.config.title,
@@ -100,36 +111,43 @@ def produce(
     cid = comment_id or settings.comment_id
     user_template = None
     if g.config.template:
-        user_template = root / g.config.template
-        if not user_template.is_file():
-            raise InputError(
-                f"{g.config.template}: template not found ({g.config.source} `template:`)"
-            )
-    text = markdown.render(rep, comment_id=cid, user_template=user_template)
+        user_template = resolve_user_template(root, g.config.template, g.config.source)
+    render = functools.partial(
+        markdown.render, comment_id=cid, user_template=user_template, root=root
+    )
+    text = redact(render(rep))
     alt = None
     if with_mermaid and any(p.image for p in plots):
         from mlgate.render import plots as plots_mod
 
         inline, _ = plots_mod.render_all(g.plots, rows, out_dir, mermaid=True)
-        alt = markdown.render(build(plots=inline), comment_id=cid, user_template=user_template)
-    result = report_mod.result_json(rep, comment_id=cid)
+        alt = redact(render(build(plots=inline)))
+    result = redact_json(report_mod.result_json(rep, comment_id=cid), redact)
     return Produced(rep, text, result, g, out_dir, alt)
+
+
+def redact_json(value: Any, redact: Callable[[str], str]) -> Any:
+    """Every text value (and key) of a JSON document through `redact`."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {redact_json(k, redact): redact_json(v, redact) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_json(v, redact) for v in value]
+    return value
 
 
 def write(produced: Produced) -> Path:
     """Write the report where nothing can lose it: disk first, before any network call."""
     out = produced.out_dir
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "report.md").write_text(produced.markdown, encoding="utf-8")
-    (out / "result.json").write_text(
-        json.dumps(produced.result, indent=2, sort_keys=False) + "\n", encoding="utf-8"
+    path = outdir.write_text(out, "report.md", produced.markdown)
+    outdir.write_text(
+        out, "result.json", json.dumps(produced.result, indent=2, sort_keys=False) + "\n"
     )
     if produced.mermaid_markdown:
-        (out / "report.mermaid.md").write_text(produced.mermaid_markdown, encoding="utf-8")
-    (out / "report.html").write_text(
-        page(produced.markdown, produced.report.title), encoding="utf-8"
-    )
-    return out / "report.md"
+        outdir.write_text(out, "report.mermaid.md", produced.mermaid_markdown)
+    outdir.write_text(out, "report.html", page(produced.markdown, produced.report.title))
+    return path
 
 
 def print_gate_summary(rep: Report, log: Log) -> None:
@@ -141,14 +159,17 @@ def print_gate_summary(rep: Report, log: Log) -> None:
 
 
 def main(settings: Settings, log: Log, *, root: Path) -> int:
+    out_dir = root / settings.report_dir
+    outdir.prepare(out_dir, root=root)  # refuse a bad report directory before training
+    config = read_config(root, settings)  # and a bad .mlgate.yml or template too
+    if config.template:
+        resolve_user_template(root, config.template, config.source)
     training = None
     if settings.run or settings.repro:
         from mlgate.commands import train
 
         training = train.run_training(settings, root=root, log=log)
-    produced = produce(
-        settings, root=root, log=log, out_dir=root / settings.report_dir, training=training
-    )
+    produced = produce(settings, root=root, log=log, out_dir=out_dir, training=training)
     path = write(produced)
     print_gate_summary(produced.report, log)
     verdict = "PASSED" if produced.report.passed else "FAILED"

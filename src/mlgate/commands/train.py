@@ -3,11 +3,14 @@ user's command. A failing step is a result (exit code and output tail in the rep
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -17,6 +20,8 @@ from mlgate.report import Training
 from mlgate.settings import Settings
 
 TAIL_LINES = 40
+TIMEOUT_EXIT = 124  # what `timeout(1)` returns for a command it stopped
+KILL_GRACE_SECONDS = 5.0
 _RAN = re.compile(r"Running stage '([^']+)'")
 # A stage restored without running: unchanged (outputs pulled), or found in the run-cache.
 _CACHED = re.compile(
@@ -41,14 +46,47 @@ def stage_durations(lines: list[tuple[float, str]], end: float) -> dict[str, flo
     return out
 
 
-def _run(cmd: list[str] | str, root: Path, log: Log, *, shell: bool = False) -> tuple[int, str]:
-    code, lines = _run_timed(cmd, root, log, shell=shell)
+def _run(
+    cmd: list[str] | str,
+    root: Path,
+    log: Log,
+    *,
+    shell: bool = False,
+    timeout: float | None = None,
+) -> tuple[int, str]:
+    code, lines = _run_timed(cmd, root, log, shell=shell, timeout=timeout)
     return code, "\n".join(line for _t, line in lines)
 
 
+def _kill_group(proc: subprocess.Popen[str], fired: threading.Event) -> None:
+    """The whole process group: a shell's children (and theirs) hold the output pipe open."""
+    fired.set()
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=KILL_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            continue
+        if sig == signal.SIGTERM:
+            # the leader is gone; children that ignored SIGTERM still hold the pipe
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        return
+
+
 def _run_timed(
-    cmd: list[str] | str, root: Path, log: Log, *, shell: bool = False
+    cmd: list[str] | str,
+    root: Path,
+    log: Log,
+    *,
+    shell: bool = False,
+    timeout: float | None = None,
 ) -> tuple[int, list[tuple[float, str]]]:
+    """Run, streaming output to the log; past `timeout` seconds the process group is killed and
+    the exit code is TIMEOUT_EXIT (as `timeout(1)` reports it), with a last line saying why."""
     log(f"$ {cmd if isinstance(cmd, str) else shlex.join(cmd)}")
     proc = subprocess.Popen(
         cmd,
@@ -57,14 +95,33 @@ def _run_timed(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        errors="replace",
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        start_new_session=True,  # its own process group, so a timeout can stop all of it
     )
+    fired = threading.Event()
+    timer = None
+    if timeout is not None:
+        timer = threading.Timer(timeout, _kill_group, (proc, fired))
+        timer.daemon = True
+        timer.start()
     lines: list[tuple[float, str]] = []
     assert proc.stdout is not None
-    for line in proc.stdout:
-        log(line.rstrip("\n"))
-        lines.append((time.monotonic(), line.rstrip("\n")))
-    return proc.wait(), lines
+    try:
+        for line in proc.stdout:
+            log(line.rstrip("\n"))
+            lines.append((time.monotonic(), line.rstrip("\n")))
+        code = proc.wait()
+    finally:
+        if timer is not None:
+            timer.cancel()
+    if fired.is_set():
+        minutes = (timeout or 0) / 60
+        why = f"mlgate: stopped after {minutes:g} minutes (timeout-minutes); process group killed"
+        log(why)
+        lines.append((time.monotonic(), why))
+        code = TIMEOUT_EXIT
+    return code, lines
 
 
 def install_requirements(settings: Settings, *, root: Path, workspace: Path, log: Log) -> None:
@@ -110,11 +167,12 @@ def run_training(settings: Settings, *, root: Path, log: Log) -> Training:
     from mlgate.sources import dvc
 
     started = time.monotonic()
+    limit = settings.timeout_minutes * 60 if settings.timeout_minutes else None
     if settings.run:
         command = settings.run
         with log.group(f"Training: {command}"):
             # `run:` is the user's own command line, run by a shell as a workflow step would be
-            code, output = _run(command, root, log, shell=True)  # noqa: S604
+            code, output = _run(command, root, log, shell=True, timeout=limit)  # noqa: S604
         return Training(
             command=command,
             exit_code=code,
@@ -133,7 +191,10 @@ def run_training(settings: Settings, *, root: Path, log: Log) -> Training:
             if code != 0:
                 log.warning("could not fetch the run-cache from the DVC remote; stages may re-run")
         code, timed = _run_timed(
-            [*base, "repro", "--pull"] if dvc.has_remote(root) else [*base, "repro"], root, log
+            [*base, "repro", "--pull"] if dvc.has_remote(root) else [*base, "repro"],
+            root,
+            log,
+            timeout=limit,
         )
         output = "\n".join(line for _t, line in timed)
         durations = stage_durations(timed, time.monotonic())

@@ -12,11 +12,14 @@ import re
 ZWSP = "\u200b"
 _MD_PUNCT = re.compile(r"([\\`*_{}\[\]()#+!|~$])")
 _AUTOLINK = re.compile(r"(?i)(://|www\.)")
+# Control characters and Unicode line/paragraph separators: some split lines (form feed,
+# U+2028) for a reader or a log even where Markdown sees none; all become spaces.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def md(text: object) -> str:
     s = str(text)
-    s = s.replace("\r", " ").replace("\n", " ")
+    s = _CONTROL.sub(" ", s)
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     s = _MD_PUNCT.sub(r"\\\1", s)
     s = s.replace("@", "@" + ZWSP)

@@ -6,6 +6,7 @@ Templates are package data (`mlgate/templates/`). Every piece of untrusted text 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from collections.abc import Sequence
@@ -16,10 +17,12 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 from tabulate import tabulate
 
+from mlgate import limits
 from mlgate.compare import Change
 from mlgate.errors import ConfigError
 from mlgate.gates import GateResult
 from mlgate.metrics import Scalar, format_value
+from mlgate.render import sandbox
 from mlgate.render.escape import md
 from mlgate.report import DataChange, MetricRow, Report
 
@@ -51,12 +54,29 @@ def gates_table(results: Sequence[GateResult]) -> str:
         [OUTCOME_ICON[r.outcome], md(r.metric), md(r.message)]
         for r in sorted(results, key=lambda r: ("fail", "warn", "pass", "skip").index(r.outcome))
     ]
-    return tabulate(rows, headers=["", "Metric", "Result"], tablefmt="github")
+    return tabulate(
+        rows, headers=["", "Metric", "Result"], tablefmt="github", disable_numparse=True
+    )
+
+
+def _more(hidden: int, what: str) -> str:
+    if hidden <= 0:
+        return ""
+    return (
+        f"\n\n*…and {hidden:,} more {what} not shown here "
+        f"(mlgate shows at most {limits.MAX_TABLE_ROWS:,}); all are in result.json.*"
+    )
 
 
 def metrics_table(rows: Sequence[MetricRow], base_label: str, *, show_path: bool) -> str:
+    """Gated and changed metrics first when there are more rows than a table shows."""
+    shown = list(rows)
+    if len(shown) > limits.MAX_TABLE_ROWS:
+        first = [r for r in shown if r.gated or r.change.status != "unchanged"]
+        rest = [r for r in shown if not (r.gated or r.change.status != "unchanged")]
+        shown = (first + rest)[: limits.MAX_TABLE_ROWS]
     table = []
-    for row in rows:
+    for row in shown:
         c = row.change
         change = _signed(c.diff) if c.status != "added" else "new"
         if c.status == "removed":
@@ -69,12 +89,13 @@ def metrics_table(rows: Sequence[MetricRow], base_label: str, *, show_path: bool
     headers = ["Metric", md(base_label), "Head", "Change", "%", ""]
     if show_path:
         headers.insert(0, "File")
-    return tabulate(table, headers=headers, tablefmt="github", disable_numparse=True)
+    text = tabulate(table, headers=headers, tablefmt="github", disable_numparse=True)
+    return text + _more(len(rows) - len(shown), "metric values")
 
 
 def params_table(changes: Sequence[Change], base_label: str, *, show_path: bool) -> str:
     table = []
-    for c in changes:
+    for c in changes[: limits.MAX_TABLE_ROWS]:
         cells = [md(c.key), _num(c.old), _num(c.new)]
         if show_path:
             cells.insert(0, md(c.path))
@@ -82,7 +103,8 @@ def params_table(changes: Sequence[Change], base_label: str, *, show_path: bool)
     headers = ["Param", md(base_label), "Head"]
     if show_path:
         headers.insert(0, "File")
-    return tabulate(table, headers=headers, tablefmt="github", disable_numparse=True)
+    text = tabulate(table, headers=headers, tablefmt="github", disable_numparse=True)
+    return text + _more(len(changes) - len(table), "changed params")
 
 
 def human_size(n: int | None) -> str:
@@ -100,7 +122,12 @@ def data_table(changes: Sequence[DataChange]) -> str:
     rows = [
         [md(c.status), md(c.path), human_size(c.old_size), human_size(c.new_size)] for c in changes
     ]
-    return tabulate(rows, headers=["Change", "Path", "Base size", "Head size"], tablefmt="github")
+    return tabulate(
+        rows,
+        headers=["Change", "Path", "Base size", "Head size"],
+        tablefmt="github",
+        disable_numparse=True,
+    )
 
 
 def marker(comment_id: str, head_sha: str | None) -> str:
@@ -108,29 +135,7 @@ def marker(comment_id: str, head_sha: str | None) -> str:
     return f"{MARKER_PREFIX} id={comment_id}{sha} -->"
 
 
-@functools.cache
-def environment(user_dir: str | None = None) -> SandboxedEnvironment:
-    """Templates compiled once per process. With a user's directory, its files come first and
-    the package's stay reachable as `mlgate/<name>`, so a user template can
-    `{% extends "mlgate/report.md.j2" %}` and override a block (or replace a partial)."""
-    package = jinja2.PackageLoader("mlgate", "templates")
-    loader: jinja2.BaseLoader = package
-    if user_dir is not None:
-        loader = jinja2.ChoiceLoader(
-            [
-                jinja2.PrefixLoader({"mlgate": package}),
-                jinja2.FileSystemLoader(user_dir),
-                package,
-            ]
-        )
-    env = SandboxedEnvironment(
-        loader=loader,
-        autoescape=False,  # Markdown, not HTML: escaping is explicit through `md`
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-    )
+def _setup(env: SandboxedEnvironment) -> SandboxedEnvironment:
     env.filters.update(md=md, num=_num, signed=_signed, pct=_pct, size=human_size)
     env.globals.update(
         gates_table=gates_table,
@@ -142,40 +147,121 @@ def environment(user_dir: str | None = None) -> SandboxedEnvironment:
     return env
 
 
+_OPTIONS: dict[str, Any] = {
+    "autoescape": False,  # Markdown, not HTML: escaping is explicit through `md`
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "keep_trailing_newline": True,
+    "undefined": jinja2.StrictUndefined,
+}
+
+
+@functools.cache
+def environment() -> SandboxedEnvironment:
+    """mlgate's own templates, compiled once per process."""
+    return _setup(
+        SandboxedEnvironment(loader=jinja2.PackageLoader("mlgate", "templates"), **_OPTIONS)
+    )
+
+
+def user_environment(root: Path, directory: Path) -> sandbox.BudgetedSandbox:
+    """A user's directory first, the package's templates reachable as `mlgate/<name>` (so a
+    user template can `{% extends "mlgate/report.md.j2" %}` and override a block) and as
+    themselves; a fresh environment per render, with the budget of `render.sandbox`."""
+    package = jinja2.PackageLoader("mlgate", "templates")
+    loader = jinja2.ChoiceLoader(
+        [jinja2.PrefixLoader({"mlgate": package}), sandbox.RepoLoader(root, directory), package]
+    )
+    env = sandbox.BudgetedSandbox(loader=loader, **_OPTIONS)
+    _setup(env)
+    sandbox.guard_filters(env)
+    return env
+
+
 def render(
     report: Report,
     *,
     comment_id: str = "default",
     template: str = "report.md.j2",
     user_template: Path | None = None,
+    root: Path | None = None,
     **context: Any,
 ) -> str:
-    """The report's Markdown. `user_template` is a file of the repository (`.mlgate.yml`
-    `template:`), rendered in the same sandbox; TemplateError names it on a mistake."""
+    """The report's Markdown. `user_template` is a file of the repository `root` (`.mlgate.yml`
+    `template:`, checked by `sandbox.resolve_user_template`), rendered in the budgeted sandbox;
+    ConfigError names it on a mistake. Over its budget (time, size, memory), the default report
+    is rendered instead, with the reason as a note."""
+    try:
+        return _render(
+            report,
+            comment_id=comment_id,
+            template=template,
+            user_template=user_template,
+            root=root,
+            context=context,
+        )
+    except sandbox.RenderLimitError as exc:
+        assert user_template is not None  # mlgate's own templates have no budget
+        note = (
+            f"your template {user_template.name} was not used: {exc}; "
+            "this is mlgate's default report"
+        )
+        fallback = dataclasses.replace(report, notes=(*report.notes, note))
+        return _render(
+            fallback,
+            comment_id=comment_id,
+            template=template,
+            user_template=None,
+            root=None,
+            context=context,
+        )
+
+
+def _render(
+    report: Report,
+    *,
+    comment_id: str,
+    template: str,
+    user_template: Path | None,
+    root: Path | None,
+    context: dict[str, Any],
+) -> str:
     show_path = len({r.change.path for r in report.metrics}) > 1
     show_param_path = len({c.path for c in report.params}) > 1
-    env = environment(str(user_template.parent) if user_template else None)
-    name = user_template.name if user_template else template
+    ctx = {
+        "report": report,
+        "marker": marker(comment_id, report.head_sha),
+        "show_path": show_path,
+        "show_param_path": show_param_path,
+        "base_label": f"Base ({report.base_ref})",
+        "short_sha": (report.base_sha or "")[:7],
+        **context,
+    }
+    shown = user_template or template
     try:
-        text = env.get_template(name).render(
-            report=report,
-            marker=marker(comment_id, report.head_sha),
-            show_path=show_path,
-            show_param_path=show_param_path,
-            base_label=f"Base ({report.base_ref})",
-            short_sha=(report.base_sha or "")[:7],
-            **context,
-        )
+        if user_template is None:
+            text = environment().get_template(template).render(**ctx)
+        else:
+            env = user_environment(root or user_template.parent, user_template.parent)
+            tpl = env.get_template(user_template.name)
+            text = sandbox.render_within_budget(env, tpl, **ctx)
+    except sandbox.RenderLimitError:
+        raise
     except jinja2.TemplateSyntaxError as exc:
-        where = f"{user_template or name}:{exc.lineno}"
-        raise ConfigError(f"{where}: template syntax error: {exc.message}") from exc
+        raise ConfigError(f"{shown}:{exc.lineno}: template syntax error: {exc.message}") from exc
     except jinja2.TemplateError as exc:
-        raise ConfigError(f"{user_template or name}: template error: {exc}") from exc
+        first = (str(exc) or type(exc).__name__).splitlines()[0]
+        raise ConfigError(f"{shown}: template error: {first}") from exc
     except RecursionError as exc:
         raise ConfigError(
-            f"{user_template or name}: the template extends or includes itself; "
-            'extend "mlgate/report.md.j2"'
+            f'{shown}: the template extends or includes itself; extend "mlgate/report.md.j2"'
         ) from exc
+    except Exception as exc:
+        if user_template is None:
+            raise  # mlgate's own template: a bug, reported as one
+        # the template's own arithmetic or calls (1/0, 10.0 ** 400, range(10 ** 6)) failed
+        first = (str(exc) or type(exc).__name__).splitlines()[0][:200]
+        raise ConfigError(f"{shown}: template error: {type(exc).__name__}: {first}") from exc
     if user_template and marker(comment_id, report.head_sha) not in text:
         # the marker is how the comment is found again: never let a template drop it
         text = marker(comment_id, report.head_sha) + "\n" + text

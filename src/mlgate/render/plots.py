@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import math
 import re
 from collections.abc import Sequence
@@ -24,6 +25,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from tabulate import tabulate
 
+from mlgate import outdir
 from mlgate.render.escape import md
 from mlgate.render.plotdata import (
     PlotDataError,
@@ -83,10 +85,12 @@ def slug(text: str) -> str:
     return f"{base}-{hashlib.sha1(text.encode()).hexdigest()[:6]}"  # noqa: S324 - a name, not security
 
 
-def save(fig: Figure, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=DPI, format="png", metadata={"Software": None})
+def save(fig: Figure, out_dir: Path, rel: str) -> None:
+    """The figure as a PNG at `out_dir/rel`, written without following any link (outdir)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, dpi=DPI, format="png", metadata={"Software": None})
     plt.close(fig)
+    outdir.write_bytes(out_dir, rel, buffer.getvalue())
 
 
 def _figure(ncols: int = 1, width: float = SIZE[0]) -> tuple[Figure, Any]:
@@ -158,9 +162,8 @@ class Drawer:
         self.out_dir = out_dir
         self.mermaid = mermaid
 
-    def image_path(self, plot_id: str) -> tuple[Path, str]:
-        name = f"plots/{slug(plot_id)}.png"
-        return self.out_dir / name, name
+    def image_path(self, plot_id: str) -> str:
+        return f"plots/{slug(plot_id)}.png"
 
     # -- line / scatter -------------------------------------------------------------------
     def lines(
@@ -242,8 +245,8 @@ class Drawer:
                 ),
                 data_table=data,
             )
-        file, rel = self.image_path(plot.id)
-        save(fig, file)
+        rel = self.image_path(plot.id)
+        save(fig, self.out_dir, rel)
         return PlotEntry(plot.id, title, image=rel, caption="; ".join(captions), data_table=data)
 
     # -- confusion ------------------------------------------------------------------------
@@ -309,8 +312,8 @@ class Drawer:
         table = [[n, *(_cell(float(v)) for v in m.ravel())] for n, m in mats.items()]
         headers = ["revision", *(md(f"{a}→{b}") for a in labels for b in labels)]
         data = tabulate(table, headers, tablefmt="github", disable_numparse=True)
-        file, rel = self.image_path(plot.id)
-        save(fig, file)
+        rel = self.image_path(plot.id)
+        save(fig, self.out_dir, rel)
         return PlotEntry(plot.id, plot.title or plot.id, image=rel, data_table=data)
 
     # -- horizontal bars ------------------------------------------------------------------
@@ -359,8 +362,8 @@ class Drawer:
         _labels(ax, plot, value_field, None)
         ax.set_ylabel(plot.y_label or "")
         ax.legend(loc="lower right")
-        file, rel = self.image_path(plot.id)
-        save(fig, file)
+        rel = self.image_path(plot.id)
+        save(fig, self.out_dir, rel)
         return PlotEntry(plot.id, title, image=rel, data_table=data)
 
 
@@ -457,8 +460,7 @@ def summary_chart(rows: Sequence[MetricRow], out_dir: Path, *, mermaid: bool) ->
         ax.text(v, p, f" {v:+.2f}% ", va="center", ha="left" if v >= 0 else "right", fontsize=9)
     lim = max(abs(min(pcts)), abs(max(pcts)), 0.5) * 1.35
     ax.set_xlim(-lim, lim)
-    path = out_dir / "plots" / "metric-changes.png"
-    save(fig, path)
+    save(fig, out_dir, "plots/metric-changes.png")
     return PlotEntry(
         "metric-changes", title, image="plots/metric-changes.png", caption=caption, data_table=table
     )
@@ -485,8 +487,6 @@ def _not_an_image(data: bytes) -> str | None:
         return "is not a PNG, JPEG, GIF or SVG image"
     if kind == "svg":
         return None
-    import io
-
     from PIL import Image
 
     try:
@@ -497,11 +497,6 @@ def _not_an_image(data: bytes) -> str | None:
     except Exception as exc:  # PIL raises many types for a broken file
         return f"is not a valid {kind.upper()} image ({type(exc).__name__}: {exc})"
     return None
-
-
-def write_asset(out_dir: Path, rel: str, data: bytes) -> None:
-    (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-    (out_dir / rel).write_bytes(data)
 
 
 def image_entry(pf: PlotFiles, out_dir: Path) -> tuple[list[PlotEntry], list[str]]:
@@ -533,7 +528,7 @@ def image_entry(pf: PlotFiles, out_dir: Path) -> tuple[list[PlotEntry], list[str
     for side, data in sides.items():
         suffix = "." + (_image_kind(data) or "png").replace("jpeg", "jpg")
         rel = f"plots/{slug(plot.id + side)}{suffix}"
-        write_asset(out_dir, rel, data)
+        outdir.write_bytes(out_dir, rel, data)
         label = f"{title} ({side})" if len(sides) == 2 or note != "unchanged from base" else title
         entries.append(
             PlotEntry(
@@ -548,8 +543,6 @@ def image_entry(pf: PlotFiles, out_dir: Path) -> tuple[list[PlotEntry], list[str
 
 
 def _side_by_side(plot: PlotDef, sides: dict[str, bytes], out_dir: Path) -> PlotEntry:
-    import io
-
     from PIL import Image
 
     fig, axes = _figure(2, width=SIZE[0] * 1.4)
@@ -559,12 +552,12 @@ def _side_by_side(plot: PlotDef, sides: dict[str, bytes], out_dir: Path) -> Plot
         ax.set_title(side, color=BASE_COLOR if side == "base" else HEAD_COLOR)
         ax.axis("off")
     fig.suptitle(plot.title or plot.id, fontweight="bold")
-    file = out_dir / "plots" / f"{slug(plot.id)}.png"
-    save(fig, file)
+    rel = f"plots/{slug(plot.id)}.png"
+    save(fig, out_dir, rel)
     return PlotEntry(
         plot.id,
         plot.title or plot.id,
-        image=f"plots/{file.name}",
+        image=rel,
         caption="images written by the pipeline: base (left) and head (right)",
     )
 
