@@ -170,10 +170,11 @@ class Training:
     command: str
     exit_code: int
     ran: tuple[str, ...] = ()
-    cached: tuple[str, ...] = ()
+    cached: tuple[str, ...] = ()  # restored from DVC's run-cache, not run
     seconds: float = 0.0
     output_tail: str = ""
     durations: dict[str, float] = field(default_factory=dict)  # seconds per stage that ran
+    unchanged: tuple[str, ...] = ()  # deps and params as recorded: nothing to run
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,7 @@ def test_base_metrics_come_from_the_remote_in_a_fresh_clone(
     assert "| depth" in text  # the changed param
 
 
-def test_unchanged_pipeline_is_restored_from_the_run_cache_not_retrained(
+def test_unchanged_pipeline_is_not_retrained_and_is_called_unchanged(
     local_remote: Repo, tmp_path: Path, cli, chdir
 ) -> None:  # type: ignore[no-untyped-def]
     work = clone(local_remote.path, tmp_path / "ci")
@@ -103,9 +103,9 @@ def test_unchanged_pipeline_is_restored_from_the_run_cache_not_retrained(
     res = cli("report", "--base", "main", "--out", "out", "--repro")
     assert res.code == 0, res.err
     assert train_runs(work) == 0  # the training command never ran in this clone
-    assert "from cache: train" in res.err
+    assert "restored from the run-cache: none; unchanged: train" in res.err
     text = (work.path / "out" / "report.md").read_text()
-    assert "0 stage(s) ran, 1 restored from the run-cache" in text
+    assert "0 stage(s) ran, 0 restored from the run-cache, 1 unchanged" in text
 
 
 def test_changed_params_seen_before_come_from_the_run_cache(
@@ -124,6 +124,9 @@ def test_changed_params_seen_before_come_from_the_run_cache(
     assert res.code == 0, res.err
     assert train_runs(work) == 0
     assert "is cached - skipping run" in res.err
+    assert "restored from the run-cache: train; unchanged: none" in res.err
+    text = (work.path / "out" / "report.md").read_text()
+    assert "0 stage(s) ran, 1 restored from the run-cache, 0 unchanged" in text
     result = json.loads((work.path / "out" / "result.json").read_text())
     acc = next(m for m in result["metrics"] if m["metric"] == "acc")
     assert (acc["old"], acc["new"]) == (0.85, 0.87)

@@ -83,7 +83,7 @@ def test_plot_missing_on_base_shows_head_only_with_a_note(repo: Repo, cli, chdir
     [
         ("epoch,loss\n0,high\n", "field 'loss' is not numeric \\(e.g. 'high'\\)"),
         ("step,loss\n0,1\n", "no field 'epoch' \\(fields: step, loss\\)"),
-        ("", "the file is empty"),
+        ("", "the file is empty \\(at head\\)"),
     ],
 )
 def test_bad_plot_data_is_a_note_not_a_crash(repo: Repo, cli, chdir, content, needle) -> None:  # type: ignore[no-untyped-def]
@@ -94,8 +94,9 @@ def test_bad_plot_data_is_a_note_not_a_crash(repo: Repo, cli, chdir, content, ne
     assert res.code == 0, res.err
     lines = (repo.path / "out" / "report.md").read_text().splitlines()
     # under the plot's heading, and again among the notes (escaped Markdown, exactly)
-    assert f"> not drawn: loss.csv: {needle}" in lines
-    assert f"- plot 'loss.csv' not drawn: loss.csv: {needle}" in lines
+    why = f"not drawn: loss.csv: {needle}; loss.csv is not at base; head only"
+    assert f"> {why}" in lines
+    assert f"- plot 'loss.csv' {why}" in lines
 
 
 def test_mermaid_mode_inlines_line_and_bar_charts(plots_repo: Repo, cli, chdir) -> None:  # type: ignore[no-untyped-def]

@@ -149,7 +149,9 @@ def test_report_written_before_anything_else_can_fail(
     assert res.code == 4
     out = pr_repo.path / "deep/er/out"
     assert "a step after the report was written failed" in res.err
-    assert (out / "report.md").read_text().startswith("<!-- mlgate:report id=default -->\n## ✅")
+    head = pr_repo.git("rev-parse", "HEAD").strip()
+    expected = f"<!-- mlgate:report id=default sha={head} -->\n## ✅"
+    assert (out / "report.md").read_text().startswith(expected)
     assert json.loads((out / "result.json").read_text())["passed"] is True
     assert "<table>" in (out / "report.html").read_text()
     assert "RuntimeError" in (out / "mlgate-crash.log").read_text()

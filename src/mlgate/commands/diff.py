@@ -53,6 +53,11 @@ def main(
     g = gather(settings, Git(root, log), root=root, log=log)
     result = g.params if params else g.metrics
     if fmt == "json":
+        # As `dvc metrics diff --json`: the JSON on stdout, what could not be read on stderr
+        # (an unreadable base value shows as `"old": null`, never silently).
+        for side, errors in (("base", result.base_errors), ("head", result.head_errors)):
+            for path, why in errors.items():
+                log.warning(f"{side} value unavailable for {path}: {why}")
         print(_dvc_json(to_dvc_json(result, include_unchanged=include_unchanged)))
         return EXIT_OK
     from tabulate import tabulate

@@ -23,11 +23,26 @@ TAIL_LINES = 40
 TIMEOUT_EXIT = 124  # what `timeout(1)` returns for a command it stopped
 KILL_GRACE_SECONDS = 5.0
 _RAN = re.compile(r"Running stage '([^']+)'")
-# A stage restored without running: unchanged (outputs pulled), or found in the run-cache.
-_CACHED = re.compile(
-    r"Stage '([^']+)' (?:didn't change, skipping|is cached - skipping run)"
-    r"|Pulling data for stage: '([^']+)'"
+# DVC's own words (dvc/stage/cache.py, dvc/stage/__init__.py): a stage whose deps and params
+# match an earlier run is restored from the run-cache; one that did not change is skipped. A
+# `.dvc` file from `dvc add` is data, not a stage ("'data.dvc' didn't change, skipping").
+_RESTORED = re.compile(r"Stage '([^']+)' is cached - skipping run")
+_UNCHANGED = re.compile(
+    r"Stage '([^']+)' didn't change, skipping|Pulling data for stage: '([^']+)'"
 )
+
+
+def classify_stages(output: str) -> tuple[list[str], list[str], list[str]]:
+    """(ran, restored from the run-cache, unchanged) from `dvc repro`'s output, each once."""
+    ran = list(dict.fromkeys(_RAN.findall(output)))
+    restored = [s for s in dict.fromkeys(_RESTORED.findall(output)) if s not in ran]
+    found = (a or b for a, b in _UNCHANGED.findall(output))
+    unchanged = [
+        s
+        for s in dict.fromkeys(found)
+        if s not in ran and s not in restored and not s.endswith(".dvc")
+    ]
+    return ran, restored, unchanged
 
 
 def dvc_command() -> list[str]:
@@ -198,11 +213,13 @@ def run_training(settings: Settings, *, root: Path, log: Log) -> Training:
         )
         output = "\n".join(line for _t, line in timed)
         durations = stage_durations(timed, time.monotonic())
-        ran = _RAN.findall(output)
-        cached = [a or b for a, b in _CACHED.findall(output) if (a or b) not in ran]
+        ran, cached, unchanged = classify_stages(output)
         seconds = time.monotonic() - started
         ran_text = ", ".join(f"{n} ({durations.get(n, 0.0):.1f} s)" for n in ran) or "none"
-        log(f"stages run: {ran_text}; from cache: {', '.join(cached) or 'none'}; {seconds:.1f} s")
+        log(
+            f"stages run: {ran_text}; restored from the run-cache: {', '.join(cached) or 'none'}"
+            f"; unchanged: {', '.join(unchanged) or 'none'}; {seconds:.1f} s"
+        )
         if code == 0 and settings.push and dvc.has_remote(root):
             push_code, _ = _run([*base, "push", "--run-cache"], root, log)
             if push_code != 0:
@@ -210,8 +227,9 @@ def run_training(settings: Settings, *, root: Path, log: Log) -> Training:
     return Training(
         command="dvc repro",
         exit_code=code,
-        ran=tuple(dict.fromkeys(ran)),
-        cached=tuple(dict.fromkeys(cached)),
+        ran=tuple(ran),
+        cached=tuple(cached),
+        unchanged=tuple(unchanged),
         durations=durations,
         seconds=seconds,
         output_tail="\n".join(output.splitlines()[-TAIL_LINES:]),

@@ -79,6 +79,8 @@ def metrics_table(rows: Sequence[MetricRow], base_label: str, *, show_path: bool
     for row in shown:
         c = row.change
         change = _signed(c.diff) if c.status != "added" else "new"
+        if c.status == "unknown":  # the gate on it fails closed; the reason is below the table
+            change = "base unreadable"
         if c.status == "removed":
             change = "removed"
         trend = f"{JUDGEMENT_ICON[row.judgement]} {row.arrow}".strip()
