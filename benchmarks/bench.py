@@ -8,6 +8,7 @@
    cache and from the remote only, dvclive, foreach): `mlgate diff --json` vs `dvc metrics diff
    --json`, and `mlgate report` vs the three DVC diff commands (metrics, params, plots) run
    one after the other;
+   data checks: a 1 GiB CSV at base and at head summarized and compared (time, peak memory);
 3. plots: one 1,000,000-point series, and 50 plots, with wall time and peak memory (max RSS of
    the process that renders them).
 """
@@ -138,6 +139,52 @@ def layouts() -> dict[str, dict[str, float]]:
     return out
 
 
+DATA_CHILD = r"""
+import json, resource, sys, time
+from pathlib import Path
+from mlgate.datacheck import compare
+from mlgate.datarules import parse_data_rules
+from mlgate.sources.tables import summarize
+base, head = Path(sys.argv[1]), Path(sys.argv[2])
+[rule] = parse_data_rules([{"path": "big.csv", "columns": {"c0": {"type": "float", "min": -100}},
+                            "max_psi": 0.2}], ".mlgate.yml")
+start = time.perf_counter()
+change = compare("big.csv", summarize(base, "big.csv"), summarize(head, "big.csv", rule), rule)
+wall = time.perf_counter() - start
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"wall_s": wall, "max_rss_mb": rss, "rows": change.head_rows,
+                  "sampled": change.sampled, "violations": len(change.violations)}))
+"""
+
+
+def data_scale(gib: float = 1.0) -> dict[str, float]:
+    """Data checks on a CSV of `gib` GiB at base and at head (ten float columns): wall time and
+    peak memory of summarizing both sides and comparing them."""
+    import numpy as np
+
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = []
+        for side, shift in (("base", 0.0), ("head", 0.3)):
+            rng = np.random.default_rng(len(side))
+            block = rng.normal(shift, 1, (200_000, 10))
+            text = "\n".join(",".join(f"{v:.6f}" for v in row) for row in block) + "\n"
+            path = Path(tmp) / f"{side}.csv"
+            with path.open("w") as fh:
+                fh.write(",".join(f"c{i}" for i in range(10)) + "\n")
+                for _ in range(int(gib * 1024**3 / len(text)) + 1):
+                    fh.write(text)
+            paths.append(str(path))
+        size = Path(paths[0]).stat().st_size / 1024**3
+        proc = subprocess.run(
+            [sys.executable, "-c", DATA_CHILD, *paths],
+            check=True,
+            capture_output=True,
+            text=True,
+            env=ENV,
+        )
+    return {"gib_per_side": size, **json.loads(proc.stdout.strip().splitlines()[-1])}
+
+
 PLOT_CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
@@ -185,6 +232,7 @@ def main() -> int:
         "layouts_s": layouts(),
         "plot_1M_points": plots(1_000_000, 1),
         "plots_50_x_1000_points": plots(1_000, 50),
+        "data_checks_1GiB_csv_each_side": data_scale(1.0),
     }
     print(json.dumps(results, indent=2))
     return 0

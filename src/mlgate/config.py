@@ -13,13 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from mlgate.datarules import DataRule, parse_data_rules
 from mlgate.errors import ConfigError, InputError
 from mlgate.metrics import parse_document
 
 Direction = Literal["higher", "lower"]
 OnMissing = Literal["fail", "warn", "ignore"]
 
-TOP_KEYS = ("base", "metrics", "params", "plots", "gates", "title", "template")
+TOP_KEYS = ("base", "metrics", "params", "plots", "gates", "title", "template", "data")
 GATE_KEYS = (
     "metric",
     "direction",
@@ -65,6 +66,7 @@ class Config:
     gates: tuple[GateRule, ...] = ()
     title: str = "mlgate report"
     template: str | None = None  # a Jinja2 file that may extend "report.md.j2"
+    data: tuple[DataRule, ...] = ()  # tabular files to check (datarules)
     source: str = ".mlgate.yml"
     present: bool = field(default=False)
 
@@ -213,6 +215,7 @@ def parse_config(raw: Any, source: str = ".mlgate.yml") -> Config:
         plots=_str_list(raw.get("plots"), source, "plots"),
         gates=tuple(parse_gate(g, source, i) for i, g in enumerate(gates_raw)),
         title=title,
+        data=parse_data_rules(raw.get("data"), source),
         source=source,
         present=True,
     )

@@ -58,7 +58,7 @@ class Gathered:
     pipeline: Pipeline
     base_pipeline: Pipeline
     base: GitRevision
-    head: Revision
+    head: Workspace
     plots: tuple[PlotFiles, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
 

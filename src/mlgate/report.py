@@ -15,6 +15,7 @@ from typing import Any, Literal
 from mlgate import gates as gates_mod
 from mlgate.compare import Change, Diff
 from mlgate.config import GateRule
+from mlgate.datacheck import TableChange
 from mlgate.gates import GateResult
 from mlgate.metrics import Scalar, format_value, is_number
 
@@ -196,6 +197,7 @@ class Report:
     data_changes: tuple[DataChange, ...] = ()
     data_changes_more: int = 0
     training: Training | None = None
+    tables: tuple[TableChange, ...] = ()  # data checks: tabular files that changed
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -258,8 +260,9 @@ def build(
     data_changes: Sequence[DataChange] = (),
     data_changes_cap: int = 50,
     training: Training | None = None,
+    tables: Sequence[TableChange] = (),
 ) -> Report:
-    results = gates_mod.evaluate(rules, metrics)
+    results = (*gates_mod.evaluate(rules, metrics), *data_gates(tables))
     passed, verdict = verdict_line(results, bool(metrics.changes))
     if training is not None and training.exit_code != 0:
         passed = False
@@ -282,6 +285,19 @@ def build(
         data_changes=tuple(data_changes[:data_changes_cap]),
         data_changes_more=max(0, len(data_changes) - data_changes_cap),
         training=training,
+        tables=tuple(tables),
+    )
+
+
+def data_gates(tables: Sequence[TableChange]) -> tuple[GateResult, ...]:
+    """Each data rule a head file breaks, as a failed gate in the same verdict as the metrics."""
+    return tuple(
+        # worsening 0: named in the one-line verdict only when no metric gate failed
+        GateResult(
+            GateRule(metric=f"data:{t.path}"), f"data: {v.rule}", "fail", v.message, worsening=0.0
+        )
+        for t in tables
+        for v in t.violations
     )
 
 
@@ -328,5 +344,25 @@ def result_json(report: Report, **extra: Any) -> dict[str, Any]:
         ],
         "errors": {"base": dict(report.base_errors), "head": dict(report.head_errors)},
         "plots": [p.image for p in report.plots if p.image],
+        "data": [
+            {
+                "path": t.path,
+                "status": t.status,
+                "rows": {"base": t.base_rows, "head": t.head_rows},
+                "sampled": t.sampled,
+                "columns": [
+                    {
+                        "name": c.name,
+                        "type": {"base": c.base_type, "head": c.head_type},
+                        "missing": {"base": c.base_missing, "head": c.head_missing},
+                        "ks": _json_value(c.ks),
+                        "psi": _json_value(c.psi),
+                    }
+                    for c in t.columns
+                ],
+                "violations": [v.message for v in t.violations],
+            }
+            for t in report.tables
+        ],
         **extra,
     }

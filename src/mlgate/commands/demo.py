@@ -23,6 +23,11 @@ from mlgate.settings import Settings
 
 PR_BRANCH = "pr/shallower-trees"
 PR_CHANGE = ("max_depth: 6", "max_depth: 2")
+# The PR also changes the training data: one feature scaled up, a tenth of the rows dropped.
+PR_DATA_CHANGES = (
+    ("scale_mean_radius: 1.0", "scale_mean_radius: 1.3"),
+    ("drop_fraction: 0.0", "drop_fraction: 0.1"),
+)
 
 
 def example_dir() -> Path:
@@ -81,7 +86,10 @@ def build_project(project: Path, log: Log) -> None:
     with log.group(f"PR branch {PR_BRANCH}: {PR_CHANGE[0]} -> {PR_CHANGE[1]}"):
         _sh(["git", "checkout", "--quiet", "-b", PR_BRANCH], project, log)
         params = project / "params.yaml"
-        params.write_text(params.read_text().replace(*PR_CHANGE))
+        text = params.read_text()
+        for old, new in (PR_CHANGE, *PR_DATA_CHANGES):
+            text = text.replace(old, new)
+        params.write_text(text)
         _sh([*dvc, "repro"], project, log)
         _sh(["git", "commit", "--quiet", "-am", "Shallower trees"], project, log)
 

@@ -14,6 +14,7 @@ from typing import Any
 from mlgate import outdir
 from mlgate import redact as redact_mod
 from mlgate import report as report_mod
+from mlgate.datacheck import TableChange
 from mlgate.errors import gate_exit
 from mlgate.gather import Gathered, gather, read_config
 from mlgate.log import Log
@@ -22,6 +23,7 @@ from mlgate.render.html import page
 from mlgate.render.sandbox import resolve_user_template
 from mlgate.report import DataChange, Report, Training
 from mlgate.settings import Settings
+from mlgate.sources.datafiles import table_changes
 from mlgate.sources.git import Git
 from mlgate.sources.pipeline import diff_locks
 
@@ -88,6 +90,15 @@ def produce(
             )
             notes += plot_notes
     changes = data_changes(g, notes)
+    tables: list[TableChange] = []
+    if g.config.data or g.pipeline.locked or g.base_pipeline.locked:
+        with log.group("Checking data"):
+            tables, data_notes = table_changes(g.base, g.head, g.config.data, log)
+            notes += data_notes
+        if tables and settings.plots != "off":
+            from mlgate.render import plots as plots_mod
+
+            plots += plots_mod.histograms(tables, out_dir, mermaid=settings.plots == "mermaid")
     redact = redact_mod.from_environ(os.environ, extra=[settings.github_token])
     if training is not None:  # a training script may print its environment
         training = dataclasses.replace(
@@ -106,6 +117,7 @@ def produce(
         notes=notes,
         data_changes=changes,
         training=training,
+        tables=tables,
     )
     rep = build(plots=plots)
     cid = comment_id or settings.comment_id

@@ -22,7 +22,7 @@ from mlgate.compare import Change
 from mlgate.errors import ConfigError
 from mlgate.gates import GateResult
 from mlgate.metrics import Scalar, format_value
-from mlgate.render import sandbox
+from mlgate.render import datatables, sandbox
 from mlgate.render.escape import md
 from mlgate.report import DataChange, MetricRow, Report
 
@@ -144,6 +144,9 @@ def _setup(env: SandboxedEnvironment) -> SandboxedEnvironment:
         metrics_table=metrics_table,
         params_table=params_table,
         data_table=data_table,
+        tables_table=datatables.tables_table,
+        drift_table=datatables.drift_table,
+        sample_size=f"{datatables.SAMPLE:,}",
         outcome_icon=OUTCOME_ICON,
     )
     return env

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from mlgate.datacheck import TableChange
     from mlgate.gather import PlotFiles
 
 
@@ -303,7 +304,7 @@ class Drawer:
                     text,
                     ha="center",
                     va="center",
-                    color="white" if abs(v) > lim * 0.6 and not is_diff else "#1f2328",
+                    color="white" if abs(v) > lim * 0.6 else "#1f2328",
                     fontsize=9,
                 )
         fig.suptitle(plot.title or plot.id, fontweight="bold")
@@ -683,3 +684,61 @@ def render_all(
             entries.append(entry)
             notes += entry_notes
     return entries, notes
+
+
+HISTOGRAMS = 3
+
+
+def histograms(
+    tables: Sequence[TableChange], out_dir: Path, *, mermaid: bool = False
+) -> list[PlotEntry]:
+    """Base-vs-head histograms of the most drifted numeric columns (data checks)."""
+    columns = [
+        (t, c)
+        for t in tables
+        for c in t.columns
+        if c.base_sample is not None and c.head_sample is not None and math.isfinite(c.drift)
+    ]
+    columns.sort(key=lambda pair: -pair[1].drift)
+    entries = []
+    for table, col in columns[:HISTOGRAMS]:
+        assert col.base_sample is not None and col.head_sample is not None
+        base = col.base_sample[np.isfinite(col.base_sample)]
+        head = col.head_sample[np.isfinite(col.head_sample)]
+        if not len(base) or not len(head):
+            continue
+        title = f"{table.path}: {col.name} (PSI {col.psi or 0:.3f}, KS {col.ks or 0:.3f})"
+        edges = np.histogram_bin_edges(np.concatenate([base, head]), bins=30)
+        bc, _ = np.histogram(base, edges)
+        hc, _ = np.histogram(head, edges)
+        bf, hf = bc / max(bc.sum(), 1), hc / max(hc.sum(), 1)
+        data = tabulate(
+            [[_cell(float(edges[i])), f"{bf[i]:.3f}", f"{hf[i]:.3f}"] for i in range(len(bf))],
+            ["from", "base", "head"],
+            tablefmt="github",
+            disable_numparse=True,
+        )
+        pid = f"data-{table.path}-{col.name}"
+        if mermaid:
+            centers = [_cell(float((edges[i] + edges[i + 1]) / 2)) for i in range(len(bf))]
+            sides = [
+                ("base", dict(zip(centers, bf.tolist(), strict=True))),
+                ("head", dict(zip(centers, hf.tolist(), strict=True))),
+            ]
+            entries.append(
+                PlotEntry(pid, title, mermaid=mermaid_bars(title, centers, sides), data_table=data)
+            )
+            continue
+        fig, ax = _figure()
+        width = np.diff(edges)
+        ax.bar(edges[:-1], bf, width=width, align="edge", color=BASE_COLOR, alpha=0.6, label="base")
+        ax.bar(edges[:-1], hf, width=width, align="edge", color=HEAD_COLOR, alpha=0.5, label="head")
+        ax.set_title(title)
+        ax.set_xlabel(col.name)
+        ax.set_ylabel("share of rows")
+        ax.legend(loc="best")
+        rel = f"plots/{slug(pid)}.png"
+        save(fig, out_dir, rel)
+        caption = "a uniform sample of the column" if table.sampled else ""
+        entries.append(PlotEntry(pid, title, image=rel, caption=caption, data_table=data))
+    return entries

@@ -69,6 +69,7 @@ class Pipeline:
     outs: tuple[Output, ...] = ()  # every output a stage or `.dvc` file declares
     stages: tuple[str, ...] = ()
     locked: Mapping[str, LockedOut] = field(default_factory=dict)
+    deps: Mapping[str, LockedOut] = field(default_factory=dict)  # stage inputs dvc.lock records
     notes: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()  # DVC files that could not be read: nothing here is certain
 
@@ -320,9 +321,15 @@ def _locked(entry: Mapping[str, Any], path: str, stage: str) -> LockedOut | None
 
 
 def parse_lock(
-    doc: Any, directory: str = "", source: str = "dvc.lock", wdirs: Mapping[str, str] | None = None
+    doc: Any,
+    directory: str = "",
+    source: str = "dvc.lock",
+    wdirs: Mapping[str, str] | None = None,
+    *,
+    section: str = "outs",
 ) -> dict[str, LockedOut]:
-    """Outputs recorded in one `dvc.lock`: path -> hash. InputError names a corrupt file."""
+    """Outputs (or, with `section="deps"`, dependencies) recorded in one `dvc.lock`: path ->
+    hash. InputError names a corrupt file."""
     if doc is None:
         return {}
     if not isinstance(doc, Mapping) or not isinstance(doc.get("stages", {}), Mapping):
@@ -332,7 +339,10 @@ def parse_lock(
         if not isinstance(stage, Mapping):
             raise InputError(f"{source}: corrupt lock file: stage {name!r} is not a mapping")
         wdir = (wdirs or {}).get(str(name), directory)
-        for entry in stage.get("outs") or []:
+        entries = stage.get(section) or []
+        if not isinstance(entries, list):
+            raise InputError(f"{source}: corrupt lock file: `{section}` of {name!r} is no list")
+        for entry in entries:
             if not isinstance(entry, Mapping) or "path" not in entry:
                 raise InputError(f"{source}: corrupt lock file: bad output in stage {name!r}")
             path = join(wdir, str(entry["path"]))
@@ -346,6 +356,7 @@ def merge(
     parts: Iterable[Declared],
     locked: Mapping[str, LockedOut] = {},  # read only
     *,
+    deps: Mapping[str, LockedOut] = {},  # read only
     default_params: bool = False,
     notes: Iterable[str] = (),
     errors: Iterable[str] = (),
@@ -381,6 +392,7 @@ def merge(
         outs=tuple(outs),
         stages=tuple(stages),
         locked=dict(locked),
+        deps=dict(deps),
         notes=tuple(all_notes),
         errors=tuple(errors),
     )

@@ -98,6 +98,7 @@ def build_pipeline(
     the user must fix; otherwise (base) it is kept as a reason in `errors`."""
     parts: list[Declared] = []
     locked: dict[str, LockedOut] = {}
+    deps: dict[str, LockedOut] = {}
     errors: list[str] = []
     notes: list[str] = []
     where = "" if strict else f" at {label}"
@@ -128,6 +129,9 @@ def build_pipeline(
         try:
             lock_doc = _document(lock, f"{lock_path}{where}")
             locked.update(parse_lock(lock_doc, directory, f"{lock_path}{where}", part.wdirs))
+            deps.update(
+                parse_lock(lock_doc, directory, f"{lock_path}{where}", part.wdirs, section="deps")
+            )
         except InputError as exc:
             if strict:  # DVC rewrites the workspace's lock; it costs the data-changes section
                 notes.append(f"{exc}; DVC-tracked outputs of {path} are not listed")
@@ -142,7 +146,9 @@ def build_pipeline(
             continue
         parts.append(part)
         locked.update(outs)
-    return merge(parts, locked, default_params=has_default_params, notes=notes, errors=errors)
+    return merge(
+        parts, locked, deps=deps, default_params=has_default_params, notes=notes, errors=errors
+    )
 
 
 def _document(read: FileRead, source: str) -> Any:

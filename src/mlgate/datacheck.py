@@ -1,0 +1,240 @@
+"""What changed in a tabular file between base and head, and whether head still meets its rules.
+Pure: takes two summaries (`sources.tables`), returns data.
+
+Drift per column: for numeric columns the two-sample Kolmogorov-Smirnov statistic and the
+population stability index over ten quantile bins of the base; for categorical columns the PSI
+over the categories. PSI reads: < 0.1 little change, 0.1-0.25 moderate, > 0.25 large.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from mlgate.datarules import DataRule
+from mlgate.sources.tables import ColumnStats, TableSummary
+
+_EPS = 1e-4  # PSI's floor for an empty bin, so that a bin new on one side is finite
+
+
+@dataclass(frozen=True)
+class ColumnChange:
+    name: str
+    base_type: str | None  # None: the column is not at base
+    head_type: str | None
+    base_missing: float | None
+    head_missing: float | None
+    ks: float | None = None
+    psi: float | None = None
+    base_sample: npt.NDArray[np.float64] | None = None  # for histograms
+    head_sample: npt.NDArray[np.float64] | None = None
+
+    @property
+    def drift(self) -> float:
+        """One number to sort by: the larger of PSI and KS."""
+        return max(self.psi or 0.0, self.ks or 0.0)
+
+
+@dataclass(frozen=True)
+class DataViolation:
+    rule: str  # e.g. `data/train.csv: age: min`
+    message: str
+
+
+@dataclass(frozen=True)
+class TableChange:
+    path: str
+    status: str  # added, modified, deleted, unchanged
+    base_rows: int | None
+    head_rows: int | None
+    columns: tuple[ColumnChange, ...] = ()
+    violations: tuple[DataViolation, ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    sampled: bool = False
+
+    @property
+    def added_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.base_type is None]
+
+    @property
+    def removed_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.head_type is None]
+
+    @property
+    def type_changes(self) -> list[ColumnChange]:
+        return [
+            c for c in self.columns if c.base_type and c.head_type and c.base_type != c.head_type
+        ]
+
+
+def ks_statistic(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> float:
+    """sup |F_a - F_b| over the pooled values (the two-sample KS statistic)."""
+    a, b = np.sort(a[np.isfinite(a)]), np.sort(b[np.isfinite(b)])
+    if not len(a) or not len(b):
+        return math.nan
+    grid = np.concatenate([a, b])
+    fa = np.searchsorted(a, grid, side="right") / len(a)
+    fb = np.searchsorted(b, grid, side="right") / len(b)
+    return float(np.max(np.abs(fa - fb)))
+
+
+def _psi(expected: npt.NDArray[np.float64], actual: npt.NDArray[np.float64]) -> float:
+    e = np.maximum(expected / max(expected.sum(), 1), _EPS)
+    a = np.maximum(actual / max(actual.sum(), 1), _EPS)
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+def psi_numeric(
+    base: npt.NDArray[np.float64], head: npt.NDArray[np.float64], bins: int = 10
+) -> float:
+    base, head = base[np.isfinite(base)], head[np.isfinite(head)]
+    if not len(base) or not len(head):
+        return math.nan
+    edges = np.unique(np.quantile(base, np.linspace(0, 1, bins + 1)))
+    if len(edges) < 2:  # a constant base column: one bin, and everything else
+        edges = np.array([edges[0], edges[0]])
+    inner = edges[1:-1]
+    e = np.bincount(np.searchsorted(inner, base, side="right"), minlength=len(inner) + 1)
+    a = np.bincount(np.searchsorted(inner, head, side="right"), minlength=len(inner) + 1)
+    return _psi(e.astype(np.float64), a.astype(np.float64))
+
+
+def psi_categorical(base: dict[str, int], head: dict[str, int]) -> float:
+    keys = sorted(set(base) | set(head))
+    if not keys:
+        return math.nan
+    e = np.array([base.get(k, 0) for k in keys], dtype=np.float64)
+    a = np.array([head.get(k, 0) for k in keys], dtype=np.float64)
+    return _psi(e, a)
+
+
+def _column(name: str, base: ColumnStats | None, head: ColumnStats | None) -> ColumnChange:
+    change = ColumnChange(
+        name,
+        base.kind if base else None,
+        head.kind if head else None,
+        base.missing_rate if base else None,
+        head.missing_rate if head else None,
+    )
+    if base is None or head is None:
+        return change
+    if base.numeric and head.numeric:
+        return dataclasses.replace(
+            change,
+            ks=ks_statistic(base.sample, head.sample),
+            psi=psi_numeric(base.sample, head.sample),
+            base_sample=base.sample,
+            head_sample=head.sample,
+        )
+    if not base.numeric and not head.numeric:
+        return dataclasses.replace(
+            change, psi=psi_categorical(dict(base.categories), dict(head.categories))
+        )
+    return change  # a type change numeric <-> text is shown as such, not as a drift
+
+
+def compare(
+    path: str,
+    base: TableSummary | None,
+    head: TableSummary | None,
+    rule: DataRule | None = None,
+    *,
+    same_bytes: bool = False,
+) -> TableChange:
+    """One file's change. `base`/`head` None: the revision does not have it."""
+    notes = [s.error for s in (base, head) if s is not None and s.error]
+    status = (
+        "missing"
+        if base is None and head is None
+        else "added"
+        if base is None
+        else "deleted"
+        if head is None
+        else "unchanged"
+        if same_bytes
+        else "modified"
+    )
+    usable_base = base if base is not None and not base.error else None
+    usable_head = head if head is not None and not head.error else None
+    columns: tuple[ColumnChange, ...] = ()
+    if usable_base is not None and usable_head is not None:
+        names = dict.fromkeys([*usable_head.columns, *usable_base.columns])
+        found = [_column(n, usable_base.columns.get(n), usable_head.columns.get(n)) for n in names]
+        columns = tuple(sorted(found, key=lambda c: -c.drift if math.isfinite(c.drift) else 0))
+    violations = tuple(_violations(path, rule, head, columns)) if rule is not None else ()
+    return TableChange(
+        path,
+        status,
+        usable_base.rows if usable_base is not None else None,
+        usable_head.rows if usable_head is not None else None,
+        columns,
+        violations,
+        tuple(notes),
+        sampled=bool(
+            (usable_base and usable_base.sampled) or (usable_head and usable_head.sampled)
+        ),
+    )
+
+
+def _violations(
+    path: str, rule: DataRule, head: TableSummary | None, columns: Sequence[ColumnChange]
+) -> list[DataViolation]:
+    """Every rule head breaks, each a one-line reason; a file that cannot be read fails all."""
+    if head is None:
+        return [DataViolation(f"{path}", f"{path} is not at head; its data rules cannot hold")]
+    if head.error:
+        return [DataViolation(f"{path}", f"{head.error}; its data rules cannot be checked")]
+    found: list[DataViolation] = []
+    for name in rule.required:
+        if name not in head.columns:
+            found.append(
+                DataViolation(f"{path}: {name}", f"{path}: required column {name!r} is missing")
+            )
+    for col in rule.columns:
+        stats = head.columns.get(col.name)
+        if stats is None:
+            if col.name not in rule.required:
+                found.append(
+                    DataViolation(
+                        f"{path}: {col.name}",
+                        f"{path}: column {col.name!r} named by a rule is missing",
+                    )
+                )
+            continue
+        if col.max_missing is not None and stats.missing_rate > col.max_missing + 1e-12:
+            found.append(
+                DataViolation(
+                    f"{path}: {col.name}: max_missing",
+                    f"{path}: {col.name}: {stats.missing_rate:.2%} missing, allowed "
+                    f"{col.max_missing:.2%}",
+                )
+            )
+    for failure in head.failures:
+        found.append(
+            DataViolation(
+                f"{path}: {failure.column}: {failure.check}",
+                f"{path}: {failure.column}: {failure.count:,} value(s) fail {failure.check} "
+                f"(e.g. {failure.example})",
+            )
+        )
+    for change in columns:
+        if rule.max_psi is not None and change.psi is not None and change.psi > rule.max_psi:
+            found.append(
+                DataViolation(
+                    f"{path}: {change.name}: max_psi",
+                    f"{path}: {change.name} drifted: PSI {change.psi:.3f} > {rule.max_psi:g}",
+                )
+            )
+        if rule.max_ks is not None and change.ks is not None and change.ks > rule.max_ks:
+            found.append(
+                DataViolation(
+                    f"{path}: {change.name}: max_ks",
+                    f"{path}: {change.name} drifted: KS {change.ks:.3f} > {rule.max_ks:g}",
+                )
+            )
+    return found

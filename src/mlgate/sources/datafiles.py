@@ -1,0 +1,135 @@
+"""Which tabular data changed between base and head, and each side's summary.
+
+The files: DVC-tracked tabular files whose recorded hash differs between the two revisions
+(stage outputs, stage dependencies, `dvc add`ed files, files inside a changed directory output)
+and every file named under `.mlgate.yml` `data:`. Each side is put on local disk once (the
+workspace file itself, a git blob streamed out, a DVC cache object checked against its hash) and
+streamed by `sources.tables`, so a large file is summarized in bounded memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from mlgate.datacheck import TableChange, compare
+from mlgate.datarules import DataRule, is_tabular
+from mlgate.sources.git import SYMLINK
+from mlgate.sources.pipeline import LockedOut, diff_locks
+from mlgate.sources.revision import GitRevision, Workspace
+
+Log = Callable[[str], None]
+MAX_FILES = 20
+
+
+def candidates(
+    base: GitRevision, head: Workspace, rules: tuple[DataRule, ...]
+) -> tuple[list[tuple[str, DataRule | None]], list[str]]:
+    """(path, its rule) for every tabular file to compare, and notes on what was left out."""
+    notes: list[str] = []
+    found: dict[str, DataRule | None] = {}
+    bp, hp = base.pipeline(), head.pipeline()
+    changed: list[tuple[str, LockedOut | None, LockedOut | None]] = []
+    for before, after in ((bp.locked, hp.locked), (bp.deps, hp.deps)):
+        for path, _status, _o, _n in diff_locks(before, after):
+            changed.append((path, before.get(path), after.get(path)))
+    # metrics and plot data have their own sections; these checks are for data
+    reported = {
+        *bp.metric_paths,
+        *hp.metric_paths,
+        *(src for p in (*bp.plots, *hp.plots) for src, _y in p.sources),
+    }
+    for path, old, new in changed:
+        if path in reported:
+            continue
+        if is_tabular(path):
+            found.setdefault(path, None)
+        elif (old and old.is_dir) or (new and new.is_dir):
+            for file in _expand(path, base, head):
+                found.setdefault(file, None)
+    for rule in rules:
+        files = _expand(rule.path, base, head) or [rule.path]
+        for file in files:
+            if is_tabular(file) or file == rule.path:
+                found[file] = rule
+    paths = sorted(found, key=lambda p: (found[p] is None, p))
+    if len(paths) > MAX_FILES:
+        notes.append(
+            f"data checks: {len(paths) - MAX_FILES} more changed data files not compared "
+            f"(at most {MAX_FILES}; name the ones that matter under `data:` in .mlgate.yml)"
+        )
+    return [(p, found[p]) for p in paths[:MAX_FILES]], notes
+
+
+def _expand(path: str, base: GitRevision, head: Workspace) -> list[str]:
+    inside = set(base.expand(path) or []) | set(head.expand(path) or [])
+    return sorted(p for p in inside if is_tabular(p))
+
+
+def _md5_file(path: Path) -> str:
+    digest = hashlib.md5()  # noqa: S324 - comparing contents, not security
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _local(rev: GitRevision | Workspace, path: str, tmp: Path) -> tuple[Path | None, str | None]:
+    """A file on disk with `path`'s bytes at `rev`; (None, None) when the revision lacks it."""
+    if isinstance(rev, Workspace):
+        real, why = rev.confine(path)
+        if why:
+            return None, why
+        if real is None:
+            return None, None
+        return (real, None) if real.is_file() else (None, f"{path} is not a file")
+    entry = rev.files().get(path)
+    if entry is not None and entry.kind == "blob" and entry.mode != SYMLINK:
+        out = tmp / hashlib.sha1(path.encode()).hexdigest()  # noqa: S324 - a file name
+        with out.open("wb") as fh:  # streamed: a large blob never sits in memory
+            proc = subprocess.run(
+                ["git", "cat-file", "blob", entry.oid], cwd=rev.git.root, stdout=fh, check=False
+            )
+        return (out, None) if proc.returncode == 0 else (None, f"git could not read {path}")
+    read = rev.read([path])[path]
+    if read.data is None:
+        return None, None if read.absent else read.error
+    out = tmp / hashlib.sha1(path.encode()).hexdigest()  # noqa: S324 - a file name
+    out.write_bytes(read.data)
+    return out, None
+
+
+def table_changes(
+    base: GitRevision, head: Workspace, rules: tuple[DataRule, ...], log: Log
+) -> tuple[list[TableChange], list[str]]:
+    files, notes = candidates(base, head, rules)
+    if not files:
+        return [], notes
+    from mlgate.sources.tables import summarize
+
+    changes: list[TableChange] = []
+    with tempfile.TemporaryDirectory(prefix="mlgate-data-") as tmp:
+        for path, rule in files:
+            log(f"data check: {path}")
+            old, old_why = _local(base, path, Path(tmp))
+            new, new_why = _local(head, path, Path(tmp))
+            for side, why in (("base", old_why), ("head", new_why)):
+                if why:
+                    notes.append(f"data check of {path} at {side}: {why}")
+            if old is None and new is None:
+                if rule is not None:
+                    notes.append(f"data check: {path} (named under `data:`) is at neither revision")
+                    changes.append(compare(path, None, None, rule))
+                continue
+            same = old is not None and new is not None and _md5_file(old) == _md5_file(new)
+            if same and rule is None:
+                continue
+            base_summary = summarize(old, path) if old is not None and not same else None
+            head_summary = summarize(new, path, rule) if new is not None else None
+            if same:
+                base_summary = head_summary
+            changes.append(compare(path, base_summary, head_summary, rule, same_bytes=same))
+    return changes, notes

@@ -1,0 +1,259 @@
+"""Summarize one tabular file (CSV, TSV, JSON Lines, Parquet) in bounded memory, and check its
+values against `.mlgate.yml` `data:` rules with pandera.
+
+The file is streamed in chunks: row and missing counts are exact, numeric columns keep a uniform
+reservoir sample (for drift statistics and histograms), categorical columns keep their most
+frequent values. pandera checks every chunk's values (type, range, allowed values); uniqueness
+across chunks is checked here on 64-bit hashes of the values, which pandera cannot see across
+chunks. A file that cannot be parsed gives a summary with the reason, never an exception.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from mlgate.datarules import ColumnRule, DataRule
+
+SAMPLE = 100_000  # reservoir size per numeric column
+CHUNK_ROWS = 200_000
+MAX_CATEGORIES = 200  # most frequent values kept per categorical column
+MAX_BYTES = 4 * 1024**3
+
+
+@dataclass
+class ColumnStats:
+    name: str
+    kinds: set[str] = field(default_factory=set)  # numpy dtype kinds seen: i, u, f, b, O, M
+    count: int = 0  # values present
+    missing: int = 0
+    sample: npt.NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
+    numeric_seen: int = 0
+    categories: Counter[str] = field(default_factory=Counter)
+    hashes: list[npt.NDArray[np.uint64]] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        """int, float, bool, datetime or str: what the column holds over the whole file."""
+        if not self.kinds:
+            return "empty"
+        if self.kinds <= {"i", "u"}:
+            return "int"
+        if self.kinds <= {"i", "u", "f"}:
+            return "float"
+        if self.kinds == {"b"}:
+            return "bool"
+        if self.kinds == {"M"}:
+            return "datetime"
+        return "str"
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in ("int", "float")
+
+    @property
+    def missing_rate(self) -> float:
+        total = self.count + self.missing
+        return self.missing / total if total else 0.0
+
+
+@dataclass(frozen=True)
+class Failure:
+    column: str
+    check: str
+    count: int
+    example: str
+
+
+@dataclass
+class TableSummary:
+    path: str
+    rows: int = 0
+    columns: dict[str, ColumnStats] = field(default_factory=dict)
+    failures: list[Failure] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def sampled(self) -> bool:
+        return any(c.numeric_seen > SAMPLE for c in self.columns.values())
+
+
+def _chunks(file: Path, name: str) -> Iterator[Any]:
+    import pandas as pd  # type: ignore[import-untyped]
+
+    lower = name.lower()
+    if lower.endswith((".csv", ".tsv")):
+        yield from pd.read_csv(
+            file, sep="\t" if lower.endswith(".tsv") else ",", chunksize=CHUNK_ROWS
+        )
+    elif lower.endswith((".jsonl", ".ndjson")):
+        yield from pd.read_json(file, lines=True, chunksize=CHUNK_ROWS)
+    elif lower.endswith(".parquet"):
+        try:
+            import pyarrow.parquet as pq  # type: ignore[import-not-found]
+        except ImportError as exc:
+            raise ValueError(
+                "reading Parquet needs pyarrow: add it to your requirements (input `requirements`)"
+            ) from exc
+        for batch in pq.ParquetFile(file).iter_batches(batch_size=CHUNK_ROWS):
+            yield batch.to_pandas()
+    else:
+        raise ValueError("not a CSV, TSV, JSON Lines or Parquet file")
+
+
+def _reservoir(
+    stats: ColumnStats, values: npt.NDArray[np.float64], rng: np.random.Generator
+) -> None:
+    """Algorithm R, one chunk at a time: every value seen has the same chance to be kept."""
+    room = SAMPLE - len(stats.sample)
+    if room > 0:
+        stats.sample = np.concatenate([stats.sample, values[:room]])
+        stats.numeric_seen += min(room, len(values))
+        values = values[room:]
+    if len(values):
+        positions = stats.numeric_seen + np.arange(len(values))
+        slots = (rng.random(len(values)) * (positions + 1)).astype(np.int64)
+        keep = slots < SAMPLE
+        stats.sample[slots[keep]] = values[keep]
+        stats.numeric_seen += len(values)
+
+
+def summarize(file: Path, name: str, rule: DataRule | None = None) -> TableSummary:
+    """One pass over the file; `name` is its path in the repository (for messages)."""
+    out = TableSummary(name)
+    try:
+        size = file.stat().st_size
+        if size > MAX_BYTES:
+            out.error = (
+                f"{name}: {size / 1024**3:.1f} GiB is over the {MAX_BYTES // 1024**3} GiB limit"
+            )
+            return out
+        schema = _schema(rule) if rule is not None and rule.has_value_checks else None
+        rng = np.random.default_rng(0)
+        failures: Counter[tuple[str, str]] = Counter()
+        examples: dict[tuple[str, str], str] = {}
+        for chunk in _chunks(file, name):
+            _add_chunk(out, chunk, rng, rule)
+            if schema is not None:
+                _validate(schema, chunk, failures, examples)
+        out.failures = [
+            Failure(col, check, n, examples[(col, check)]) for (col, check), n in failures.items()
+        ]
+        if rule is not None:
+            out.failures += _uniqueness(out, rule)
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        out.error = f"{name}: cannot be read as a table: {_first_line(exc)}"
+    except Exception as exc:  # pandas' parser errors have no common base worth naming
+        out.error = f"{name}: cannot be read as a table: {type(exc).__name__}: {_first_line(exc)}"
+    for stats in out.columns.values():
+        stats.hashes = []
+    return out
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
+def _add_chunk(
+    out: TableSummary, chunk: Any, rng: np.random.Generator, rule: DataRule | None
+) -> None:
+    import pandas as pd
+
+    out.rows += len(chunk)
+    unique = {c.name for c in (rule.columns if rule else ()) if c.unique}
+    for column in chunk.columns:
+        name = str(column)
+        series = chunk[column]
+        stats = out.columns.setdefault(name, ColumnStats(name))
+        present = series.notna()
+        n = int(present.sum())
+        stats.count += n
+        stats.missing += len(series) - n
+        if n == 0:
+            continue
+        values = series[present]
+        stats.kinds.add(values.dtype.kind)
+        if values.dtype.kind in "iuf":
+            _reservoir(stats, values.to_numpy(dtype=np.float64), rng)
+        else:
+            counts = values.astype(str).value_counts()
+            stats.categories.update(
+                dict(zip(counts.index, counts.to_numpy().tolist(), strict=True))
+            )
+            if len(stats.categories) > MAX_CATEGORIES * 5:  # keep the memory bounded
+                stats.categories = Counter(dict(stats.categories.most_common(MAX_CATEGORIES)))
+        if name in unique:
+            stats.hashes.append(pd.util.hash_pandas_object(values, index=False).to_numpy())
+
+
+def _uniqueness(out: TableSummary, rule: DataRule) -> list[Failure]:
+    found = []
+    for col in rule.columns:
+        stats = out.columns.get(col.name)
+        if not col.unique or stats is None or not stats.hashes:
+            continue
+        hashes = np.concatenate(stats.hashes)
+        duplicates = len(hashes) - len(np.unique(hashes))
+        if duplicates:
+            found.append(Failure(col.name, "unique", duplicates, f"{duplicates} repeated values"))
+    return found
+
+
+def _schema(rule: DataRule) -> Any:
+    import pandera.pandas as pa
+
+    dtypes = {"int": "Int64", "float": "float64", "bool": "boolean", "datetime": "datetime64[ns]"}
+    columns = {}
+    for col in rule.columns:
+        checks = []
+        if col.min is not None:
+            checks.append(pa.Check.ge(col.min))
+        if col.max is not None:
+            checks.append(pa.Check.le(col.max))
+        if col.allowed is not None:
+            checks.append(pa.Check.isin(list(col.allowed)))
+        columns[col.name] = pa.Column(
+            dtypes.get(col.type or ""),
+            checks=checks,
+            nullable=True,
+            required=False,  # a missing column is said once, by `datacheck`, not per chunk
+            coerce=col.type in dtypes,
+        )
+    return pa.DataFrameSchema(columns, strict=False)
+
+
+def _validate(
+    schema: Any,
+    chunk: Any,
+    failures: Counter[tuple[str, str]],
+    examples: dict[tuple[str, str], str],
+) -> None:
+    import pandera.errors as pe
+
+    try:
+        schema.validate(chunk, lazy=True)
+    except pe.SchemaErrors as exc:
+        cases = exc.failure_cases
+        for row in cases.itertuples(index=False):
+            key = (str(row.column), _check_name(str(row.check)))
+            failures[key] += 1
+            examples.setdefault(key, str(row.failure_case)[:60])
+
+
+def _check_name(check: str) -> str:
+    # pandera names checks like "greater_than_or_equal_to(0)" or "coerce_dtype('Int64')"
+    with contextlib.suppress(ValueError):
+        return check[: check.index("(")] + check[check.index("(") :][:40]
+    return check[:60]
+
+
+def column_rules(rule: DataRule | None) -> dict[str, ColumnRule]:
+    return {c.name: c for c in rule.columns} if rule else {}
