@@ -80,14 +80,15 @@ def test_a_changed_pipeline_dependency_and_its_output_are_checked(repo: Repo, cl
     )
     repo.write(
         "dvc.yaml",
-        "stages:\n  clean:\n    cmd: python clean.py\n    deps: [clean.py, raw.csv]\n    outs: [clean.csv]\n",
+        "stages:\n  clean:\n    cmd: python clean.py\n"
+        "    deps: [clean.py, raw.csv]\n    outs: [clean.csv]\n",
     )
     repo.dvc("repro", "--quiet")
     repo.commit("pipeline")
     repo.git("checkout", "--quiet", "-b", "pr")
     repo.write("raw.csv", table(500).replace(",1\n", ",\n", 40))  # some labels go missing
     repo.dvc("repro", "--quiet")
-    code, text, result = report(repo, cli, chdir)
+    code, _text, result = report(repo, cli, chdir)
     assert code == 0  # no rules: shown, not gated
     paths = {d["path"]: d for d in result["data"]}
     assert set(paths) == {"raw.csv", "clean.csv"}
@@ -117,7 +118,7 @@ def test_bad_data_is_a_reason_in_the_report_never_a_crash(
     repo.commit("data in git")
     repo.git("checkout", "--quiet", "-b", "pr")
     (repo.path / "data/train.csv").write_bytes(head.encode("latin-1"))
-    code, text, result = report(repo, cli, chdir)
+    code, _text, result = report(repo, cli, chdir)
     assert code == 1
     failed = [g["message"] for g in result["gates"] if g["outcome"] == "fail"]
     assert any(message in m for m in failed), failed
