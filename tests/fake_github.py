@@ -735,3 +735,65 @@ def runner_environment(
         }
     )
     return env
+
+
+# -- bundles, as stage one writes them ---------------------------------------------------------
+PNG_1x1 = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+
+
+def write_bundle(
+    path: Path,
+    *,
+    head_sha: str,
+    pr_number: int | None = 7,
+    passed: bool = True,
+    gates: list[dict[str, Any]] | None = None,
+    report: str | None = None,
+    name: str | None = None,
+) -> Path:
+    """A bundle directory shaped like the one `mlgate run` writes (report.md, result.json,
+    plots/), for stage-two tests that need no training."""
+    gates = (
+        gates
+        if gates is not None
+        else [
+            {
+                "metric": "acc",
+                "outcome": "pass" if passed else "fail",
+                "passed": passed,
+                "message": "acc rose 0.01" if passed else "acc fell 0.1",
+            }
+        ]
+    )
+    (path / "plots").mkdir(parents=True, exist_ok=True)
+    (path / "plots" / "loss.png").write_bytes(PNG_1x1)
+    icon = "✅" if passed else "❌"
+    verdict = "all 1 gate passed" if passed else "1 of 1 gate failed: acc fell 0.1"
+    body = report or (
+        f"<!-- mlgate:report id=default sha={head_sha} -->\n## {icon} mlgate report: {verdict}\n\n"
+        "### Gates\n\n| | Metric | Result |\n|---|---|---|\n| ✅ | acc | fine |\n\n"
+        "### Plots\n\n![loss](plots/loss.png)\n"
+    )
+    (path / "report.md").write_text(body, encoding="utf-8")
+    result: dict[str, Any] = {
+        "passed": passed,
+        "verdict": verdict,
+        "gates": gates,
+        "github": {
+            "repository": "octo-org/octo-repo",
+            "pr_number": pr_number,
+            "head_sha": head_sha,
+        },
+    }
+    if name:
+        result["github"]["name"] = name
+    (path / "result.json").write_text(json.dumps(result), encoding="utf-8")
+    return path
+
+
+def workflow_run_payload(template: dict[str, Any], head_sha: str) -> dict[str, Any]:
+    payload = json.loads(json.dumps(template))
+    payload["workflow_run"]["head_sha"] = head_sha
+    return payload
