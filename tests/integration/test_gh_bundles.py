@@ -175,7 +175,9 @@ def test_text_fields_and_markdown_are_made_inert(runner: Runner, tmp_path: Path)
     assert body.count("<!--") == 1  # the bundles' own markers are gone
     for raw in ("<script>", "<img", "<b>@", "@everyone", "@admin", "@octo-org"):
         assert raw not in body, raw
-    assert "&lt;script>alert(1)&lt;/script>" in body and "<details open><summary>ok</summary>" in body
+    assert (
+        "&lt;script>alert(1)&lt;/script>" in body and "<details open><summary>ok</summary>" in body
+    )
     [status] = runner.github.state.statuses
     assert "\n" not in status["description"] and "::error" not in status["description"].split()[0]
     assert not any(line.startswith("::error::pwned") for line in runner.err.splitlines())
