@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fake_github import write_bundle, workflow_run_payload
+from tests.fake_github import workflow_run_payload, write_bundle
 from tests.integration.test_github import (  # noqa: F401  (fixtures)
     Runner,
     bot_comments,
