@@ -658,6 +658,10 @@ class FakeGitHub(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
         self.state = state
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # a client that gave up (timeout) or a reset fault: not an error of the fake
+        pass
+
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]

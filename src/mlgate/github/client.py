@@ -10,6 +10,7 @@ Limits (environment variables, for tests and unusual runners):
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -62,6 +63,8 @@ def build(api_url: str, token: str, env: Mapping[str, str] | None = None) -> Any
     from github import Auth, Github
 
     env = os.environ if env is None else env
+    # PyGithub logs each retry at INFO; mlgate says what failed in its own one line
+    logging.getLogger("github").setLevel(logging.WARNING)
     retry = CappedRetry(
         total=int(_number(env, "MLGATE_GITHUB_RETRIES", 5)),
         backoff_factor=_number(env, "MLGATE_GITHUB_BACKOFF", 1.0),

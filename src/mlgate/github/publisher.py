@@ -107,6 +107,29 @@ def _int(value: object, what: str, field: str) -> int:
     return value
 
 
+def _transport_problem(exc: BaseException) -> str:
+    """A short cause for a transport failure (requests nests urllib3's reason deep inside)."""
+    seen: list[BaseException] = []
+    todo: list[BaseException] = [exc]
+    while todo and len(seen) < 20:
+        e = todo.pop()
+        seen.append(e)
+        todo += [a for a in getattr(e, "args", ()) if isinstance(a, BaseException)]
+        todo += [
+            r for r in (getattr(e, "reason", None), e.__cause__) if isinstance(r, BaseException)
+        ]
+    names = " ".join(type(e).__name__ for e in seen) + " " + " ".join(str(e) for e in seen)
+    if "Timeout" in names or "timed out" in names:
+        return "no answer within the timeout (MLGATE_GITHUB_TIMEOUT, default 30 s)"
+    if "Reset" in names or "reset by peer" in names or "RemoteDisconnected" in names:
+        return "the connection was reset"
+    if "Refused" in names or "refused" in names:
+        return "the connection was refused"
+    if "ResponseError" in names and "too many" in names:
+        return "the server kept answering with errors"
+    return _one_line(exc, 160)
+
+
 @dataclass(frozen=True)
 class PullRequest:
     number: int
@@ -157,21 +180,16 @@ class Publisher:
             raise explain(exc, what) from exc
         except RetryAfterTooLong as exc:
             raise GitHubError(f"cannot {what}: {exc}") from exc
-        except requests.exceptions.Timeout as exc:
-            raise GitHubError(
-                f"GitHub API did not answer in time trying to {what}, after retries "
-                "(MLGATE_GITHUB_TIMEOUT sets the timeout)"
-            ) from exc
         except (OSError, requests.exceptions.RequestException) as exc:
-            # retries exhausted, connection refused or reset
+            # retries exhausted: timeouts, connection refused or reset
             raise GitHubError(
-                f"GitHub API failed to {what} after retries: {_one_line(exc)}"
+                f"GitHub API failed to {what} after retries: {_transport_problem(exc)}"
             ) from exc
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             # PyGithub parsing a body that is not JSON, or JSON of the wrong shape
             raise BadAnswer(
-                f"GitHub's answer to {what} is not the API's shape ({type(exc).__name__}: "
-                f"{_one_line(exc, 120)})"
+                f"GitHub's answer to {what} is not the API's shape (not JSON, or JSON without "
+                "the expected fields: a proxy's error page?)"
             ) from exc
 
     # -- who are we -----------------------------------------------------------------------
@@ -272,7 +290,12 @@ class Publisher:
         return False
 
     def _edit(self, comment: Comment, body: str) -> str:
-        self._call("update the comment", lambda: comment.obj.edit(body))
+        def edit() -> None:
+            comment.obj.edit(body)
+            if comment.obj.body != body:  # PyGithub keeps the old body when the answer has none
+                raise BadAnswer("GitHub's answer to update the comment has no body")
+
+        self._call("update the comment", edit)
         return comment.html_url
 
     def _delete(self, comment: Comment) -> None:
@@ -410,12 +433,21 @@ class Publisher:
         )
         commit_sha = self._call(what, lambda: _sha(commit.sha, what))
         if ref is None:
+            what = "create the assets branch"
             self._call(
-                "create the assets branch",
-                lambda: self.repo.create_git_ref(f"refs/heads/{branch}", commit_sha),
+                what,
+                lambda: _sha(
+                    self.repo.create_git_ref(f"refs/heads/{branch}", commit_sha).object.sha, what
+                ),
             )
         else:
-            self._call("move the assets branch", lambda: ref.edit(commit_sha, force=True))
+
+            def move() -> None:
+                ref.edit(commit_sha, force=True)
+                if _sha(ref.object.sha, "move the assets branch") != commit_sha:
+                    raise BadAnswer("GitHub's answer to move the assets branch has another sha")
+
+            self._call("move the assets branch", move)
         self.log(f"published {len(elements)} image(s) to {branch}@{commit_sha[:7]}")
         return {
             rel: f"{server_url}/{self.repository}/blob/{commit_sha}/{prefix}/{rel}?raw=true"
