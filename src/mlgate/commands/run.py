@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from mlgate import redact as redact_mod
@@ -43,15 +44,16 @@ def redact_tree(value: Any, redact: Redactor) -> Any:
 
 
 def main(env: Mapping[str, str], log: Log, *, gh: object = None) -> int:
-    settings = Settings.from_environ(env)
-    log.mask(settings.github_token)
-    ctx = Context.from_environ(env)
     try:
+        settings = Settings.from_environ(env)
+        log.mask(settings.github_token)
+        ctx = Context.from_environ(env)
         if settings.bundles:  # stage two of the fork-safe setup, or a matrix's final job
             return publish_cmd.main(env, log, [ctx.workspace / b for b in settings.bundles], gh=gh)
         return _run(env, log, settings, ctx, gh)
-    finally:
-        give_to_owner(ctx.workspace, log)
+    finally:  # on success, on failure, on bad input: later steps must own their workspace
+        if env.get("GITHUB_WORKSPACE"):
+            give_to_owner(Path(env["GITHUB_WORKSPACE"]), log)
 
 
 def _run(env: Mapping[str, str], log: Log, settings: Settings, ctx: Context, gh: object) -> int:
