@@ -6,7 +6,12 @@ Implements the endpoints mlgate calls, with state tests assert on: comments (pag
   are authored by `github-actions[bot]`;
 - a read-only token (a fork PR's) gets 403 "Resource not accessible by integration" on every write;
 - a comment body over 65,536 characters gets 422; a status description over 140 characters, 422;
-- faults can be queued per route: a status code, a body, headers (e.g. `Retry-After`), N times.
+- faults can be queued per route: a status code, a body, headers (e.g. `Retry-After`), N times;
+  or a broken transport: `kind="reset"` (connection closed without an answer), `"slow"` (an
+  answer later than the client's timeout), `"html"` (a proxy's HTML page with the given status),
+  `"shape"` (valid JSON of the wrong shape);
+- a route can be held (`hold()`): requests wait until the test releases them, to interleave
+  two runs deterministically.
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ import hashlib
 import itertools
 import json
 import re
+import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -44,6 +51,17 @@ class Fault:
     body: dict[str, Any]
     headers: dict[str, str]
     times: int
+    kind: str = "status"  # status | reset | slow | html | shape
+    delay: float = 3.0
+
+
+@dataclass
+class Hold:
+    method: str
+    pattern: str
+    arrived: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+    times: int = 1
 
 
 @dataclass
@@ -61,6 +79,7 @@ class State:
     refs: dict[str, str] = field(default_factory=dict)
     minimized: set[str] = field(default_factory=set)
     faults: list[Fault] = field(default_factory=list)
+    holds: list[Hold] = field(default_factory=list)
     requests: list[tuple[str, str]] = field(default_factory=list)
     ids: itertools.count = field(default_factory=lambda: itertools.count(1000))  # type: ignore[type-arg]
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -105,10 +124,18 @@ class State:
         times: int = 1,
         message: str = "Server Error",
         headers: dict[str, str] | None = None,
+        kind: str = "status",
+        delay: float = 3.0,
     ) -> None:
         self.faults.append(
-            Fault(method, pattern, status, {"message": message}, headers or {}, times)
+            Fault(method, pattern, status, {"message": message}, headers or {}, times, kind, delay)
         )
+
+    def hold(self, method: str, pattern: str) -> Hold:
+        """The next matching request waits (up to 60 s) until `hold.release.set()`."""
+        h = Hold(method, pattern)
+        self.holds.append(h)
+        return h
 
     def file_at(self, commit_sha: str, path: str) -> bytes | None:
         """Walk a commit's tree like GitHub's `/blob/SHA/path?raw=true` would."""
@@ -130,6 +157,11 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
+    def setup(self) -> None:
+        super().setup()
+        # headers and body go out in two writes: without this, delayed ACKs cost 40 ms each
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     # -- plumbing ---------------------------------------------------------------------------
     def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
         data = b"" if body is None else json.dumps(body).encode()
@@ -143,6 +175,32 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(data)
+
+    def _fault(self, fault: Fault) -> None:
+        if fault.kind == "reset":  # close the socket with an RST, no answer
+            self.connection.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+            )
+            self.close_connection = True
+            self.connection.close()
+            return
+        if fault.kind == "slow":
+            time.sleep(fault.delay)
+            self.close_connection = True
+            self._send(fault.status, fault.body, fault.headers)
+            return
+        if fault.kind == "html":
+            data = b"<html><body><h1>Unicorn!</h1>This page is taking too long.</body></html>"
+            self.send_response(fault.status)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
+        if fault.kind == "shape":
+            self._send(fault.status, {"unexpected": [1, 2, 3]}, fault.headers)
+            return
+        self._send(fault.status, fault.body, fault.headers)
 
     def _error(self, status: int, message: str) -> None:
         self._send(
@@ -168,13 +226,31 @@ class Handler(BaseHTTPRequestHandler):
         parsed = urlparse(self.path)
         path, query = parsed.path, parse_qs(parsed.query)
         body = self._body() if method in ("POST", "PATCH", "PUT") else {}
+        hold = None
         with state.lock:
             state.requests.append((method, path))
-            for fault in state.faults:
-                if fault.times > 0 and fault.method == method and re.search(fault.pattern, path):
-                    fault.times -= 1
-                    self._send(fault.status, fault.body, fault.headers)
-                    return
+            for h in state.holds:
+                if h.times > 0 and h.method == method and re.search(h.pattern, path):
+                    h.times -= 1
+                    hold = h
+                    break
+        if hold is not None:
+            hold.arrived.set()
+            hold.release.wait(60)
+        with state.lock:
+            fault = next(
+                (
+                    f
+                    for f in state.faults
+                    if f.times > 0 and f.method == method and re.search(f.pattern, path)
+                ),
+                None,
+            )
+            if fault is not None:
+                fault.times -= 1
+        if fault is not None:
+            self._fault(fault)
+            return
         token = self._token()
         if token is None:
             self._error(401, "Bad credentials")
@@ -200,6 +276,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_PATCH(self) -> None:
         self._handle("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._handle("DELETE")
 
     # -- shapes -----------------------------------------------------------------------------
     def _repo_json(self) -> dict[str, Any]:
@@ -371,6 +450,17 @@ class Handler(BaseHTTPRequestHandler):
                 if c["id"] == int(cid):
                     c["body"] = text
                     self._send(200, self._comment_json(n, c))
+                    return
+        self._error(404, "Not Found")
+
+    def delete_comment(self, token: Token, body: Any, query: Any, cid: str) -> None:
+        for comments in self.server.state.comments.values():
+            for c in list(comments):
+                if c["id"] == int(cid):
+                    comments.remove(c)
+                    self.send_response(204)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
                     return
         self._error(404, "Not Found")
 
@@ -550,6 +640,7 @@ ROUTES = [
     ("GET", R + r"/issues/(\d+)/comments", "list_comments"),
     ("POST", R + r"/issues/(\d+)/comments", "create_comment"),
     ("PATCH", R + r"/issues/comments/(\d+)", "edit_comment"),
+    ("DELETE", R + r"/issues/comments/(\d+)", "delete_comment"),
     ("POST", r"/graphql", "graphql"),
     ("POST", R + r"/statuses/([0-9a-f]+)", "create_status"),
     ("POST", R + r"/check-runs", "create_check_run"),
@@ -572,13 +663,17 @@ class FakeGitHub(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
         self.state = state
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # a client that gave up (timeout) or a reset fault: not an error of the fake
+        pass
+
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
         return f"http://{host}:{port}"
 
     def start(self) -> FakeGitHub:
-        threading.Thread(target=self.serve_forever, daemon=True).start()
+        threading.Thread(target=self.serve_forever, args=(0.05,), daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -649,3 +744,65 @@ def runner_environment(
         }
     )
     return env
+
+
+# -- bundles, as stage one writes them ---------------------------------------------------------
+PNG_1x1 = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+
+
+def write_bundle(
+    path: Path,
+    *,
+    head_sha: str,
+    pr_number: int | None = 7,
+    passed: bool = True,
+    gates: list[dict[str, Any]] | None = None,
+    report: str | None = None,
+    name: str | None = None,
+) -> Path:
+    """A bundle directory shaped like the one `mlgate run` writes (report.md, result.json,
+    plots/), for stage-two tests that need no training."""
+    gates = (
+        gates
+        if gates is not None
+        else [
+            {
+                "metric": "acc",
+                "outcome": "pass" if passed else "fail",
+                "passed": passed,
+                "message": "acc rose 0.01" if passed else "acc fell 0.1",
+            }
+        ]
+    )
+    (path / "plots").mkdir(parents=True, exist_ok=True)
+    (path / "plots" / "loss.png").write_bytes(PNG_1x1)
+    icon = "✅" if passed else "❌"
+    verdict = "all 1 gate passed" if passed else "1 of 1 gate failed: acc fell 0.1"
+    body = report or (
+        f"<!-- mlgate:report id=default sha={head_sha} -->\n## {icon} mlgate report: {verdict}\n\n"
+        "### Gates\n\n| | Metric | Result |\n|---|---|---|\n| ✅ | acc | fine |\n\n"
+        "### Plots\n\n![loss](plots/loss.png)\n"
+    )
+    (path / "report.md").write_text(body, encoding="utf-8")
+    result: dict[str, Any] = {
+        "passed": passed,
+        "verdict": verdict,
+        "gates": gates,
+        "github": {
+            "repository": "octo-org/octo-repo",
+            "pr_number": pr_number,
+            "head_sha": head_sha,
+        },
+    }
+    if name:
+        result["github"]["name"] = name
+    (path / "result.json").write_text(json.dumps(result), encoding="utf-8")
+    return path
+
+
+def workflow_run_payload(template: dict[str, Any], head_sha: str) -> dict[str, Any]:
+    payload = json.loads(json.dumps(template))
+    payload["workflow_run"]["head_sha"] = head_sha
+    return payload

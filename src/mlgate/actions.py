@@ -8,13 +8,23 @@ does with the `Target` this returns.
 from __future__ import annotations
 
 import json
+import os
+import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mlgate.errors import UsageError
+from mlgate.github import events
+
+Redactor = Callable[[str], str]
+_OUTSIDE = (
+    "GITHUB_REPOSITORY is not set: `mlgate run` is the action's entry point; "
+    "use `mlgate report` outside GitHub Actions"
+)
+EVENT_LIMIT = 25 * 1024 * 1024  # GitHub's webhook payloads are capped at 25 MB
 
 SUMMARY_LIMIT = 1024 * 1024  # GitHub rejects a step summary over 1 MiB
 
@@ -60,30 +70,37 @@ class Context:
     @classmethod
     def from_environ(cls, env: Mapping[str, str]) -> Context:
         name = env.get("GITHUB_EVENT_NAME", "")
-        path = env.get("GITHUB_EVENT_PATH")
-        payload: Mapping[str, Any] = {}
-        if path:
-            try:
-                payload = json.loads(Path(path).read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError) as exc:
-                raise UsageError(f"GITHUB_EVENT_PATH {path}: cannot read the event: {exc}") from exc
-        repository = env.get("GITHUB_REPOSITORY") or payload.get("repository", {}).get(
-            "full_name", ""
+        if not env.get("GITHUB_REPOSITORY") and not env.get("GITHUB_EVENT_PATH"):
+            raise UsageError(_OUTSIDE)
+        payload = _read_event(env.get("GITHUB_EVENT_PATH"), name)
+        repo_meta = payload.get("repository")
+        repository = env.get("GITHUB_REPOSITORY") or (
+            repo_meta.get("full_name", "") if isinstance(repo_meta, dict) else ""
         )
         if not repository:
-            raise UsageError(
-                "GITHUB_REPOSITORY is not set: `mlgate run` is the action's entry point; "
-                "use `mlgate report` outside GitHub Actions"
-            )
+            raise UsageError(_OUTSIDE)
+        sha = env.get("GITHUB_SHA", "")
+        if sha and not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", sha):
+            raise UsageError(f"GITHUB_SHA: expected a commit sha, got {sha[:50]!r}")
+        workspace = Path(env.get("GITHUB_WORKSPACE") or ".")
+        if not workspace.is_dir():
+            raise UsageError(f"GITHUB_WORKSPACE: {workspace} is not a directory")
         return cls(
             event_name=name,
             payload=payload,
-            repository=repository,
-            sha=env.get("GITHUB_SHA", ""),
-            api_url=env.get("GITHUB_API_URL", "https://api.github.com").rstrip("/"),
-            server_url=env.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/"),
-            run_id=env.get("GITHUB_RUN_ID"),
-            workspace=Path(env.get("GITHUB_WORKSPACE", ".")),
+            repository=events.check_repository(
+                "GITHUB_REPOSITORY" if env.get("GITHUB_REPOSITORY") else "repository.full_name",
+                str(repository),
+            ),
+            sha=sha,
+            api_url=events.check_url(
+                "GITHUB_API_URL", env.get("GITHUB_API_URL") or "https://api.github.com"
+            ),
+            server_url=events.check_url(
+                "GITHUB_SERVER_URL", env.get("GITHUB_SERVER_URL") or "https://github.com"
+            ),
+            run_id=env.get("GITHUB_RUN_ID") if (env.get("GITHUB_RUN_ID") or "").isdigit() else None,
+            workspace=workspace,
             step_summary=Path(env["GITHUB_STEP_SUMMARY"])
             if env.get("GITHUB_STEP_SUMMARY")
             else None,
@@ -92,67 +109,97 @@ class Context:
         )
 
 
+def _read_event(path: str | None, name: str) -> dict[str, Any]:
+    """The event payload: a JSON object in UTF-8, or a one-line usage error."""
+    if not path:
+        if name in events.MODELS:
+            raise UsageError(f"GITHUB_EVENT_PATH is not set for a {name} event")
+        return {}
+    where = f"GITHUB_EVENT_PATH {path}"
+    try:
+        with Path(path).open("rb") as fh:
+            raw = fh.read(EVENT_LIMIT + 1)
+    except OSError as exc:
+        raise UsageError(f"{where}: cannot read the event ({exc.strerror or exc})") from exc
+    if len(raw) > EVENT_LIMIT:
+        raise UsageError(f"{where}: larger than {EVENT_LIMIT} bytes, not a GitHub event")
+    try:
+        payload = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{where}: not UTF-8 (byte {exc.start})") from exc
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{where}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
+    except RecursionError as exc:
+        raise UsageError(f"{where}: JSON nested too deeply") from exc
+    if not isinstance(payload, dict):
+        raise UsageError(f"{where}: expected a JSON object, got {type(payload).__name__}")
+    return payload
+
+
 def target_from_event(ctx: Context) -> Target:
-    """Pure: the event payload -> the target. Never the merge commit that GITHUB_SHA names."""
-    p = ctx.payload
-    if ctx.event_name in ("pull_request", "pull_request_target") and "pull_request" in p:
-        pr = p["pull_request"]
+    """Pure: the event payload -> the target. Never the merge commit that GITHUB_SHA names.
+    The payload is checked first (UsageError naming the key path)."""
+    event = events.validate(ctx.event_name, ctx.payload, "event payload")
+    if isinstance(event, events.PullRequestEvent):
+        pr = event.pull_request
         return Target(
             repository=ctx.repository,
-            head_sha=pr["head"]["sha"],
-            pr_number=int(pr["number"]),
-            base_ref=pr["base"]["ref"],
-            base_sha=pr["base"]["sha"],
-            head_ref=pr["head"]["ref"],
-            head_repository=(pr["head"].get("repo") or {}).get("full_name"),
+            head_sha=pr.head.sha,
+            pr_number=pr.number,
+            base_ref=pr.base.ref,
+            base_sha=pr.base.sha,
+            head_ref=pr.head.ref,
+            head_repository=pr.head.repo.full_name if pr.head.repo else None,
         )
-    if ctx.event_name == "workflow_run" and "workflow_run" in p:
-        run = p["workflow_run"]
-        prs = run.get("pull_requests") or []
-        head_repo = (run.get("head_repository") or {}).get("full_name")
-        if prs:  # same-repository branches only; fork PRs come with an empty list
-            pr = prs[0]
+    if isinstance(event, events.WorkflowRunEvent):
+        run = event.workflow_run
+        head_repo = run.head_repository.full_name if run.head_repository else None
+        if run.pull_requests:  # same-repository branches only; fork PRs come with an empty list
+            first = run.pull_requests[0]
             return Target(
                 repository=ctx.repository,
-                head_sha=run["head_sha"],
-                pr_number=int(pr["number"]),
-                base_ref=pr["base"]["ref"],
-                base_sha=pr["base"]["sha"],
-                head_ref=pr["head"]["ref"],
+                head_sha=run.head_sha,
+                pr_number=first.number,
+                base_ref=first.base.ref,
+                base_sha=first.base.sha,
+                head_ref=first.head.ref,
                 head_repository=head_repo,
             )
         return Target(
             repository=ctx.repository,
-            head_sha=run["head_sha"],
-            head_ref=run.get("head_branch"),
+            head_sha=run.head_sha,
+            head_ref=run.head_branch,
             head_repository=head_repo,
             needs_lookup=True,
         )
-    if ctx.event_name == "push":
-        ref = str(p.get("ref", ""))
+    if isinstance(event, events.PushEvent):
         return Target(
             repository=ctx.repository,
-            head_sha=str(p.get("after") or ctx.sha),
-            head_ref=ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else None,
+            head_sha=event.after or ctx.sha,
+            head_ref=event.ref.removeprefix("refs/heads/")
+            if event.ref.startswith("refs/heads/")
+            else None,
             needs_lookup=True,
         )
     return Target(repository=ctx.repository, head_sha=ctx.sha, needs_lookup=bool(ctx.sha))
 
 
-def write_outputs(path: Path | None, values: Mapping[str, str]) -> None:
-    """Append `name<<DELIM` blocks to GITHUB_OUTPUT (safe for any value, multi-line too)."""
+def write_outputs(path: Path | None, values: Mapping[str, str], redact: Redactor) -> None:
+    """Append `name<<DELIM` blocks to GITHUB_OUTPUT (safe for any value, multi-line too),
+    with secrets redacted (a mask hides them in the log only, not in outputs)."""
     if path is None:
         return
     with path.open("a", encoding="utf-8") as fh:
         for name, value in values.items():
             delim = f"mlgate_{uuid.uuid4().hex}"
-            fh.write(f"{name}<<{delim}\n{value}\n{delim}\n")
+            fh.write(f"{name}<<{delim}\n{redact(value)}\n{delim}\n")
 
 
-def write_summary(path: Path | None, markdown: str) -> None:
+def write_summary(path: Path | None, markdown: str, redact: Redactor) -> None:
     """Replace this step's summary (the runner reads the file when the step ends)."""
     if path is None:
         return
+    markdown = redact(markdown)
     data = markdown.encode("utf-8")
     if len(data) > SUMMARY_LIMIT:
         cut = data[: SUMMARY_LIMIT - 200].decode("utf-8", errors="ignore")
@@ -160,3 +207,36 @@ def write_summary(path: Path | None, markdown: str) -> None:
             cut + "\n\n…summary truncated at GitHub's 1 MiB limit; see the report artifact.\n"
         )
     path.write_text(markdown, encoding="utf-8")
+
+
+def append_summary(path: Path | None, text: str, redact: Redactor) -> None:
+    if path is not None:
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(redact(text))
+
+
+def give_to_owner(workspace: Path, log: Callable[[str], None], *, euid: int | None = None) -> int:
+    """Give what this process (root, in the action's container) created under the workspace to
+    the workspace's owner (the runner's user, uid 1001 on GitHub-hosted runners), so later
+    steps and the next job's checkout can change and clean it. Does nothing when not root or
+    when the workspace belongs to root. Symlinks are changed, never followed. Returns a count."""
+    me = os.geteuid() if euid is None else euid
+    try:
+        info = workspace.stat()
+    except OSError:
+        return 0
+    if me != 0 or info.st_uid == me:
+        return 0
+    count, failed = 0, 0
+    for dirpath, dirnames, filenames in os.walk(workspace, followlinks=False):
+        for name in (*dirnames, *filenames):
+            path = Path(dirpath, name)
+            try:
+                if path.lstat().st_uid == me:
+                    os.lchown(path, info.st_uid, info.st_gid)
+                    count += 1
+            except OSError:
+                failed += 1
+    if failed:
+        log(f"could not give {failed} file(s) in the workspace to uid {info.st_uid}")
+    return count

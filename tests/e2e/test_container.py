@@ -6,6 +6,7 @@ the fake GitHub API on the host's loopback, on a real example repository with a 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -28,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ACTION_TAG = "localhost/mlgate-action:test"
 TOKEN = "ghs_e2e_installation_token"
 SIZE_LIMIT = 800 * 1000 * 1000
+RUNNER_UID = 1001
 
 pytestmark = pytest.mark.container
 
@@ -106,6 +108,10 @@ def test_the_action_runs_in_its_container_and_gates_the_pr(
             summary="/github/file_commands/summary",
         )
         env.update({"INPUT_REPRO": "true", "GITHUB_RUN_ID": "99"})
+        # the workspace belongs to the runner's user (uid 1001 on GitHub-hosted runners), as
+        # actions/checkout leaves it; the container runs as root
+        for path in [example.path, *example.path.rglob("*")]:
+            os.lchown(path, RUNNER_UID, RUNNER_UID)
         args = [
             "run",
             "--rm",
@@ -145,9 +151,18 @@ def test_the_action_runs_in_its_container_and_gates_the_pr(
     assert "comment-url<<" in outputs and "#issuecomment-" in outputs
     assert "2 of 3 gates failed" in (files / "summary").read_text()
     assert (example.path / "mlgate-report" / "report.md").is_file()
+    # everything the container made (report, .cache/pip, DVC's cache and outputs) is the
+    # runner's user's, so later steps and the next checkout can change and clean it
+    root_owned = [
+        str(p.relative_to(example.path))
+        for p in [example.path, *example.path.rglob("*")]
+        if p.lstat().st_uid != RUNNER_UID
+    ]
+    assert root_owned == []
+    assert (example.path / "mlgate-report").stat().st_uid == RUNNER_UID
     assert (
         subprocess.run(
-            ["git", "status", "--porcelain", "params.yaml"],
+            ["git", "-c", "safe.directory=*", "status", "--porcelain", "params.yaml"],
             cwd=example.path,
             capture_output=True,
             text=True,

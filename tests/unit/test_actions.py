@@ -50,7 +50,9 @@ def test_push_needs_a_lookup(events: Callable[[str], dict[str, Any]]) -> None:
 
 def test_outputs_are_delimited_so_any_value_is_safe(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    write_outputs(out, {"result-json": '{"a": "x\\ny"}\nsecond line', "passed": "true"})
+    write_outputs(
+        out, {"result-json": '{"a": "x\\ny"}\nsecond line', "passed": "true"}, lambda t: t
+    )
     text = out.read_text()
     assert text.startswith("result-json<<mlgate_")
     assert "passed<<mlgate_" in text and "\ntrue\n" in text

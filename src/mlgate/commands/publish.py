@@ -2,7 +2,9 @@
 
 A bundle is the report directory `mlgate run` writes: report.md, result.json (with the PR number
 and head sha under `github`), and plots/. Several bundles merge into one comment with a section
-each and one combined status.
+each and one combined status. Bundles given here were written by code this job does not trust:
+they are read as hostile input (see `mlgate.github.bundle`), the commit and PR come from the
+event GitHub sent, never from the bundle, and the bundle's claims must agree with them.
 """
 
 from __future__ import annotations
@@ -14,88 +16,52 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from mlgate import redact as redact_mod
 from mlgate.actions import Context, Target, target_from_event, write_outputs, write_summary
-from mlgate.errors import GitHubError, InputError, UsageError, gate_exit
+from mlgate.errors import GitHubError, MlgateError, UsageError, gate_exit
+from mlgate.github.bundle import IMAGE, Bundle, confined_image, load_bundle, plain
 from mlgate.log import Log
+from mlgate.marker import format_marker, strip_markers
+from mlgate.redact import Redactor
 from mlgate.render.fit import CHECK_RUN_LIMIT, COMMENT_LIMIT, fit
-from mlgate.render.markdown import marker
 from mlgate.settings import Settings
 
-_IMAGE = re.compile(r"!\[([^\]]*)\]\((plots/[^)\s]+)\)")
-
-
-@dataclass(frozen=True)
-class Bundle:
-    name: str
-    path: Path
-    markdown: str
-    result: Mapping[str, Any]
-    mermaid: str | None = None  # the report with inline charts, for when images cannot be pushed
-
-    @property
-    def passed(self) -> bool:
-        return bool(self.result.get("passed"))
-
-    @property
-    def meta(self) -> Mapping[str, Any]:
-        meta = self.result.get("github")
-        return meta if isinstance(meta, Mapping) else {}
-
-    def images(self) -> list[str]:
-        return sorted({m.group(2) for m in _IMAGE.finditer(self.markdown)})
-
-
-def load_bundle(path: Path) -> Bundle:
-    report, result = path / "report.md", path / "result.json"
-    if not report.is_file() or not result.is_file():
-        raise InputError(
-            f"{path}: not a bundle (needs report.md and result.json from `mlgate run`)"
-        )
-    try:
-        data = json.loads(result.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{result}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
-    name = str((data.get("github") or {}).get("name") or path.name)
-    alt = path / "report.mermaid.md"
-    return Bundle(
-        name,
-        path,
-        report.read_text(encoding="utf-8"),
-        data,
-        alt.read_text(encoding="utf-8") if alt.is_file() else None,
-    )
+__all__ = ["Bundle", "load_bundle", "main", "publish", "strip_images"]
 
 
 def strip_images(markdown: str, why: str) -> str:
-    return _IMAGE.sub(lambda m: f"*({m.group(1)}: {why})*", markdown)
+    return IMAGE.sub(lambda m: f"*({m.group(1)}: {why})*", markdown)
 
 
 def link_images(markdown: str, urls: Mapping[str, str]) -> str:
-    return _IMAGE.sub(lambda m: f"![{m.group(1)}]({urls.get(m.group(2), m.group(2))})", markdown)
-
-
-def _body_without_marker(markdown: str) -> str:
-    return "\n".join(line for line in markdown.splitlines() if not line.startswith("<!-- mlgate:"))
+    return IMAGE.sub(lambda m: f"![{m.group(1)}]({urls.get(m.group(2), m.group(2))})", markdown)
 
 
 def combine(bundles: Sequence[Bundle], comment_id: str, head_sha: str) -> tuple[str, bool, str]:
-    """One comment for several bundles: a combined verdict, then a section per bundle."""
-    if len(bundles) == 1:
+    """One comment: a trusted single report as it is; otherwise mlgate's own marker and
+    verdict first (recomputed, never the bundle's heading), then a section per bundle."""
+    if len(bundles) == 1 and not bundles[0].hostile:
         b = bundles[0]
-        return b.markdown, b.passed, str(b.result.get("verdict", ""))
+        return b.markdown, b.passed, b.verdict
     failed = [b for b in bundles if not b.passed]
     passed = not failed
-    verdict = (
-        f"all {len(bundles)} reports passed"
-        if passed
-        else f"{len(failed)} of {len(bundles)} reports failed: "
-        + "; ".join(f"{b.name}: {b.result.get('verdict', '')}" for b in failed)
-    )
+    if len(bundles) == 1:
+        verdict = bundles[0].verdict
+    elif passed:
+        verdict = f"all {len(bundles)} reports passed"
+    else:
+        verdict = f"{len(failed)} of {len(bundles)} reports failed: " + "; ".join(
+            f"{plain(b.name, 40)}: {b.verdict}" for b in failed
+        )
     icon = "✅" if passed else "❌"
-    parts = [marker(comment_id, head_sha), f"## {icon} mlgate: {verdict}", ""]
+    from mlgate.render.escape import md
+
+    parts = [format_marker(comment_id, head_sha), f"## {icon} mlgate: {md(verdict)}", ""]
     for b in bundles:
-        body = _body_without_marker(b.markdown).replace("\n## ", "\n### ", 1)
-        body = re.sub(r"^## ", "### ", body.lstrip(), count=1)
+        body = re.sub(r"^#+ ", "### ", strip_markers(b.markdown).lstrip(), count=1)
+        if len(bundles) == 1:
+            parts += [body, ""]
+            continue
         parts += [
             f"<details{' open' if not b.passed else ''}><summary><b>{b.name}</b></summary>",
             "",
@@ -115,6 +81,17 @@ class Outcome:
     body: str | None = None  # the full report as published (hosted image links), for the summary
 
 
+def _images(bundle: Bundle) -> dict[str, bytes]:
+    if bundle.hostile:
+        return bundle.images
+    found = {}
+    for rel in bundle.image_refs():
+        data, _why = confined_image(bundle.path, rel)
+        if data is not None:
+            found[rel] = data
+    return found
+
+
 def publish(
     bundles: Sequence[Bundle],
     *,
@@ -123,8 +100,10 @@ def publish(
     target: Target,
     log: Log,
     gh: Any = None,
+    redact: Redactor = lambda text: text,
 ) -> Outcome:
-    """Post the comment, images and status. Raises GitHubError (Forbidden on 403)."""
+    """Post the comment, images and status. Raises GitHubError (Forbidden on 403), or
+    UsageError when a hostile bundle names another PR than the event's."""
     from mlgate.github import client
     from mlgate.github.publisher import Forbidden, Publisher
 
@@ -132,15 +111,25 @@ def publish(
         return Outcome(None, False, "no GitHub token: the report is in the job summary only")
     gh = gh or client.build(ctx.api_url, settings.github_token)
     pub = Publisher(gh, ctx.repository, log)
-    head_sha = str(bundles[0].meta.get("head_sha") or target.head_sha)
-    number = bundles[0].meta.get("pr_number") or target.pr_number
-    pr = None
+    hostile = any(b.hostile for b in bundles)
+    head_sha = (
+        target.head_sha if hostile else str(bundles[0].meta.get("head_sha") or target.head_sha)
+    )
     with log.group("Finding the pull request"):
-        if number is not None:
-            pr_target = Target(ctx.repository, head_sha, int(number), target.base_ref)
-            pr = pub.find_pr(pr_target)
-        else:
+        if hostile:  # the PR from GitHub's event (or a lookup by its commit), not the bundle
             pr = pub.find_pr(target)
+            claimed = bundles[0].meta.get("pr_number")
+            if pr is not None and claimed is not None and claimed != pr.number:
+                raise UsageError(
+                    f"bundle is for PR #{claimed} but the triggering run's commit "
+                    f"{head_sha[:7]} belongs to PR #{pr.number}: refusing to publish it"
+                )
+        else:
+            number = bundles[0].meta.get("pr_number") or target.pr_number
+            lookup = (
+                Target(ctx.repository, head_sha, int(number), target.base_ref) if number else target
+            )
+            pr = pub.find_pr(lookup)
         if pr is None:
             log("no open pull request for this commit: the report is in the job summary only")
     markdown, passed, verdict = combine(bundles, settings.comment_id, head_sha)
@@ -148,10 +137,9 @@ def publish(
     with log.group("Images"):
         if settings.plots == "assets" and pr is not None:
             files = [
-                (_asset_key(b, rel, len(bundles)), b.path / rel)
+                (_asset_key(b, rel, len(bundles)), data)
                 for b in bundles
-                for rel in b.images()
-                if (b.path / rel).is_file()
+                for rel, data in _images(b).items()
             ]
             try:
                 urls = pub.publish_assets(
@@ -174,19 +162,20 @@ def publish(
                 )
         elif settings.plots in ("summary", "off"):
             body = strip_images(markdown, "image in the job summary's report artifact")
+    body = redact(body)
     comment_url = None
     if pr is not None and settings.comment != "off":
         with log.group("Comment"):
-            fitted = fit(body, COMMENT_LIMIT, ctx.run_url)
             comment_url = pub.upsert_comment(
                 pr.number,
-                fitted,
+                fit(body, COMMENT_LIMIT, ctx.run_url),
                 comment_id=settings.comment_id,
                 head_sha=head_sha,
                 mode=settings.comment,
             )
     with log.group("Merge gate"):
-        line = verdict.splitlines()[0] if verdict else ("passed" if passed else "failed")
+        line = redact(plain(verdict.splitlines()[0] if verdict else "", 140))
+        line = line or ("passed" if passed else "failed")
         if settings.check_run:
             pub.create_check_run(
                 head_sha,
@@ -208,48 +197,76 @@ def publish(
 
 
 def _linked(bundle: Bundle, urls: Mapping[str, str], count: int) -> dict[str, str]:
-    keys = {rel: _asset_key(bundle, rel, count) for rel in bundle.images()}
+    keys = {rel: _asset_key(bundle, rel, count) for rel in bundle.image_refs()}
     return {rel: urls[key] for rel, key in keys.items() if key in urls}
 
 
 def _asset_key(bundle: Bundle, rel: str, count: int) -> str:
     """Where a bundle's image goes on the assets branch: per bundle when several are merged."""
-    return f"{bundle.name}/{rel}" if count > 1 else rel
+    if count == 1:
+        return rel
+    return f"{re.sub(r'[^A-Za-z0-9._-]+', '-', bundle.path.name).strip('.-') or 'bundle'}/{rel}"
 
 
-def main(env: Mapping[str, str], log: Log, bundle_dirs: Sequence[Path]) -> int:
-    settings = Settings.from_environ(env)
-    log.mask(settings.github_token)
-    ctx = Context.from_environ(env)
-    bundles = [load_bundle(p) for p in bundle_dirs]
+def _check_claims(bundles: Sequence[Bundle], target: Target) -> None:
     heads = {str(b.meta.get("head_sha")) for b in bundles}
     if len(heads) > 1:
         raise UsageError(
-            f"bundles are for different commits ({', '.join(sorted(heads))}); "
+            f"bundles are for different commits ({', '.join(sorted(h[:7] for h in heads))}); "
             "publish one PR's bundles together"
         )
-    target = target_from_event(ctx)
     claimed = str(bundles[0].meta.get("head_sha") or "")
-    if ctx.event_name == "workflow_run" and claimed and claimed != target.head_sha:
+    if claimed and target.head_sha and claimed != target.head_sha:
         # The bundle was written by the PR's own (untrusted) code; the commit comes from GitHub.
         raise UsageError(
             f"bundle is for commit {claimed[:7]} but the triggering run was for "
             f"{target.head_sha[:7]}: download the artifact of this workflow_run (run-id)"
         )
-    markdown, passed, _verdict = combine(
-        bundles, settings.comment_id, str(bundles[0].meta.get("head_sha") or target.head_sha)
-    )
-    write_summary(ctx.step_summary, strip_images(markdown, "image in the report artifact"))
-    gate_code = gate_exit(passed, enforce=settings.fail_on_regression)
+    numbers = {int(n) for b in bundles if (n := b.meta.get("pr_number")) is not None}
+    if target.pr_number is not None and numbers and numbers != {target.pr_number}:
+        raise UsageError(
+            f"bundle is for PR #{min(numbers)} but the triggering event is for PR "
+            f"#{target.pr_number}: refusing to publish it"
+        )
+
+
+def main(env: Mapping[str, str], log: Log, bundle_dirs: Sequence[Path], *, gh: Any = None) -> int:
+    settings = Settings.from_environ(env)
+    log.mask(settings.github_token)
+    redact = redact_mod.from_environ(env, extra=[settings.github_token])
+    ctx = Context.from_environ(env)
+    target = target_from_event(ctx)
+    bundles = [load_bundle(p, hostile=True) for p in bundle_dirs]
+    _check_claims(bundles, target)
+    markdown, passed, _verdict = combine(bundles, settings.comment_id, target.head_sha)
+    write_summary(ctx.step_summary, strip_images(markdown, "image in the report artifact"), redact)
+    outputs = {
+        "passed": str(passed).lower(),
+        "report-path": str(bundles[0].path / "report.md"),
+        "result-json": json.dumps(
+            {
+                "passed": passed,
+                "bundles": [
+                    {"name": b.name, "passed": b.passed, "verdict": b.verdict} for b in bundles
+                ],
+            },
+            separators=(",", ":"),
+        ),
+    }
+    code, comment_url = gate_exit(passed, enforce=settings.fail_on_regression), ""
     try:
-        outcome = publish(bundles, settings=settings, ctx=ctx, target=target, log=log)
+        outcome = publish(
+            bundles, settings=settings, ctx=ctx, target=target, log=log, gh=gh, redact=redact
+        )
     except GitHubError as exc:
-        log.error(str(exc))
-        write_outputs(ctx.output, {"passed": str(passed).lower(), "comment-url": ""})
-        return gate_code or exc.exit_code
-    if outcome.body:
-        write_summary(ctx.step_summary, outcome.body)
-    write_outputs(
-        ctx.output, {"passed": str(passed).lower(), "comment-url": outcome.comment_url or ""}
-    )
-    return gate_code
+        log.error(str(exc), title="mlgate could not publish")
+        code = code or exc.exit_code
+    except MlgateError:
+        write_outputs(ctx.output, {**outputs, "comment-url": ""}, redact)
+        raise
+    else:
+        if outcome.body:
+            write_summary(ctx.step_summary, outcome.body, redact)
+        comment_url = outcome.comment_url or ""
+    write_outputs(ctx.output, {**outputs, "comment-url": comment_url}, redact)
+    return code

@@ -1,6 +1,10 @@
 """Publish a report on GitHub: find the PR, one sticky comment, images, the merge-gate status.
 
 Everything here talks to the API through a PyGithub client passed in (built in `client.py`).
+PyGithub's objects are lazy: reading an attribute can make a request. So every access to a
+PyGithub object happens inside `_call`, which maps whatever the transport or the answer does
+(HTTP errors, timeouts, reset connections, non-JSON or wrongly shaped bodies) to one
+`GitHubError` line, and returns plain, checked values.
 """
 
 from __future__ import annotations
@@ -10,16 +14,19 @@ import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from mlgate.actions import Target
 from mlgate.errors import GitHubError
+from mlgate.github.client import RetryAfterTooLong
+from mlgate.log import neutralize
+from mlgate.marker import parse_marker
 
 Log = Callable[[str], None]
+T = TypeVar("T")
 BOT_LOGIN = "github-actions[bot]"
 STATUS_DESCRIPTION_LIMIT = 140
-_MARKER = re.compile(r"<!-- mlgate:report id=(\S+)(?: sha=([0-9a-f]+))? -->")
+_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 PERMISSION_HINT = (
     "the token cannot write here (a fork PR's token is read-only). Add to the workflow: "
@@ -33,17 +40,94 @@ class Forbidden(GitHubError):
     """403: the token lacks a permission (read-only fork token, missing `permissions:`)."""
 
 
+class BadAnswer(GitHubError):
+    """GitHub (or a proxy in front of it) answered with a body that is not what the API returns."""
+
+
 def status_of(exc: Exception) -> int | None:
-    return getattr(exc, "status", None)
+    status = getattr(exc, "status", None)
+    return status if isinstance(status, int) else None
+
+
+def _one_line(text: object, limit: int = 200) -> str:
+    line = " ".join(neutralize(str(text)).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def explain(exc: Exception, what: str) -> GitHubError:
     status = status_of(exc)
     data = getattr(exc, "data", None)
-    message = data.get("message") if isinstance(data, dict) else str(exc)
-    if status == 403:
-        return Forbidden(f"GitHub refused to {what} (403: {message}); {PERMISSION_HINT}")
-    return GitHubError(f"GitHub API failed to {what} ({status}: {message})")
+    message = data.get("message") if isinstance(data, dict) else None
+    if isinstance(data, dict) and isinstance(data.get("errors"), list):
+        details = [e.get("message") for e in data["errors"] if isinstance(e, dict)]
+        message = "; ".join(str(d) for d in [message, *details] if d)
+    text = _one_line(message or data or exc)
+    if status == 401:
+        return GitHubError(
+            f"GitHub rejected the token (401: {text}) trying to {what}: check the `github-token` "
+            "input (an expired or revoked token, or a secret that is not set)"
+        )
+    if status == 403 and not isinstance(exc, RetryAfterTooLong) and "rate limit" not in text:
+        return Forbidden(f"GitHub refused to {what} (403: {text}); {PERMISSION_HINT}")
+    if status == 404:
+        return GitHubError(
+            f"GitHub answered 404 (not found) trying to {what}: the pull request, ref or "
+            "repository does not exist, or the token cannot see it"
+        )
+    if status == 422:
+        return GitHubError(f"GitHub refused the request to {what} (422: {text})")
+    if status in (403, 429):
+        return GitHubError(f"GitHub rate-limited the request to {what} ({status}: {text})")
+    return GitHubError(f"GitHub API failed to {what} ({status}: {text})")
+
+
+def _text(value: object, what: str, field: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise BadAnswer(f"GitHub's answer to {what} has no {field}: not the API's shape")
+    return value
+
+
+def _url(value: object, what: str) -> str:
+    url = _text(value, what, "html_url")
+    if not url.startswith(("https://", "http://")) or any(c.isspace() for c in url):
+        raise BadAnswer(f"GitHub's answer to {what} has no valid html_url: not the API's shape")
+    return url
+
+
+def _sha(value: object, what: str) -> str:
+    sha = _text(value, what, "sha")
+    if not _SHA.fullmatch(sha):
+        raise BadAnswer(f"GitHub's answer to {what} has no valid sha: not the API's shape")
+    return sha
+
+
+def _int(value: object, what: str, field: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise BadAnswer(f"GitHub's answer to {what} has no {field}: not the API's shape")
+    return value
+
+
+def _transport_problem(exc: BaseException) -> str:
+    """A short cause for a transport failure (requests nests urllib3's reason deep inside)."""
+    seen: list[BaseException] = []
+    todo: list[BaseException] = [exc]
+    while todo and len(seen) < 20:
+        e = todo.pop()
+        seen.append(e)
+        todo += [a for a in getattr(e, "args", ()) if isinstance(a, BaseException)]
+        todo += [
+            r for r in (getattr(e, "reason", None), e.__cause__) if isinstance(r, BaseException)
+        ]
+    names = " ".join(type(e).__name__ for e in seen) + " " + " ".join(str(e) for e in seen)
+    if "Timeout" in names or "timed out" in names:
+        return "no answer within the timeout (MLGATE_GITHUB_TIMEOUT, default 30 s)"
+    if "Reset" in names or "reset by peer" in names or "RemoteDisconnected" in names:
+        return "the connection was reset"
+    if "Refused" in names or "refused" in names:
+        return "the connection was refused"
+    if "ResponseError" in names and "too many" in names:
+        return "the server kept answering with errors"
+    return _one_line(exc, 160)
 
 
 @dataclass(frozen=True)
@@ -54,28 +138,59 @@ class PullRequest:
     html_url: str
 
 
-def parse_marker(body: str) -> tuple[str, str | None] | None:
-    m = _MARKER.search(body or "")
-    return (m.group(1), m.group(2)) if m else None
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    body: str
+    login: str
+    kind: str  # "Bot" or "User"
+    html_url: str
+    node_id: str
+    obj: Any  # the PyGithub object, only ever used inside `_call`
 
 
 class Publisher:
     def __init__(self, gh: Any, repository: str, log: Log) -> None:
         self.gh = gh
-        self.repo = gh.get_repo(repository)
         self.repository = repository
         self.log = log
         self._login: str | None = None
+        self._repo: Any = None
 
-    def _call(self, what: str, fn: Callable[[], Any]) -> Any:
+    @property
+    def repo(self) -> Any:
+        if self._repo is None:  # lazy: no request until something is read through _call
+            self._repo = self._call(
+                "open the repository", lambda: self.gh.get_repo(self.repository)
+            )
+        return self._repo
+
+    def _call(self, what: str, fn: Callable[[], T], *, missing_ok: bool = False) -> T:
+        """Run one API access; every way it can fail becomes one GitHubError line."""
+        import requests
         from github import GithubException
 
         try:
             return fn()
+        except GitHubError:
+            raise
         except GithubException as exc:
+            if missing_ok and status_of(exc) == 404:
+                return None  # type: ignore[return-value]
             raise explain(exc, what) from exc
-        except OSError as exc:  # retries exhausted, connection refused, timeouts
-            raise GitHubError(f"GitHub API failed to {what} after retries: {exc}") from exc
+        except RetryAfterTooLong as exc:
+            raise GitHubError(f"cannot {what}: {exc}") from exc
+        except (OSError, requests.exceptions.RequestException) as exc:
+            # retries exhausted: timeouts, connection refused or reset
+            raise GitHubError(
+                f"GitHub API failed to {what} after retries: {_transport_problem(exc)}"
+            ) from exc
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            # PyGithub parsing a body that is not JSON, or JSON of the wrong shape
+            raise BadAnswer(
+                f"GitHub's answer to {what} is not the API's shape (not JSON, or JSON without "
+                "the expected fields: a proxy's error page?)"
+            ) from exc
 
     # -- who are we -----------------------------------------------------------------------
     def own_login(self) -> str:
@@ -84,92 +199,163 @@ class Publisher:
         if self._login is None:
             from github import GithubException
 
-            try:
-                self._login = str(self.gh.get_user().login)
-            except GithubException as exc:
-                if status_of(exc) not in (401, 403):
-                    raise explain(exc, "identify the token's user") from exc
-                self._login = BOT_LOGIN
+            def login() -> str:
+                try:
+                    return _text(self.gh.get_user().login, "GET /user", "login")
+                except GithubException as exc:
+                    if status_of(exc) != 403:
+                        raise
+                    return BOT_LOGIN
+
+            self._login = self._call("identify the token's user", login)
         return self._login
 
+    def _is_own(self, comment: Comment) -> bool:
+        login = self.own_login()
+        if comment.login != login:
+            return False
+        return comment.kind == "Bot" if login.endswith("[bot]") else comment.kind != "Bot"
+
     # -- finding the PR -------------------------------------------------------------------
+    def _pr(self, pr: Any, what: str) -> PullRequest:
+        return PullRequest(
+            _int(pr.number, what, "number"),
+            _sha(pr.head.sha, what),
+            _text(pr.base.ref, what, "base ref"),
+            _url(pr.html_url, what),
+        )
+
     def find_pr(self, target: Target) -> PullRequest | None:
         if target.pr_number is not None and not target.needs_lookup:
             return PullRequest(target.pr_number, target.head_sha, target.base_ref or "", "")
 
-        def by_commit() -> list[Any]:
+        def by_commit() -> list[PullRequest]:
             commit = self.repo.get_commit(target.head_sha)
-            return [p for p in commit.get_pulls() if p.state == "open"]
+            what = "list the commit's pull requests"
+            return [self._pr(p, what) for p in commit.get_pulls() if p.state == "open"]
 
         prs = self._call("list the commit's pull requests", by_commit)
         if not prs and target.head_ref:
             owner = (target.head_repository or self.repository).split("/")[0]
-            prs = list(
-                self._call(
-                    "find the PR by head branch",
-                    lambda: list(
-                        self.repo.get_pulls(state="open", head=f"{owner}:{target.head_ref}")
-                    ),
-                )
+            what = "find the PR by head branch"
+            prs = self._call(
+                what,
+                lambda: [
+                    self._pr(p, what)
+                    for p in self.repo.get_pulls(state="open", head=f"{owner}:{target.head_ref}")
+                ],
             )
-        if not prs:
-            return None
-        pr = prs[0]
-        return PullRequest(int(pr.number), pr.head.sha, pr.base.ref, pr.html_url)
+        return prs[0] if prs else None
 
     def current_head(self, number: int) -> str:
-        return str(self._call("read the PR", lambda: self.repo.get_pull(number)).head.sha)
+        what = f"read PR #{number}"
+        return self._call(what, lambda: _sha(self.repo.get_pull(number).head.sha, what))
 
     # -- the sticky comment ---------------------------------------------------------------
-    def own_comments(self, number: int, comment_id: str) -> list[Any]:
-        """Our comments on the PR with this marker id, oldest first, from every page."""
-        issue = self._call("read the PR", lambda: self.repo.get_issue(number))
-        login = self.own_login()
-        found = []
-        for comment in self._call("list comments", lambda: list(issue.get_comments())):
-            marker = parse_marker(comment.body)
-            if marker and marker[0] == comment_id and comment.user.login == login:
-                found.append(comment)
-        return found
+    def _comment(self, c: Any, what: str) -> Comment:
+        user = c.user
+        return Comment(
+            _int(c.id, what, "id"),
+            c.body if isinstance(c.body, str) else "",
+            _text(user.login, what, "user") if user is not None else "",
+            str(user.type) if user is not None else "",
+            _url(c.html_url, what),
+            str(c.node_id or ""),
+            c,
+        )
 
-    def upsert_comment(
-        self, number: int, body: str, *, comment_id: str, head_sha: str, mode: str
-    ) -> str | None:
-        """Create or update the one comment; returns its URL, or None when skipped as stale."""
+    def own_comments(self, number: int, comment_id: str) -> list[Comment]:
+        """Our comments on the PR with this marker id, oldest first, from every page: the
+        body must START with the marker and the author must be the token's own identity."""
+        what = f"list the comments of PR #{number}"
+        comments = self._call(
+            what,
+            lambda: [self._comment(c, what) for c in self.repo.get_issue(number).get_comments()],
+        )
+        found = []
+        for comment in comments:
+            marker = parse_marker(comment.body)
+            if marker and marker.comment_id == comment_id and self._is_own(comment):
+                found.append(comment)
+        return sorted(found, key=lambda c: c.id)
+
+    def _stale(self, number: int, head_sha: str) -> bool:
         current = self.current_head(number)
         if current != head_sha:
             self.log(
                 f"PR #{number} head is now {current[:7]}, this run is for {head_sha[:7]}: "
                 "not updating the comment (a newer run will)"
             )
-            return None
+            return True
+        return False
+
+    def _edit(self, comment: Comment, body: str) -> str:
+        def edit() -> None:
+            comment.obj.edit(body)
+            if comment.obj.body != body:  # PyGithub keeps the old body when the answer has none
+                raise BadAnswer("GitHub's answer to update the comment has no body")
+
+        self._call("update the comment", edit)
+        return comment.html_url
+
+    def _delete(self, comment: Comment) -> None:
+        try:
+            self._call("delete a duplicate comment", comment.obj.delete)
+        except GitHubError as exc:
+            self.log(f"could not delete duplicate comment {comment.html_url}: {exc}")
+
+    def upsert_comment(
+        self, number: int, body: str, *, comment_id: str, head_sha: str, mode: str
+    ) -> str | None:
+        """Create or update the one comment; returns its URL, or None when skipped as stale.
+
+        Two runs for one PR may interleave (two pushes in quick succession): the PR's head is
+        read again right before each write, so an older run never overwrites a newer one's
+        comment, and two comments created at once are merged into the oldest."""
         existing = self.own_comments(number, comment_id)
-        issue = self.repo.get_issue(number) if not existing else None
+        if self._stale(number, head_sha):
+            return None
         if mode == "update" and existing:
-            comment = existing[-1]
-            self._call("update the comment", lambda: comment.edit(body))
-            self.log(f"updated comment {comment.html_url}")
-            return str(comment.html_url)
-        issue = issue or self._call("read the PR", lambda: self.repo.get_issue(number))
-        created = self._call("post the comment", lambda: issue.create_comment(body))
+            url = self._edit(existing[0], body)
+            for extra in existing[1:]:
+                self._delete(extra)
+            self.log(f"updated comment {url}")
+            return url
+        what = f"post the comment on PR #{number}"
+        created = self._call(
+            what, lambda: self._comment(self.repo.get_issue(number).create_comment(body), what)
+        )
         self.log(f"posted comment {created.html_url}")
-        if mode == "new":
-            for old in existing:
-                try:
-                    old.minimize("OUTDATED")
-                except Exception as exc:
-                    self.log(f"could not minimize an old comment: {exc}")
-        return str(created.html_url)
+        if mode == "update":
+            return self._dedupe(number, body, comment_id, head_sha, created)
+        for old in existing:
+            try:
+                self._call(
+                    "minimize the old comment", functools.partial(old.obj.minimize, "OUTDATED")
+                )
+            except GitHubError as exc:
+                self.log(f"could not minimize an old comment: {exc}")
+        return created.html_url
+
+    def _dedupe(
+        self, number: int, body: str, comment_id: str, head_sha: str, created: Comment
+    ) -> str:
+        """Another run created one at the same time: keep the oldest, give it our body."""
+        ours = self.own_comments(number, comment_id)
+        if len(ours) < 2 or ours[0].id == created.id:
+            return created.html_url
+        keep = ours[0]
+        if not self._stale(number, head_sha):
+            self._edit(keep, body)
+        self._delete(created)
+        self.log(f"merged a concurrent duplicate into comment {keep.html_url}")
+        return keep.html_url
 
     # -- the merge gate -------------------------------------------------------------------
     def set_status(
         self, sha: str, *, passed: bool, description: str, context: str, target_url: str | None
     ) -> None:
-        desc = (
-            description
-            if len(description) <= STATUS_DESCRIPTION_LIMIT
-            else (description[: STATUS_DESCRIPTION_LIMIT - 1] + "…")
-        )
+        desc = _one_line(description, STATUS_DESCRIPTION_LIMIT)
         kwargs: dict[str, Any] = {
             "state": "success" if passed else "failure",
             "description": desc,
@@ -177,8 +363,11 @@ class Publisher:
         }
         if target_url:
             kwargs["target_url"] = target_url
-        commit = self.repo.get_commit(sha)
-        self._call("set the commit status", lambda: commit.create_status(**kwargs))
+        what = "set the commit status"
+        self._call(
+            what,
+            lambda: _int(self.repo.get_commit(sha).create_status(**kwargs).id, what, "id"),
+        )
         self.log(f"status {context}: {kwargs['state']} on {sha[:7]}: {desc}")
 
     def create_check_run(
@@ -189,62 +378,78 @@ class Publisher:
             "head_sha": sha,
             "status": "completed",
             "conclusion": "success" if passed else "failure",
-            "output": {"title": title[:1000], "summary": summary},
+            "output": {"title": _one_line(title, 1000), "summary": summary},
         }
         if url:
             kwargs["details_url"] = url
-        self._call("create the check run", lambda: self.repo.create_check_run(**kwargs))
+        what = "create the check run"
+        self._call(what, lambda: _int(self.repo.create_check_run(**kwargs).id, what, "id"))
         self.log(f"check run {name}: {kwargs['conclusion']} on {sha[:7]}")
 
     # -- images on an orphan branch via the Git Data API ----------------------------------
+    def _blob(self, content: str) -> str:
+        return _sha(self.repo.create_git_blob(content, "base64").sha, "upload an image blob")
+
     def publish_assets(
-        self, files: Iterable[tuple[str, Path]], *, branch: str, prefix: str, server_url: str
+        self, files: Iterable[tuple[str, bytes]], *, branch: str, prefix: str, server_url: str
     ) -> dict[str, str]:
-        """Commit files to `branch` (created orphan) under `prefix`; return rel -> pinned URL."""
-        from github import GithubException, InputGitTreeElement
+        """Commit files (already read and checked) to `branch` (created orphan) under
+        `prefix`; return rel -> URL pinned to the commit."""
+        from github import InputGitTreeElement
 
         files = list(files)
         if not files:
             return {}
         elements = []
-        for rel, path in files:
-            content = base64.b64encode(path.read_bytes()).decode()
-            blob = self._call(
-                "upload an image blob",
-                functools.partial(self.repo.create_git_blob, content, "base64"),
-            )
-            elements.append(InputGitTreeElement(f"{prefix}/{rel}", "100644", "blob", sha=blob.sha))
-        parent = None
-        try:
+        for rel, data in files:
+            content = base64.b64encode(data).decode()
+            blob = self._call("upload an image blob", functools.partial(self._blob, content))
+            elements.append(InputGitTreeElement(f"{prefix}/{rel}", "100644", "blob", sha=blob))
+        what = f"read branch {branch}"
+
+        def read_ref() -> tuple[Any, str]:
             ref = self.repo.get_git_ref(f"heads/{branch}")
-            parent = self.repo.get_git_commit(ref.object.sha)
-        except GithubException as exc:
-            if status_of(exc) != 404:
-                raise explain(exc, f"read branch {branch}") from exc
-            ref = None
+            return ref, _sha(ref.object.sha, what)  # reading the lazy object fetches it
+
+        found = self._call(what, read_ref, missing_ok=True)
+        ref, parent = (found[0], None) if found else (None, None)
+        if found is not None:
+            parent = self._call(what, lambda: self.repo.get_git_commit(found[1]))
+        what = "create the assets tree"
         if parent is not None:
             tree = self._call(
-                "create the assets tree",
+                what,
                 lambda: self.repo.create_git_tree(
-                    elements, self.repo.get_git_tree(parent.tree.sha)
+                    elements, self.repo.get_git_tree(_sha(parent.tree.sha, what))
                 ),
             )
         else:
-            tree = self._call("create the assets tree", lambda: self.repo.create_git_tree(elements))
+            tree = self._call(what, lambda: self.repo.create_git_tree(elements))
         message = f"mlgate: images for {prefix}"
+        what = "commit the images"
         commit = self._call(
-            "commit the images",
+            what,
             lambda: self.repo.create_git_commit(message, tree, [parent] if parent else []),
         )
+        commit_sha = self._call(what, lambda: _sha(commit.sha, what))
         if ref is None:
+            what = "create the assets branch"
             self._call(
-                "create the assets branch",
-                lambda: self.repo.create_git_ref(f"refs/heads/{branch}", commit.sha),
+                what,
+                lambda: _sha(
+                    self.repo.create_git_ref(f"refs/heads/{branch}", commit_sha).object.sha, what
+                ),
             )
         else:
-            self._call("move the assets branch", lambda: ref.edit(commit.sha, force=True))
-        self.log(f"published {len(elements)} image(s) to {branch}@{commit.sha[:7]}")
+
+            def move() -> None:
+                ref.edit(commit_sha, force=True)
+                if _sha(ref.object.sha, "move the assets branch") != commit_sha:
+                    raise BadAnswer("GitHub's answer to move the assets branch has another sha")
+
+            self._call("move the assets branch", move)
+        self.log(f"published {len(elements)} image(s) to {branch}@{commit_sha[:7]}")
         return {
-            rel: f"{server_url}/{self.repository}/blob/{commit.sha}/{prefix}/{rel}?raw=true"
-            for rel, _p in files
+            rel: f"{server_url}/{self.repository}/blob/{commit_sha}/{prefix}/{rel}?raw=true"
+            for rel, _data in files
         }

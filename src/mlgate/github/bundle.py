@@ -1,0 +1,282 @@
+"""Bundles (a report directory written by `mlgate run`), read as hostile input.
+
+In the fork-safe setup, stage two holds a write token and publishes what stage one (the PR's own
+code) wrote. So a bundle read with `hostile=True`:
+- opens report.md and result.json without following symlinks, within size limits, as UTF-8;
+- checks result.json against a schema (pydantic), the message naming the key path;
+- keeps only images referenced as `plots/...` that stay inside the bundle (no `..`, no absolute
+  path, no symlink on the way) and whose bytes are PNG, JPEG or SVG; any other image reference
+  becomes a visible note;
+- recomputes the verdict from the gate results (a `passed: true` beside a failed gate fails);
+- makes every text field (name, verdict, gate names) inert before it reaches the comment or the
+  status description, and the report's Markdown: raw HTML other than a few layout tags, markers,
+  and @-mentions are neutralized.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import ValidationError as PydanticError
+
+from mlgate.errors import InputError
+from mlgate.log import neutralize
+from mlgate.marker import strip_markers
+from mlgate.render.escape import md
+
+REPORT_LIMIT = 8 * 1024 * 1024
+RESULT_LIMIT = 16 * 1024 * 1024
+IMAGE_LIMIT = 10 * 1024 * 1024
+IMAGES_MAX = 200
+# `![alt](target)`; the alt text may hold backslash-escaped brackets (render.escape.md)
+IMAGE = re.compile(r"!\[((?:\\.|[^\]\\])*)\]\(([^)\s]*)\)")
+_ALLOWED_TAGS = {"details", "summary", "b", "i", "em", "strong", "br", "sub", "sup", "code", "p"}
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)([^<>]*)>")
+_MENTION = re.compile(r"@(?=[A-Za-z0-9])")
+
+
+class _Gate(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    metric: StrictStr
+    outcome: Literal["pass", "fail", "warn", "skip"]
+    passed: StrictBool
+    message: StrictStr = ""
+
+
+class _GitHub(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    repository: StrictStr | None = None
+    pr_number: StrictInt | None = Field(default=None, ge=1)
+    head_sha: StrictStr | None = Field(default=None, pattern=r"^([0-9a-f]{40}|[0-9a-f]{64})$")
+    name: StrictStr | None = Field(default=None, max_length=200)
+
+
+class _Result(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    passed: StrictBool
+    verdict: StrictStr = ""
+    gates: list[_Gate]
+    github: _GitHub | None = None
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def validate_result(data: object, where: str) -> dict[str, Any]:
+    """Check result.json's shape; one line naming the key path on the first problem."""
+    if not isinstance(data, dict):
+        raise InputError(f"{where}: expected a JSON object, got {type(data).__name__}")
+    try:
+        _Result.model_validate(data)
+    except PydanticError as exc:
+        err = exc.errors()[0]
+        got = neutralize(repr(err.get("input")))[:60]
+        raise InputError(
+            f"{where}: {_key_path(tuple(err['loc']))}: {err['msg'].lower()}, got {got} "
+            "(a bundle is what `mlgate run` writes; do not edit it)"
+        ) from exc
+    return data
+
+
+def _read_regular(path: Path, limit: int) -> bytes:
+    """A file's bytes, refusing symlinks, non-regular files and oversized files."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        why = "is a symlink" if path.is_symlink() else (exc.strerror or str(exc))
+        raise InputError(f"{path}: cannot read ({why}); a bundle holds regular files only") from exc
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{path}: not a regular file; a bundle holds regular files only")
+        if info.st_size > limit:
+            raise InputError(f"{path}: {info.st_size} bytes, over the {limit} byte limit")
+        return fh.read(limit + 1)[:limit]
+
+
+def image_kind(data: bytes) -> str | None:
+    """PNG, JPEG or SVG judged by the bytes, not the name."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if (head.startswith((b"<?xml", b"<svg", b"<!--"))) and b"<svg" in data[:4096].lower():
+        return "svg"
+    return None
+
+
+def confined_image(root: Path, rel: str) -> tuple[bytes | None, str]:
+    """(bytes, "") for an image inside the bundle, else (None, why it is refused)."""
+    if not rel.startswith("plots/") or "\\" in rel or any(ord(c) < 32 for c in rel):
+        return None, "not a file under plots/"
+    parts = rel.split("/")
+    if any(p in ("", ".", "..") for p in parts) or rel.startswith("/"):
+        return None, "path leaves the bundle"
+    current = root
+    for part in parts:
+        current = current / part
+        try:
+            info = current.lstat()
+        except OSError:
+            return None, "no such file in the bundle"
+        if stat.S_ISLNK(info.st_mode):
+            return None, "a symlink"
+    try:
+        data = _read_regular(current, IMAGE_LIMIT)
+    except InputError as exc:
+        return None, str(exc).split(": ", 1)[-1]
+    if image_kind(data) is None:
+        return None, "not a PNG, JPEG or SVG image"
+    return data, ""
+
+
+def sanitize_markdown(text: str) -> str:
+    """A hostile report's Markdown, inert: no markers, no raw HTML beyond layout tags, no
+    @-mentions, no HTML comments."""
+    text = strip_markers(text).replace("<!--", "&lt;!--")
+
+    def tag(m: re.Match[str]) -> str:
+        name = m.group(2).lower()
+        if name in _ALLOWED_TAGS and (name == "details" and m.group(3).strip() in ("", "open")):
+            return m.group(0)
+        if name in _ALLOWED_TAGS and not m.group(3).strip():
+            return m.group(0)
+        return "&lt;" + m.group(0)[1:]
+
+    text = _TAG.sub(tag, text)
+    return _MENTION.sub("@\u200b", text)
+
+
+@dataclass(frozen=True)
+class Bundle:
+    name: str
+    path: Path
+    markdown: str
+    result: Mapping[str, Any]
+    mermaid: str | None = None  # the report with inline charts, for when images cannot be pushed
+    hostile: bool = False
+    images: dict[str, bytes] = field(default_factory=dict)  # rel -> checked bytes
+    refused: dict[str, str] = field(default_factory=dict)  # rel -> why
+
+    @property
+    def gates(self) -> list[Mapping[str, Any]]:
+        gates = self.result.get("gates")
+        return [g for g in gates if isinstance(g, Mapping)] if isinstance(gates, list) else []
+
+    @property
+    def failed_gates(self) -> list[Mapping[str, Any]]:
+        return [g for g in self.gates if g.get("outcome") == "fail" or g.get("passed") is False]
+
+    @property
+    def passed(self) -> bool:
+        """Recomputed from the gates; the `passed` flag can only make it fail (fail closed)."""
+        return not self.failed_gates and self.result.get("passed") is True
+
+    @property
+    def verdict(self) -> str:
+        """Plain text. From a trusted bundle its own line; from a hostile one, recomputed."""
+        if not self.hostile:
+            return str(self.result.get("verdict", ""))
+        total, failed = len(self.gates), self.failed_gates
+        if failed:
+            names = ", ".join(plain(str(g.get("metric", "?")), 40) for g in failed[:5])
+            return f"{len(failed)} of {total} gates failed: {names}"
+        if not self.passed:
+            return "failed (the bundle says so)"
+        return f"all {total} gates passed" if total else "no gates failed"
+
+    @property
+    def meta(self) -> Mapping[str, Any]:
+        meta = self.result.get("github")
+        return meta if isinstance(meta, Mapping) else {}
+
+    def image_refs(self) -> list[str]:
+        return sorted({m.group(2) for m in IMAGE.finditer(self.markdown)})
+
+
+def plain(text: str, limit: int = 100) -> str:
+    """Untrusted text for plain-text places (status description, check title): one line."""
+    line = " ".join(neutralize(text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def load_bundle(path: Path, *, hostile: bool = False) -> Bundle:
+    report, result = path / "report.md", path / "result.json"
+    if not path.is_dir() or not report.exists() or not result.exists():
+        raise InputError(
+            f"{path}: not a bundle (needs report.md and result.json from `mlgate run`)"
+        )
+    raw_result = _read_regular(result, RESULT_LIMIT)
+    raw_report = _read_regular(report, REPORT_LIMIT)
+    try:
+        data = json.loads(raw_result.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{result}: not UTF-8 text (byte {exc.start})") from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{result}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
+    except RecursionError as exc:
+        raise InputError(f"{result}: JSON nested too deeply") from exc
+    data = validate_result(data, str(result))
+    try:
+        markdown = raw_report.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{report}: not UTF-8 text (byte {exc.start})") from exc
+    alt_path = path / "report.mermaid.md"
+    mermaid = None
+    if alt_path.exists() or alt_path.is_symlink():
+        try:
+            mermaid = _read_regular(alt_path, REPORT_LIMIT).decode("utf-8")
+        except (InputError, UnicodeDecodeError):
+            if not hostile:
+                raise
+    meta = data.get("github") or {}
+    name = str(meta.get("name") or path.name)
+    bundle = Bundle(name, path, markdown, data, mermaid, hostile)
+    if not hostile:
+        return bundle
+    return _checked(bundle)
+
+
+def _checked(bundle: Bundle) -> Bundle:
+    images: dict[str, bytes] = {}
+    refused: dict[str, str] = {}
+    root = bundle.path
+    for rel in bundle.image_refs()[:IMAGES_MAX]:
+        data, why = confined_image(root, rel)
+        if data is None:
+            refused[rel] = why
+        else:
+            images[rel] = data
+
+    def keep(markdown: str) -> str:
+        def one(m: re.Match[str]) -> str:
+            rel = m.group(2)
+            if rel in images:
+                return m.group(0)
+            return f"*(image refused: {md(refused.get(rel, 'not a file of the bundle'))})*"
+
+        return sanitize_markdown(IMAGE.sub(one, markdown))
+
+    return Bundle(
+        md(bundle.name)[:200],
+        bundle.path,
+        keep(bundle.markdown),
+        bundle.result,
+        keep(bundle.mermaid) if bundle.mermaid else None,
+        True,
+        images,
+        refused,
+    )
