@@ -17,7 +17,7 @@ from mlgate import report as report_mod
 from mlgate.datacheck import TableChange
 from mlgate.errors import gate_exit
 from mlgate.gather import Gathered, gather, read_config
-from mlgate.log import Log
+from mlgate.log import Log, neutralize
 from mlgate.render import markdown
 from mlgate.render.html import page
 from mlgate.render.sandbox import resolve_user_template
@@ -185,6 +185,7 @@ def main(settings: Settings, log: Log, *, root: Path) -> int:
     path = write(produced)
     print_gate_summary(produced.report, log)
     verdict = "PASSED" if produced.report.passed else "FAILED"
-    print(f"mlgate: {verdict}: {produced.report.verdict}")
+    # the verdict holds names from the PR's files: printed so no line can be a workflow command
+    print(neutralize(f"mlgate: {verdict}: {produced.report.verdict}"))
     print(f"report: {path}")
     return gate_exit(produced.report.passed)

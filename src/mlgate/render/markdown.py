@@ -21,12 +21,11 @@ from mlgate import limits
 from mlgate.compare import Change
 from mlgate.errors import ConfigError
 from mlgate.gates import GateResult
+from mlgate.marker import format_marker, strip_markers
 from mlgate.metrics import Scalar, format_value
 from mlgate.render import datatables, sandbox
 from mlgate.render.escape import md
 from mlgate.report import DataChange, MetricRow, Report
-
-MARKER_PREFIX = "<!-- mlgate:report"
 
 OUTCOME_ICON = {"pass": "✅", "fail": "❌", "warn": "⚠️", "skip": "➖"}
 JUDGEMENT_ICON = {"better": "🟢", "worse": "🔴", "same": "", "unknown": ""}
@@ -132,11 +131,6 @@ def data_table(changes: Sequence[DataChange]) -> str:
     )
 
 
-def marker(comment_id: str, head_sha: str | None) -> str:
-    sha = f" sha={head_sha}" if head_sha else ""
-    return f"{MARKER_PREFIX} id={comment_id}{sha} -->"
-
-
 def _setup(env: SandboxedEnvironment) -> SandboxedEnvironment:
     env.filters.update(md=md, num=_num, signed=_signed, pct=_pct, size=human_size)
     env.globals.update(
@@ -235,7 +229,7 @@ def _render(
     show_param_path = len({c.path for c in report.params}) > 1
     ctx = {
         "report": report,
-        "marker": marker(comment_id, report.head_sha),
+        "marker": format_marker(comment_id, report.head_sha),
         "show_path": show_path,
         "show_param_path": show_param_path,
         "base_label": f"Base ({report.base_ref})",
@@ -267,9 +261,11 @@ def _render(
         # the template's own arithmetic or calls (1/0, 10.0 ** 400, range(10 ** 6)) failed
         first = (str(exc) or type(exc).__name__).splitlines()[0][:200]
         raise ConfigError(f"{shown}: template error: {type(exc).__name__}: {first}") from exc
-    if user_template and marker(comment_id, report.head_sha) not in text:
-        # the marker is how the comment is found again: never let a template drop it
-        text = marker(comment_id, report.head_sha) + "\n" + text
+    first = format_marker(comment_id, report.head_sha)
+    if user_template and not text.startswith(first + "\n"):
+        # the marker opening the body is how the comment is found again: a template can
+        # neither drop it nor move it
+        text = first + "\n" + strip_markers(text)
     # collapse runs of blank lines left by skipped sections
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")

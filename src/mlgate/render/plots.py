@@ -86,8 +86,25 @@ def slug(text: str) -> str:
     return f"{base}-{hashlib.sha1(text.encode()).hexdigest()[:6]}"  # noqa: S324 - a name, not security
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+
+
+def _plain_texts(fig: Figure) -> None:
+    """Every text of the figure as plain text: names come from the PR's files, and a `$` would
+    start matplotlib's math mode (unbalanced, it raises) and a control character has no glyph."""
+    from matplotlib.text import Text
+
+    for text in fig.findobj(Text):
+        assert isinstance(text, Text)
+        text.set_parse_math(False)
+        raw = text.get_text()
+        if _CONTROL.search(raw):
+            text.set_text(_CONTROL.sub(" ", raw))
+
+
 def save(fig: Figure, out_dir: Path, rel: str) -> None:
     """The figure as a PNG at `out_dir/rel`, written without following any link (outdir)."""
+    _plain_texts(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, dpi=DPI, format="png", metadata={"Software": None})
     plt.close(fig)
