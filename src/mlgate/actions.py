@@ -7,7 +7,6 @@ does with the `Target` this returns.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import uuid
@@ -18,6 +17,7 @@ from typing import Any
 
 from mlgate.errors import UsageError
 from mlgate.github import events
+from mlgate.metrics import decode_json
 
 Redactor = Callable[[str], str]
 _OUTSIDE = (
@@ -123,14 +123,7 @@ def _read_event(path: str | None, name: str) -> dict[str, Any]:
         raise UsageError(f"{where}: cannot read the event ({exc.strerror or exc})") from exc
     if len(raw) > EVENT_LIMIT:
         raise UsageError(f"{where}: larger than {EVENT_LIMIT} bytes, not a GitHub event")
-    try:
-        payload = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{where}: not UTF-8 (byte {exc.start})") from exc
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"{where}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
-    except RecursionError as exc:
-        raise UsageError(f"{where}: JSON nested too deeply") from exc
+    payload = decode_json(raw, where, UsageError)
     if not isinstance(payload, dict):
         raise UsageError(f"{where}: expected a JSON object, got {type(payload).__name__}")
     return payload

@@ -17,12 +17,24 @@ from typing import Any
 import yaml
 
 from mlgate import limits, safeyaml
-from mlgate.errors import InputError
+from mlgate.errors import InputError, MlgateError
 
 Scalar = bool | int | float | str | None
 Flat = dict[str, Scalar]
 
 FORMATS = {".json": "json", ".yaml": "yaml", ".yml": "yaml", ".toml": "toml"}
+
+
+def decode_json(raw: bytes, where: str, error: type[MlgateError] = InputError) -> Any:
+    """JSON from bytes; `error` (an exit-2 class) names `where` and the problem in one line."""
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise error(f"{where}: not UTF-8 (byte {exc.start})") from exc
+    except json.JSONDecodeError as exc:
+        raise error(f"{where}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
+    except RecursionError as exc:
+        raise error(f"{where}: JSON nested too deeply") from exc
 
 
 def document_format(path: str) -> str:

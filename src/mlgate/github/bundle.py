@@ -15,7 +15,6 @@ code) wrote. So a bundle read with `hostile=True`:
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import stat
@@ -30,6 +29,7 @@ from pydantic import ValidationError as PydanticError
 from mlgate.errors import InputError
 from mlgate.log import neutralize
 from mlgate.marker import strip_markers
+from mlgate.metrics import decode_json
 from mlgate.render.escape import md
 
 REPORT_LIMIT = 8 * 1024 * 1024
@@ -221,14 +221,7 @@ def load_bundle(path: Path, *, hostile: bool = False) -> Bundle:
         )
     raw_result = _read_regular(result, RESULT_LIMIT)
     raw_report = _read_regular(report, REPORT_LIMIT)
-    try:
-        data = json.loads(raw_result.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{result}: not UTF-8 text (byte {exc.start})") from exc
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{result}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
-    except RecursionError as exc:
-        raise InputError(f"{result}: JSON nested too deeply") from exc
+    data = decode_json(raw_result, str(result))
     data = validate_result(data, str(result))
     try:
         markdown = raw_report.decode("utf-8")
