@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -17,9 +18,68 @@ import numpy as np
 import numpy.typing as npt
 
 from mlgate.datarules import DataRule
-from mlgate.sources.tables import ColumnStats, TableSummary
 
+SAMPLE = 100_000  # values kept per numeric column: a uniform reservoir sample (sources.tables)
 _EPS = 1e-4  # PSI's floor for an empty bin, so that a bin new on one side is finite
+
+
+@dataclass
+class ColumnStats:
+    """One column of one file, summarized in one pass (filled by `sources.tables`)."""
+
+    name: str
+    kinds: set[str] = field(default_factory=set)  # numpy dtype kinds seen: i, u, f, b, O, M
+    count: int = 0  # values present
+    missing: int = 0
+    sample: npt.NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
+    numeric_seen: int = 0
+    categories: Counter[str] = field(default_factory=Counter)
+    hashes: list[npt.NDArray[np.uint64]] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        """int, float, bool, datetime or str: what the column holds over the whole file."""
+        if not self.kinds:
+            return "empty"
+        if self.kinds <= {"i", "u"}:
+            return "int"
+        if self.kinds <= {"i", "u", "f"}:
+            return "float"
+        if self.kinds == {"b"}:
+            return "bool"
+        if self.kinds == {"M"}:
+            return "datetime"
+        return "str"
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in ("int", "float")
+
+    @property
+    def missing_rate(self) -> float:
+        total = self.count + self.missing
+        return self.missing / total if total else 0.0
+
+
+@dataclass(frozen=True)
+class Failure:
+    column: str
+    check: str
+    count: int
+    example: str
+
+
+@dataclass
+class TableSummary:
+    path: str
+    rows: int = 0
+    columns: dict[str, ColumnStats] = field(default_factory=dict)
+    failures: list[Failure] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def sampled(self) -> bool:
+        return any(c.numeric_seen > SAMPLE for c in self.columns.values())
 
 
 @dataclass(frozen=True)

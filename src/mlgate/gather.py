@@ -21,9 +21,10 @@ from mlgate.config import Config, load_config
 from mlgate.errors import GitError, InputError
 from mlgate.metrics import Flat, load_metrics, load_params
 from mlgate.settings import Settings
+from mlgate.sources.fileread import FileRead
 from mlgate.sources.git import Git
 from mlgate.sources.pipeline import Pipeline, PlotDef, select_params
-from mlgate.sources.revision import FileRead, GitRevision, Revision, Workspace
+from mlgate.sources.revision import GitRevision, Revision, Workspace
 
 Log = Callable[[str], None]
 

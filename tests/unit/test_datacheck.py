@@ -9,10 +9,17 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from mlgate.datacheck import compare, ks_statistic, psi_categorical, psi_numeric
+from mlgate.datacheck import (
+    ColumnStats,
+    Failure,
+    TableSummary,
+    compare,
+    ks_statistic,
+    psi_categorical,
+    psi_numeric,
+)
 from mlgate.datarules import parse_data_rules
 from mlgate.errors import ConfigError
-from mlgate.sources.tables import ColumnStats, Failure, TableSummary
 
 
 def test_ks_statistic_equals_scipys() -> None:

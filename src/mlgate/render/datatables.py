@@ -8,9 +8,8 @@ from collections.abc import Sequence
 
 from tabulate import tabulate
 
-from mlgate.datacheck import TableChange
+from mlgate.datacheck import SAMPLE, TableChange
 from mlgate.render.escape import md
-from mlgate.sources.tables import SAMPLE
 
 DRIFT_ROWS = 10
 __all__ = ["SAMPLE", "drift_table", "tables_table"]

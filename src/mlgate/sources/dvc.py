@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from mlgate.sources.fileread import FileRead
 from mlgate.sources.pipeline import LockedOut
-from mlgate.sources.revision import FileRead
 
 Log = Callable[[str], None]
 

@@ -17,8 +17,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from mlgate.sources.fileread import FileRead
 from mlgate.sources.pipeline import LockedOut
-from mlgate.sources.revision import FileRead
 
 FORGED = "(a corrupt or forged cache); delete it from the cache and fetch again"
 

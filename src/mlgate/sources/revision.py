@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from mlgate.errors import GitError, InputError
 from mlgate.metrics import parse_document
 from mlgate.sources import paths as repo_paths
+from mlgate.sources.fileread import FileRead
 from mlgate.sources.git import SYMLINK, Git
 from mlgate.sources.pipeline import (
     DEFAULT_PARAMS,
@@ -41,13 +41,6 @@ if TYPE_CHECKING:
     from mlgate.sources.dvccache import LocalCache
 
 Log = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class FileRead:
-    data: bytes | None
-    error: str | None = None  # why data is None, in words for the report
-    absent: bool = False  # the revision does not have the file at all (not an error)
 
 
 class Revision(Protocol):

@@ -13,76 +13,18 @@ from __future__ import annotations
 import contextlib
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from mlgate.datacheck import SAMPLE, ColumnStats, Failure, TableSummary
 from mlgate.datarules import ColumnRule, DataRule
 
-SAMPLE = 100_000  # reservoir size per numeric column
 CHUNK_ROWS = 200_000
 MAX_CATEGORIES = 200  # most frequent values kept per categorical column
 MAX_BYTES = 4 * 1024**3
-
-
-@dataclass
-class ColumnStats:
-    name: str
-    kinds: set[str] = field(default_factory=set)  # numpy dtype kinds seen: i, u, f, b, O, M
-    count: int = 0  # values present
-    missing: int = 0
-    sample: npt.NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
-    numeric_seen: int = 0
-    categories: Counter[str] = field(default_factory=Counter)
-    hashes: list[npt.NDArray[np.uint64]] = field(default_factory=list)
-
-    @property
-    def kind(self) -> str:
-        """int, float, bool, datetime or str: what the column holds over the whole file."""
-        if not self.kinds:
-            return "empty"
-        if self.kinds <= {"i", "u"}:
-            return "int"
-        if self.kinds <= {"i", "u", "f"}:
-            return "float"
-        if self.kinds == {"b"}:
-            return "bool"
-        if self.kinds == {"M"}:
-            return "datetime"
-        return "str"
-
-    @property
-    def numeric(self) -> bool:
-        return self.kind in ("int", "float")
-
-    @property
-    def missing_rate(self) -> float:
-        total = self.count + self.missing
-        return self.missing / total if total else 0.0
-
-
-@dataclass(frozen=True)
-class Failure:
-    column: str
-    check: str
-    count: int
-    example: str
-
-
-@dataclass
-class TableSummary:
-    path: str
-    rows: int = 0
-    columns: dict[str, ColumnStats] = field(default_factory=dict)
-    failures: list[Failure] = field(default_factory=list)
-    error: str | None = None
-
-    @property
-    def sampled(self) -> bool:
-        return any(c.numeric_seen > SAMPLE for c in self.columns.values())
 
 
 def _chunks(file: Path, name: str) -> Iterator[Any]:
