@@ -15,6 +15,7 @@ import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlgate.compare import Diff, Snapshot, diff
 from mlgate.config import Config, load_config
@@ -24,6 +25,9 @@ from mlgate.settings import Settings
 from mlgate.sources.git import Git
 from mlgate.sources.pipeline import Pipeline, PlotDef, select_params
 from mlgate.sources.revision import FileRead, GitRevision, Revision, Workspace
+
+if TYPE_CHECKING:
+    from mlgate.baseline import Baseline
 
 Log = Callable[[str], None]
 
@@ -57,7 +61,7 @@ class Gathered:
     params: Diff
     pipeline: Pipeline
     base_pipeline: Pipeline
-    base: GitRevision
+    base: Revision
     head: Revision
     plots: tuple[PlotFiles, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
@@ -282,6 +286,7 @@ def gather(
     root: Path,
     log: Log,
     with_plots: bool = False,
+    baseline: Baseline | None = None,
 ) -> Gathered:
     base_ref = settings.base or git.default_base()
     preliminary = Workspace(root)
@@ -289,7 +294,8 @@ def gather(
     if not settings.base and config.base:
         base_ref = config.base
     base_sha = git.resolve(base_ref)
-    base, head = open_revisions(root, git, base_sha, base_ref, log)
+    base_git, head = open_revisions(root, git, base_sha, base_ref, log)
+    base: Revision = base_git  # may become results kept elsewhere (issue 14)
 
     head_pipeline = head.pipeline()
     base_pipeline = base.pipeline()
@@ -298,6 +304,24 @@ def gather(
     notes += [f"base: {e}" for e in base_pipeline.errors]
 
     head_metrics = metric_files(settings, config, head_pipeline, head)
+    head_params = param_files(settings, config, head_pipeline, head)
+    if baseline is not None:
+        needed = list(
+            dict.fromkeys([*head_metrics, *metric_files(settings, config, base_pipeline, base_git)])
+        )
+        wanted = [
+            *needed,
+            *head_params,
+            *param_files(settings, config, base_pipeline, base_git),
+            *(
+                src
+                for p in plot_defs(config, head_pipeline, base_pipeline)
+                for src, _y in p.sources
+            ),
+            DVCLIVE_PLOTS,
+        ]
+        base, chosen_notes = baseline.choose(base_git, config, needed, list(dict.fromkeys(wanted)))
+        notes += chosen_notes
     base_metrics = metric_files(settings, config, base_pipeline, base)
     if settings.metrics or config.metrics:  # named by the user: read at both revisions
         base_metrics = list(dict.fromkeys([*base_metrics, *head_metrics]))
@@ -314,7 +338,6 @@ def gather(
         load=load_metrics,
         unsure=unsure,
     )
-    head_params = param_files(settings, config, head_pipeline, head)
     base_params = param_files(settings, config, base_pipeline, base)
     params = compare(base, head, base_params, head_params, load=load_params, unsure=unsure)
 

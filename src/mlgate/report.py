@@ -178,6 +178,16 @@ class Training:
 
 
 @dataclass(frozen=True)
+class BaseSource:
+    """Where the base's values came from when the base commit holds no results (issue 14): a
+    training of the base in this job, a cached one, or the results branch."""
+
+    kind: Literal["trained", "cached", "stored", "failed"]
+    summary: str  # one line for the log and the report
+    training: Training | None = None  # the base's own training, when it ran in this job
+
+
+@dataclass(frozen=True)
 class Report:
     title: str
     passed: bool
@@ -197,6 +207,7 @@ class Report:
     data_changes_more: int = 0
     training: Training | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    baseline: BaseSource | None = None
 
     @property
     def failed_gates(self) -> tuple[GateResult, ...]:
@@ -258,6 +269,7 @@ def build(
     data_changes: Sequence[DataChange] = (),
     data_changes_cap: int = 50,
     training: Training | None = None,
+    baseline: BaseSource | None = None,
 ) -> Report:
     results = gates_mod.evaluate(rules, metrics)
     passed, verdict = verdict_line(results, bool(metrics.changes))
@@ -282,6 +294,7 @@ def build(
         data_changes=tuple(data_changes[:data_changes_cap]),
         data_changes_more=max(0, len(data_changes) - data_changes_cap),
         training=training,
+        baseline=baseline,
     )
 
 
@@ -328,5 +341,19 @@ def result_json(report: Report, **extra: Any) -> dict[str, Any]:
         ],
         "errors": {"base": dict(report.base_errors), "head": dict(report.head_errors)},
         "plots": [p.image for p in report.plots if p.image],
+        **({"baseline": _baseline_json(report.baseline)} if report.baseline else {}),
         **extra,
     }
+
+
+def _baseline_json(source: BaseSource) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": source.kind, "summary": source.summary}
+    if source.training is not None:
+        t = source.training
+        out["training"] = {
+            "command": t.command,
+            "exit_code": t.exit_code,
+            "seconds": round(t.seconds, 3),
+            "output_tail": t.output_tail,
+        }
+    return out

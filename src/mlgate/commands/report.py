@@ -14,6 +14,7 @@ from typing import Any
 from mlgate import outdir
 from mlgate import redact as redact_mod
 from mlgate import report as report_mod
+from mlgate.baseline import Baseline
 from mlgate.errors import gate_exit
 from mlgate.gather import Gathered, gather, read_config
 from mlgate.log import Log
@@ -69,8 +70,11 @@ def produce(
     with_mermaid: bool = False,
 ) -> Produced:
     git = Git(root, log)
+    baseline = Baseline(settings, root=root, git=git, log=log)
     with log.group("Reading metrics and params"):
-        g = gather(settings, git, root=root, log=log, with_plots=settings.plots != "off")
+        g = gather(
+            settings, git, root=root, log=log, with_plots=settings.plots != "off", baseline=baseline
+        )
         log(
             f"base {g.base_ref} ({g.base_sha[:7]}): {len(g.metrics.changes)} metric values, "
             f"{len(g.params.changed())} changed params"
@@ -93,6 +97,14 @@ def produce(
         training = dataclasses.replace(
             training, command=redact(training.command), output_tail=redact(training.output_tail)
         )
+    base_source = baseline.source
+    if base_source is not None and base_source.training is not None:
+        base_training = dataclasses.replace(
+            base_source.training,
+            command=redact(base_source.training.command),
+            output_tail=redact(base_source.training.output_tail),
+        )
+        base_source = dataclasses.replace(base_source, training=base_training)
     build = functools.partial(
         report_mod.build,
         title=g.config.title,
@@ -106,6 +118,7 @@ def produce(
         notes=notes,
         data_changes=changes,
         training=training,
+        baseline=base_source,
     )
     rep = build(plots=plots)
     cid = comment_id or settings.comment_id
