@@ -150,7 +150,7 @@ class Baseline:
             summary = (
                 f"{name} stores no results, and training it in this job with '{command}' failed "
                 f"(exit {t.exit_code}) after {t.seconds:.1f} s: its values are unreadable, so "
-                "gates on them follow `on_missing_base`"
+                "gates on them follow on_missing_base"
             )
             self._say(BaseSource("failed", summary, t))
             reason = f"the base's training failed (exit {t.exit_code}: '{command}')"

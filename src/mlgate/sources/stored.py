@@ -54,7 +54,7 @@ class Unproduced:
 
     def read(self, paths: Iterable[str]) -> dict[str, FileRead]:
         return {
-            p: FileRead(None, f"{p}: {self.reason}") if r.absent else r
+            p: FileRead(None, self.reason) if r.absent else r
             for p, r in self.fallback.read(paths).items()
         }
 
