@@ -147,3 +147,45 @@ def test_pr_reads_the_base_commits_stored_results_without_training(
     assert f"the stored results of {base_sha[:7]}" in result["baseline"]["summary"]
     assert result["gates"][0]["old"] > result["gates"][0]["new"]
     assert not (clone.path / CACHE).exists()
+
+
+DVC_YAML = """
+stages:
+  train:
+    cmd: sh train.sh
+    deps: [train.sh, acc]
+    metrics:
+      - metrics.json
+"""
+DVC_TRAIN = 'printf \'{"acc": %s}\\n\' "$(cat acc)" > metrics.json\necho "$PWD" >> "$MARKER"\n'
+
+
+def test_repro_trains_a_base_whose_dvc_lock_was_never_committed(
+    repo: Repo, tmp_path: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    marker = tmp_path / "marker.log"
+    monkeypatch.setenv("MARKER", str(marker))
+    repo.write("dvc.yaml", DVC_YAML)
+    repo.write("train.sh", DVC_TRAIN)
+    repo.write("acc", "0.9\n")
+    repo.write(".gitignore", ".cache/\n")  # dvc.lock: written in CI, never committed
+    repo.write(".mlgate.yml", "gates:\n  - metric: acc\n    max_drop: 0.01\n")
+    repo.commit("pipeline")
+    repo.git("checkout", "--quiet", "-b", "pr")
+    repo.write("acc", "0.8\n")
+    repo.commit("worse")
+    out = tmp_path / "report"
+
+    first = cli("report", "-C", str(repo.path), "--repro", "--out", str(out))
+    assert first.code == 1, first.err
+    result = json.loads((out / "result.json").read_text())
+    assert result["baseline"]["kind"] == "trained"
+    assert result["baseline"]["training"]["command"] == "dvc repro"
+    assert result["gates"][0]["old"] == 0.9 and result["gates"][0]["new"] == 0.8
+    assert len(runs(marker)) == 2
+    assert not runs(marker)[1].startswith(str(repo.path))
+
+    second = cli("report", "-C", str(repo.path), "--repro", "--out", str(out))
+    assert second.code == 1
+    assert json.loads((out / "result.json").read_text())["baseline"]["kind"] == "cached"
+    assert len(runs(marker)) == 2  # neither side ran the stage again
