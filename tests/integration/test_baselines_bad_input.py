@@ -310,3 +310,13 @@ def test_record_refuses_nothing_to_record_and_push_without_origin(
     res = cli("record", "-C", str(r.path), "--push")
     assert res.code == 2
     assert "no remote `origin`" in res.err
+
+
+def test_record_stores_nothing_when_the_training_fails(
+    tmp_path: Path, marker: Path, cli: Callable[..., Result]
+) -> None:
+    r = project(tmp_path)
+    res = cli("record", "-C", str(r.path), "--command", "sh train.sh && exit 5")
+    assert res.code == 3
+    assert "training failed (exit 5)" in res.err and "nothing was recorded" in res.err
+    assert Git(r.path).rev_parse("refs/heads/mlgate-results") is None
