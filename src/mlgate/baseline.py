@@ -50,8 +50,17 @@ class Baseline:
     """Called by `gather` with the base commit and the files the report needs; returns the
     revision to read the base from. `source` says what it did, for the log and the report."""
 
-    def __init__(self, settings: Settings, *, root: Path, git: Git, log: Log) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        root: Path,
+        git: Git,
+        log: Log,
+        no_training: str | None = None,
+    ) -> None:
         self.settings = settings
+        self.no_training = no_training  # why the base must not be trained in this run
         self.root = root
         self.git = git
         self.log = log
@@ -97,6 +106,9 @@ class Baseline:
                 "store results on the default branch with `mlgate record`"
             )
             return base, notes
+        if self.no_training:
+            notes.append(f"{name} has no results and was not trained: {self.no_training}")
+            return Unproduced(base, f"the base was not trained: {self.no_training}"), notes
         return self._train(base, command, wanted, notes)
 
     def _say(self, source: BaseSource) -> None:
@@ -118,7 +130,10 @@ class Baseline:
         self, base: GitRevision, command: str, wanted: Sequence[str], notes: list[str]
     ) -> tuple[Revision, list[str]]:
         repo_root = self.git.toplevel()
-        project = self.root.resolve().relative_to(repo_root.resolve()).as_posix()
+        try:
+            project = self.root.resolve().relative_to(repo_root.resolve()).as_posix()
+        except ValueError:
+            project = "."
         deps = basetrain.deps_hash(self.git, base.sha, command, project)
         key = basetrain.cache_key(base.sha, command, deps)
         name = f"base {base.label} ({base.sha[:7]})"
@@ -133,7 +148,7 @@ class Baseline:
                 f"in {kept.training.seconds:.1f} s (not trained again)"
             )
             self._say(BaseSource("cached", summary))
-            return Overlay(kept.files, base, base.label), notes
+            return Overlay(kept.files, base, base.label, kept.errors), notes
         kept = basetrain.train_in_worktree(
             self.settings,
             git=self.git,
@@ -164,4 +179,4 @@ class Baseline:
             repo_root, kept, key=key, sha=base.sha, command=command, deps=deps
         ):
             notes.append(why)
-        return Overlay(kept.files, base, base.label), notes
+        return Overlay(kept.files, base, base.label, kept.errors), notes

@@ -35,6 +35,7 @@ SCHEMA = 1
 MAX_RESULT_BYTES = 5 * 1024 * 1024
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_ENTRY_BYTES = 200 * 1024 * 1024
+MAX_FILES = 2_000
 _SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _REGULAR = ("100644", "100755")
@@ -149,28 +150,40 @@ def _load(git: Git, ref: str, sha: str) -> tuple[dict[str, bytes], dict[str, Any
     except (ValueError, RecursionError) as exc:
         raise _Invalid(f"result.json is not valid JSON ({type(exc).__name__})") from exc
     declared = check_schema(doc, sha)
-    files: dict[str, bytes] = {}
+    oids: dict[str, str] = {}
     total = 0
-    for path, (digest, declared_size) in declared.items():
+    for path in declared:
         found = entries.get(f"files/{path}")
         if found is None:
             raise _Invalid(f"files/{path} is listed in result.json but not stored")
-        data = _blob(git, found, f"files/{path}", MAX_FILE_BYTES)
-        total += len(data)
+        oids[path] = _checked(found, f"files/{path}", MAX_FILE_BYTES)
+        total += found[2]
         if total > MAX_ENTRY_BYTES:
-            raise _Invalid(f"larger than {MAX_ENTRY_BYTES:,} bytes in all")
+            raise _Invalid(f"larger than mlgate's limit of {MAX_ENTRY_BYTES:,} bytes in all")
+    blobs = git.blobs(oids.values())  # one `git cat-file --batch` for the whole entry
+    files: dict[str, bytes] = {}
+    for path, (digest, declared_size) in declared.items():
+        data = blobs.get(oids[path])
+        if data is None:
+            raise _Invalid(f"files/{path}: object {oids[path][:12]} is missing")
         if len(data) != declared_size or hashlib.sha256(data).hexdigest() != digest:
             raise _Invalid(f"files/{path} does not match its size and sha256 in result.json")
         files[path] = data
     return files, doc
 
 
-def _blob(git: Git, entry: tuple[str, str, int], name: str, limit: int) -> bytes:
+def _checked(entry: tuple[str, str, int], name: str, limit: int) -> str:
+    """The object id of a regular file within `limit` bytes, else _Invalid."""
     mode, oid, size = entry
     if mode not in _REGULAR:
         raise _Invalid(f"{name} is not a regular file (mode {mode})")
     if size < 0 or size > limit:
         raise _Invalid(f"{name} is larger than mlgate's limit of {limit:,} bytes")
+    return oid
+
+
+def _blob(git: Git, entry: tuple[str, str, int], name: str, limit: int) -> bytes:
+    oid = _checked(entry, name, limit)
     data = git.blobs([oid]).get(oid)
     if data is None:
         raise _Invalid(f"{name}: object {oid[:12]} is missing")
@@ -196,6 +209,8 @@ def check_schema(doc: Any, sha: str) -> dict[str, tuple[str, int]]:
     files = doc.get("files")
     if not isinstance(files, dict):
         raise _Invalid("result.json: files: expected a mapping of path to sha256 and size")
+    if len(files) > MAX_FILES:
+        raise _Invalid(f"result.json: files: more than mlgate's limit of {MAX_FILES:,} files")
     out: dict[str, tuple[str, int]] = {}
     for path, meta in files.items():
         why = repo_paths.refusal(path) if isinstance(path, str) else "not a path"

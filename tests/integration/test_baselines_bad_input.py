@@ -93,7 +93,9 @@ def test_a_failing_base_command_shows_its_output(
     r.write("train.sh", 'echo "boom: data/train.csv missing"\nexit 3\n')
     r.commit("broken base")
     r.git("checkout", "--quiet", "pr")
-    r.git("rebase", "--quiet", "-X", "theirs", "main")
+    r.git("rebase", "--quiet", "main")
+    r.write("train.sh", TRAIN)  # the PR's own, working training
+    r.commit("fix the training")
     res, result, _ = report(cli, r, "--command", "sh train.sh")
     assert res.code == 1
     assert result["baseline"]["training"]["exit_code"] == 3
@@ -320,3 +322,39 @@ def test_record_stores_nothing_when_the_training_fails(
     assert res.code == 3
     assert "training failed (exit 5)" in res.err and "nothing was recorded" in res.err
     assert Git(r.path).rev_parse("refs/heads/mlgate-results") is None
+
+
+def test_the_base_is_not_trained_when_the_head_training_failed(
+    tmp_path: Path, marker: Path, cli: Callable[..., Result]
+) -> None:
+    r = project(tmp_path)
+    res, result, text = report(cli, r, "--command", "sh train.sh && exit 4")
+    assert res.code == 1
+    assert result["verdict"].startswith("training failed (exit 4)")
+    assert trained_where(marker) == [str(r.path)]  # the head only
+    assert "was not trained: the head's training failed" in text
+    assert result["gates"][0]["outcome"] == "fail"
+
+
+def test_a_file_the_trained_base_cannot_keep_is_unreadable_not_new(
+    tmp_path: Path, marker: Path, cli: Callable[..., Result]
+) -> None:
+    r = project(tmp_path)
+    # at the base, the training links its metrics file out of the repository
+    r.git("checkout", "--quiet", "main")
+    r.write("train.sh", 'ln -sf /etc/hostname metrics.txt\necho "$PWD" >> "$MARKER"\n')
+    r.commit("a base that links out")
+    r.git("checkout", "--quiet", "pr")
+    r.git("rebase", "--quiet", "main")
+    r.write("train.sh", TRAIN)  # the PR's own, working training
+    r.commit("fix the training")
+    res, result, _ = report(cli, r, "--command", "sh train.sh")
+    assert res.code == 1
+    assert result["baseline"]["kind"] == "trained"
+    gate = result["gates"][0]
+    assert gate["old"] is None and gate["outcome"] == "fail"
+    assert "symbolic link leading out of the repository" in gate["message"]
+    # and the same from the cache
+    res, result, _ = report(cli, r, "--command", "sh train.sh")
+    assert result["baseline"]["kind"] == "cached"
+    assert "symbolic link leading out" in result["gates"][0]["message"]

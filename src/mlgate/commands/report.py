@@ -70,7 +70,14 @@ def produce(
     with_mermaid: bool = False,
 ) -> Produced:
     git = Git(root, log)
-    baseline = Baseline(settings, root=root, git=git, log=log)
+    failed = training is not None and training.exit_code != 0
+    baseline = Baseline(
+        settings,
+        root=root,
+        git=git,
+        log=log,
+        no_training="the head's training failed" if failed else None,
+    )
     with log.group("Reading metrics and params"):
         g = gather(
             settings, git, root=root, log=log, with_plots=settings.plots != "off", baseline=baseline

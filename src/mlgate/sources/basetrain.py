@@ -38,6 +38,7 @@ SCHEMA = 1
 MAX_FILE_BYTES = 50 * 1024 * 1024  # one kept file (a metrics file is limited to 10 MB anyway)
 MAX_ENTRY_BYTES = 200 * 1024 * 1024  # all files of one entry
 MAX_MANIFEST_BYTES = 1024 * 1024
+MAX_FILES = 2_000  # files in one entry
 KEEP_ENTRIES = 8  # newest entries kept; older ones are removed when a new one is written
 NOT_FOUND_EXIT = 127  # as a shell reports a command that does not exist
 
@@ -50,6 +51,8 @@ class Kept:
     training: Training
     notes: tuple[str, ...] = field(default_factory=tuple)
     key: str = ""
+    # files the base's training wrote that could not be kept, and why: unreadable, never new
+    errors: dict[str, str] = field(default_factory=dict)
 
 
 def training_command(settings: Settings) -> str | None:
@@ -91,28 +94,36 @@ def cache_key(sha: str, command: str, deps: str) -> str:
     return f"{sha[:12]}-{digest}"
 
 
-def collect(tree: Workspace, wanted: Iterable[str]) -> tuple[dict[str, bytes], list[str]]:
-    """The wanted files (directories expanded) that the worktree has, read confined."""
+def collect(
+    tree: Workspace, wanted: Iterable[str]
+) -> tuple[dict[str, bytes], dict[str, str], list[str]]:
+    """The wanted files (directories expanded) that the worktree has, read confined; and the
+    ones it has that cannot be kept, with the reason (a link out, beyond the size limits)."""
     paths: list[str] = []
     for path in wanted:
         paths += tree.expand(path) or [path]
     files: dict[str, bytes] = {}
+    errors: dict[str, str] = {}
     notes: list[str] = []
     total = 0
+    if len(paths) > MAX_FILES:
+        notes.append(f"base training: only the first {MAX_FILES:,} of {len(paths):,} files kept")
+        paths = paths[:MAX_FILES]
     for path, read in tree.read(dict.fromkeys(paths)).items():
         if read.data is None:
             if not read.absent and "is a directory" not in (read.error or ""):
-                notes.append(f"base training: {read.error}")
+                errors[path] = f"at the trained base: {read.error}"
             continue
         if len(read.data) > MAX_FILE_BYTES or total + len(read.data) > MAX_ENTRY_BYTES:
-            notes.append(
-                f"base training: {path} not kept ({len(read.data):,} bytes, above mlgate's "
-                f"limit of {MAX_FILE_BYTES:,} per file and {MAX_ENTRY_BYTES:,} in all)"
+            errors[path] = (
+                f"{path} at the trained base is {len(read.data):,} bytes, above mlgate's limit "
+                f"of {MAX_FILE_BYTES:,} per file and {MAX_ENTRY_BYTES:,} in all"
             )
             continue
         total += len(read.data)
         files[path] = read.data
-    return files, notes
+    notes += [f"base training: {why}" for why in errors.values()]
+    return files, errors, notes
 
 
 def train_in_worktree(
@@ -132,7 +143,10 @@ def train_in_worktree(
     from mlgate.commands.train import TAIL_LINES, run_training
 
     command = training_command(settings) or "dvc repro"
-    project = root.resolve().relative_to(repo_root.resolve())
+    try:
+        project = root.resolve().relative_to(repo_root.resolve())
+    except ValueError:  # the project is not below the repository's top level as git sees it
+        project = Path()
     tmp = Path(tempfile.mkdtemp(prefix="mlgate-base-"))
     tree = tmp / "tree"
     started = time.monotonic()
@@ -157,11 +171,10 @@ def train_in_worktree(
         if training.exit_code != 0:
             return Kept({}, training)
         view = Workspace(wroot, label, repo_root=tree)
-        files, notes = collect(view, wanted)
+        files, errors, notes = collect(view, wanted)
         tail = "\n".join(training.output_tail.splitlines()[-TAIL_LINES:])
-        return Kept(
-            files, Training(command, 0, seconds=training.seconds, output_tail=tail), tuple(notes)
-        )
+        done = Training(command, 0, seconds=training.seconds, output_tail=tail)
+        return Kept(files, done, tuple(notes), errors=errors)
     finally:
         git.run("worktree", "remove", "--force", str(tree), check=False)
         shutil.rmtree(tmp, ignore_errors=True)
@@ -279,6 +292,8 @@ def _read_entry(entry: Path, *, key: str, sha: str, command: str, deps: str) -> 
         raise _Corrupt("entry.json: seconds: expected a number")
     if not isinstance(files, dict):
         raise _Corrupt("entry.json: files: expected a mapping of path to sha256")
+    if len(files) > MAX_FILES:
+        raise _Corrupt(f"entry.json: files: more than mlgate's limit of {MAX_FILES:,} files")
     out: dict[str, bytes] = {}
     total = 0
     for path, digest in files.items():
@@ -295,11 +310,16 @@ def _read_entry(entry: Path, *, key: str, sha: str, command: str, deps: str) -> 
         if hashlib.sha256(data).hexdigest() != digest:
             raise _Corrupt(f"files/{path} does not match its sha256 in entry.json")
         out[path] = data
+    errors = doc.get("errors", {})
+    if not isinstance(errors, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in errors.items()
+    ):
+        raise _Corrupt("entry.json: errors: expected a mapping of path to reason")
     tail = doc.get("output_tail")
     training = Training(
         command, 0, seconds=float(seconds), output_tail=tail if isinstance(tail, str) else ""
     )
-    return Kept(out, training, key=key)
+    return Kept(out, training, key=key, errors=errors)
 
 
 def save(repo_root: Path, kept: Kept, *, key: str, sha: str, command: str, deps: str) -> str | None:
@@ -325,6 +345,7 @@ def save(repo_root: Path, kept: Kept, *, key: str, sha: str, command: str, deps:
             "seconds": round(kept.training.seconds, 3),
             "output_tail": kept.training.output_tail,
             "files": {p: hashlib.sha256(d).hexdigest() for p, d in kept.files.items()},
+            "errors": kept.errors,
         }
         (tmp / "entry.json").write_text(json.dumps(manifest, indent=1) + "\n")
         final = top / key

@@ -20,14 +20,22 @@ from mlgate.sources.revision import FileRead, Revision
 class Overlay:
     """`files` (path -> bytes) over `fallback`; reads only from memory and the fallback."""
 
-    def __init__(self, files: Mapping[str, bytes], fallback: Revision, label: str) -> None:
+    def __init__(
+        self,
+        files: Mapping[str, bytes],
+        fallback: Revision,
+        label: str,
+        errors: Mapping[str, str] | None = None,
+    ) -> None:
         self.files = dict(files)
+        self.errors = dict(errors or {})  # files the base had but that were not kept, and why
         self.fallback = fallback
         self.label = label
 
     def read(self, paths: Iterable[str]) -> dict[str, FileRead]:
         wanted = list(dict.fromkeys(paths))
         out = {p: FileRead(self.files[p]) for p in wanted if p in self.files}
+        out.update({p: FileRead(None, self.errors[p]) for p in wanted if p in self.errors})
         rest = [p for p in wanted if p not in out]
         if rest:
             out.update(self.fallback.read(rest))
