@@ -23,7 +23,7 @@ import datetime
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,15 +84,29 @@ def find(git: Git, sha: str, *, branch: str, depth: int) -> tuple[Stored | None,
     """The stored results of `sha`, else of its nearest first-parent ancestor within `depth`
     commits; notes for entries that were ignored and for what was searched."""
     notes: list[str] = []
+    found = next(_entries(git, sha, branch=branch, depth=depth, notes=notes), None)
+    return found, notes
+
+
+def history(git: Git, sha: str, *, branch: str, depth: int) -> tuple[list[Stored], list[str]]:
+    """Every valid stored entry of `sha` and its first-parent ancestors within `depth` commits,
+    newest first: the base branch's trend when its metrics are not in git or DVC."""
+    notes: list[str] = []
+    return list(_entries(git, sha, branch=branch, depth=depth, notes=notes)), notes
+
+
+def _entries(git: Git, sha: str, *, branch: str, depth: int, notes: list[str]) -> Iterator[Stored]:
     refs = _refs(git, branch)
     if not refs:
-        return None, notes
+        return
     try:
         line = git.run("rev-list", "--first-parent", f"--max-count={depth + 1}", sha)
     except GitError as exc:
-        return None, [f"results branch not searched: {exc}"]
+        notes.append(f"results branch not searched: {exc}")
+        return
     candidates = line.split()
     listed = {ref: _top_level(git, ref) for ref in refs}
+    found = False
     for distance, candidate in enumerate(candidates):
         for ref in refs:
             if candidate not in listed[ref]:
@@ -102,16 +116,15 @@ def find(git: Git, sha: str, *, branch: str, depth: int) -> tuple[Stored | None,
             except _Invalid as exc:
                 notes.append(f"stored results of {candidate[:7]} on {_short(ref)} ignored: {exc}")
                 continue
-            return Stored(candidate, files, result, _short(ref), distance), notes
-    if (
-        len(candidates) <= depth
-        and git.run("rev-parse", "--is-shallow-repository").strip() == "true"
-    ):
+            found = True
+            yield Stored(candidate, files, result, _short(ref), distance)
+            break
+    shallow = git.run("rev-parse", "--is-shallow-repository", check=False).strip() == "true"
+    if not found and len(candidates) <= depth and shallow:
         notes.append(
             "the clone is shallow, so older commits were not searched for stored results; "
             "add `fetch-depth: 0` to actions/checkout"
         )
-    return None, notes
 
 
 def _short(ref: str) -> str:

@@ -358,3 +358,23 @@ def test_a_file_the_trained_base_cannot_keep_is_unreadable_not_new(
     res, result, _ = report(cli, r, "--command", "sh train.sh")
     assert result["baseline"]["kind"] == "cached"
     assert "symbolic link leading out" in result["gates"][0]["message"]
+
+
+def test_history_lists_the_stored_entries_newest_first(
+    tmp_path: Path, marker: Path, cli: Callable[..., Result]
+) -> None:
+    r = project(tmp_path)
+    first = record_on_main(cli, r)
+    r.git("checkout", "--quiet", "main")
+    r.write("acc", "0.95\n")
+    r.commit("better")
+    second = record_on_main(cli, r)
+    forge(r, r.git("rev-parse", "main~1").strip(), lambda d, f: d.update(mlgate_results=7))
+    stored, notes = results.history(Git(r.path), second, branch="mlgate-results", depth=5)
+    # the forged replacement of the first entry is ignored with a note, never a crash
+    assert [s.sha for s in stored] == [second]
+    assert notes == [
+        f"stored results of {first[:7]} on mlgate-results ignored: result.json: mlgate_results: "
+        "expected 1 (this mlgate's schema)"
+    ]
+    assert stored[0].result["metrics"] == {"metrics.txt": {"Accuracy": 0.95}}
