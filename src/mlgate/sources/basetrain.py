@@ -78,13 +78,15 @@ def deps_hash(git: Git, sha: str, command: str, project: str) -> str:
                 deps.append([path, hashlib.sha256(data).hexdigest()])
                 continue
             stages = doc.get("stages") if isinstance(doc, dict) else None
-            for name, stage in sorted((stages or {}).items()) if isinstance(stages, dict) else []:
-                items = stage.get("deps") if isinstance(stage, dict) else None
-                deps.append([path, str(name), items, stage.get("params")])
-        if deps:
-            return hashlib.sha256(
-                json.dumps(deps, sort_keys=True, default=str).encode()
-            ).hexdigest()
+            for name, stage in stages.items() if isinstance(stages, dict) else []:
+                if isinstance(stage, dict):
+                    deps.append([path, str(name), stage.get("deps"), stage.get("params")])
+        if deps:  # in the files' own order: the same lock gives the same hash
+            try:
+                text = json.dumps(deps, default=str)
+            except (TypeError, ValueError):  # keys YAML allows and JSON does not
+                text = repr(deps)
+            return hashlib.sha256(text.encode()).hexdigest()
     tree_id = git.run("rev-parse", f"{sha}^{{tree}}").strip()
     return f"tree:{tree_id}:{project}"
 
