@@ -60,15 +60,17 @@ def has_origin(git: Git) -> bool:
 
 
 def fetch(git: Git, branch: str) -> list[str]:
-    """origin's results branch (its tip only), when there is an origin; notes say what failed."""
+    """origin's results branch, when there is an origin; notes say what failed."""
     if not has_origin(git):
         return []
+    # only the tip is needed; but a depth on a complete clone would make it shallow
+    shallow = git.run("rev-parse", "--is-shallow-repository", check=False).strip() == "true"
     try:
         git.run(
             "fetch",
             "--quiet",
             "--no-tags",
-            "--depth=1",
+            *(["--depth=1"] if shallow else []),
             "origin",
             f"+refs/heads/{branch}:refs/remotes/origin/{branch}",
         )

@@ -378,3 +378,30 @@ def test_history_lists_the_stored_entries_newest_first(
         "expected 1 (this mlgate's schema)"
     ]
     assert stored[0].result["metrics"] == {"metrics.txt": {"Accuracy": 0.95}}
+
+
+def test_fetching_the_results_branch_leaves_a_complete_clone_complete(
+    tmp_path: Path, marker: Path, cli: Callable[..., Result]
+) -> None:
+    r = project(tmp_path)
+    bare = tmp_path / "origin.git"
+    r.run("git", "init", "--quiet", "--bare", "--initial-branch=main", str(bare))
+    r.git("remote", "add", "origin", str(bare))
+    r.git("checkout", "--quiet", "main")
+    assert cli("record", "-C", str(r.path), "--command", "sh train.sh", "--push").code == 0
+    r.write("acc", "0.95\n")
+    r.commit("better")
+    assert cli("record", "-C", str(r.path), "--command", "sh train.sh", "--push").code == 0
+    r.git("push", "--quiet", "origin", "main")
+    clone = Repo(tmp_path / "clone")
+    r.run("git", "clone", "--quiet", str(bare), str(clone.path))
+    clone.git("checkout", "--quiet", "-b", "worse")
+    clone.write("acc", "0.8\n")
+    clone.commit("worse")
+    res, result, _ = report(cli, clone, "--command", "sh train.sh")
+    assert result["baseline"]["kind"] == "stored", res.err
+    assert result["gates"][0]["old"] == 0.95
+    assert clone.git("rev-parse", "--is-shallow-repository").strip() == "false"
+    # the results branch has both entries, one commit each, on top of one another
+    log = clone.git("log", "--format=%s", "origin/mlgate-results").splitlines()
+    assert len(log) == 2 and all(line.startswith("mlgate: results of ") for line in log)
