@@ -29,6 +29,7 @@ from mlgate.settings import Settings
 from mlgate.sources import basetrain
 from mlgate.sources import paths as repo_paths
 from mlgate.sources.git import Git
+from mlgate.sources.pipeline import Pipeline
 from mlgate.sources.revision import GitRevision, Revision
 from mlgate.sources.stored import Overlay, Unproduced
 
@@ -67,6 +68,40 @@ class Baseline:
         self.source: BaseSource | None = None
 
     def choose(
+        self,
+        base: GitRevision,
+        head: Revision,
+        config: Config,
+        head_pipeline: Pipeline,
+        base_pipeline: Pipeline,
+    ) -> tuple[Revision, list[str]]:
+        """The revision to read the base from, and notes. `needed`: the metrics files of either
+        revision; `wanted`: every file the report may read at the base (params, plot data)."""
+        from mlgate import gather as g
+
+        s = self.settings
+        needed = list(
+            dict.fromkeys(
+                [
+                    *g.metric_files(s, config, head_pipeline, head),
+                    *g.metric_files(s, config, base_pipeline, base),
+                ]
+            )
+        )
+        wanted = [
+            *needed,
+            *g.param_files(s, config, head_pipeline, head),
+            *g.param_files(s, config, base_pipeline, base),
+            *(
+                src
+                for p in g.plot_defs(config, head_pipeline, base_pipeline)
+                for src, _y in p.sources
+            ),
+            g.DVCLIVE_PLOTS,
+        ]
+        return self._choose(base, config, needed, list(dict.fromkeys(wanted)))
+
+    def _choose(
         self, base: GitRevision, config: Config, needed: Sequence[str], wanted: Sequence[str]
     ) -> tuple[Revision, list[str]]:
         chosen = mode(self.settings, config)

@@ -304,24 +304,9 @@ def gather(
     notes += [f"base: {e}" for e in base_pipeline.errors]
 
     head_metrics = metric_files(settings, config, head_pipeline, head)
-    head_params = param_files(settings, config, head_pipeline, head)
     if baseline is not None:
-        needed = list(
-            dict.fromkeys([*head_metrics, *metric_files(settings, config, base_pipeline, base_git)])
-        )
-        wanted = [
-            *needed,
-            *head_params,
-            *param_files(settings, config, base_pipeline, base_git),
-            *(
-                src
-                for p in plot_defs(config, head_pipeline, base_pipeline)
-                for src, _y in p.sources
-            ),
-            DVCLIVE_PLOTS,
-        ]
-        base, chosen_notes = baseline.choose(base_git, config, needed, list(dict.fromkeys(wanted)))
-        notes += chosen_notes
+        base, chosen = baseline.choose(base_git, head, config, head_pipeline, base_pipeline)
+        notes += chosen
     base_metrics = metric_files(settings, config, base_pipeline, base)
     if settings.metrics or config.metrics:  # named by the user: read at both revisions
         base_metrics = list(dict.fromkeys([*base_metrics, *head_metrics]))
@@ -338,6 +323,7 @@ def gather(
         load=load_metrics,
         unsure=unsure,
     )
+    head_params = param_files(settings, config, head_pipeline, head)
     base_params = param_files(settings, config, base_pipeline, base)
     params = compare(base, head, base_params, head_params, load=load_params, unsure=unsure)
 
