@@ -30,14 +30,15 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"mlgate: error: {message} (see `{self.prog} --help`)\n")
 
 
-def _common(p: argparse.ArgumentParser) -> None:
+def _common(p: argparse.ArgumentParser, *, base: bool = True) -> None:
     p.add_argument("-C", "--working-directory", metavar="DIR", help="the repository (default: .)")
-    p.add_argument(
-        "--base",
-        metavar="REF",
-        help="base revision (default: .mlgate.yml `base:`, "
-        "else the remote's HEAD branch, else main)",
-    )
+    if base:
+        p.add_argument(
+            "--base",
+            metavar="REF",
+            help="base revision (default: .mlgate.yml `base:`, "
+            "else the remote's HEAD branch, else main)",
+        )
     p.add_argument("--config", metavar="FILE", help="config file (default: .mlgate.yml)")
     p.add_argument("--metrics", metavar="FILE", action="append", help="a metrics file (repeat)")
     p.add_argument(
@@ -130,7 +131,7 @@ def parser() -> argparse.ArgumentParser:
         help="store this commit's results on the results branch (for later base lookups)",
         epilog=EPILOG,
     )
-    _common(p)
+    _common(p, base=False)  # record files results under HEAD; it compares with nothing
     p.add_argument("--repro", action="store_true", help="run `dvc repro` first")
     p.add_argument("--command", dest="run", metavar="CMD", help="run this training command first")
     p.add_argument(
