@@ -144,7 +144,7 @@ class Baseline:
         if self.no_training:
             notes.append(f"{name} has no results and was not trained: {self.no_training}")
             return Unproduced(base, f"the base was not trained: {self.no_training}"), notes
-        return self._train(base, command, wanted, notes)
+        return self._train(base, command, needed, wanted, notes)
 
     def _say(self, source: BaseSource) -> None:
         self.source = source
@@ -162,7 +162,12 @@ class Baseline:
         return stored, notes + found
 
     def _train(
-        self, base: GitRevision, command: str, wanted: Sequence[str], notes: list[str]
+        self,
+        base: GitRevision,
+        command: str,
+        needed: Sequence[str],
+        wanted: Sequence[str],
+        notes: list[str],
     ) -> tuple[Revision, list[str]]:
         repo_root = self.git.toplevel()
         try:
@@ -210,6 +215,11 @@ class Baseline:
             f"{t.seconds:.1f} s, in a separate git worktree"
         )
         self._say(BaseSource("trained", summary, t))
+        if not any(repo_paths.is_under(f, p) for f in kept.files for p in needed):
+            notes.append(
+                f"the base's training with '{command}' wrote none of {', '.join(needed)}: "
+                "the base does not produce them, so their values show as new"
+            )
         if why := basetrain.save(
             repo_root, kept, key=key, sha=base.sha, command=command, deps=deps
         ):

@@ -405,3 +405,21 @@ def test_fetching_the_results_branch_leaves_a_complete_clone_complete(
     # the results branch has both entries, one commit each, on top of one another
     log = clone.git("log", "--format=%s", "origin/mlgate-results").splitlines()
     assert len(log) == 2 and all(line.startswith("mlgate: results of ") for line in log)
+
+
+def test_a_base_whose_training_writes_no_metrics_says_so(
+    tmp_path: Path, marker: Path, cli: Callable[..., Result]
+) -> None:
+    r = project(tmp_path)
+    r.git("checkout", "--quiet", "main")
+    r.write("train.sh", 'echo "$PWD" >> "$MARKER"\n')  # trains, writes no metrics yet
+    r.commit("no metrics at base")
+    r.git("checkout", "--quiet", "pr")
+    r.git("rebase", "--quiet", "main")
+    r.write("train.sh", TRAIN)
+    r.commit("the PR adds metrics")
+    res, result, text = report(cli, r, "--command", "sh train.sh")
+    assert result["baseline"]["kind"] == "trained"
+    assert result["metrics"][0]["status"] == "added"  # truly new: the base ran and has none
+    assert "wrote none of metrics.txt: the base does not produce them" in text
+    assert res.code == 0  # a new metric: only absolute bounds apply
