@@ -265,13 +265,13 @@ CASES = [
         "top-unknown-key",
         {".mlgate.yml": "gaets: []\n"},
         ".mlgate.yml: top level: unknown key 'gaets'; accepted keys: base, metrics, params, "
-        "plots, gates, title, template",
+        "plots, gates, title, template, base_run",
     ),
     Case(
         "config-a-list",
         {".mlgate.yml": "- metric: acc\n"},
         ".mlgate.yml: top level: expected a mapping (keys: base, metrics, params, plots, gates, "
-        "title, template), got a list",
+        "title, template, base_run), got a list",
     ),
     Case(
         "gate-direction",
