@@ -30,14 +30,15 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"mlgate: error: {message} (see `{self.prog} --help`)\n")
 
 
-def _common(p: argparse.ArgumentParser) -> None:
+def _common(p: argparse.ArgumentParser, *, base: bool = True) -> None:
     p.add_argument("-C", "--working-directory", metavar="DIR", help="the repository (default: .)")
-    p.add_argument(
-        "--base",
-        metavar="REF",
-        help="base revision (default: .mlgate.yml `base:`, "
-        "else the remote's HEAD branch, else main)",
-    )
+    if base:
+        p.add_argument(
+            "--base",
+            metavar="REF",
+            help="base revision (default: .mlgate.yml `base:`, "
+            "else the remote's HEAD branch, else main)",
+        )
     p.add_argument("--config", metavar="FILE", help="config file (default: .mlgate.yml)")
     p.add_argument("--metrics", metavar="FILE", action="append", help="a metrics file (repeat)")
     p.add_argument(
@@ -46,6 +47,22 @@ def _common(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         action="append",
         help="a params file (repeat)",
+    )
+
+
+def _baseline_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--base-run",
+        choices=["auto", "always", "never"],
+        help="train the base in a separate worktree when it holds no results (default: auto)",
+    )
+    p.add_argument(
+        "--results-branch", metavar="BRANCH", help="results stored per commit (mlgate-results)"
+    )
+    p.add_argument(
+        "--results-depth",
+        metavar="N",
+        help="look this many commits before the base for stored results (default: 20)",
     )
 
 
@@ -93,6 +110,7 @@ def parser() -> argparse.ArgumentParser:
         choices=["assets", "summary", "mermaid", "off"],
         help="how charts are shown (mermaid: inline, no images)",
     )
+    _baseline_flags(p)
 
     p = sub.add_parser(
         "run", help="the GitHub Action's entry point (reads the Actions environment)", epilog=EPILOG
@@ -106,6 +124,27 @@ def parser() -> argparse.ArgumentParser:
         required=True,
         metavar="DIR",
         help="a bundle directory written by `mlgate run` (repeat to merge)",
+    )
+
+    p = sub.add_parser(
+        "record",
+        help="store this commit's results on the results branch (for later base lookups)",
+        epilog=EPILOG,
+    )
+    _common(p, base=False)  # record files results under HEAD; it compares with nothing
+    p.add_argument("--repro", action="store_true", help="run `dvc repro` first")
+    p.add_argument("--command", dest="run", metavar="CMD", help="run this training command first")
+    p.add_argument(
+        "--timeout-minutes", metavar="N", help="stop the training after N minutes (default: none)"
+    )
+    p.add_argument(
+        "--results-branch", metavar="BRANCH", help="default: mlgate-results (an orphan branch)"
+    )
+    p.add_argument(
+        "--push",
+        dest="push_results",
+        action="store_true",
+        help="push the results branch to origin afterwards",
     )
 
     p = sub.add_parser("demo", help="the whole flow on a bundled example, no GitHub", epilog=EPILOG)
@@ -127,6 +166,9 @@ def _settings(args: argparse.Namespace) -> Settings:
         "push",
         "plots",
         "timeout_minutes",
+        "base_run",
+        "results_branch",
+        "results_depth",
     )
     raw = {n.replace("_", "-"): getattr(args, n) for n in names if getattr(args, n, None)}
     return Settings.from_mapping(raw)
@@ -160,6 +202,10 @@ def dispatch(args: argparse.Namespace, log: Log) -> int:
             include_unchanged=args.all,
             params=args.diff_params,
         )
+    if args.command == "record":
+        from mlgate.commands import record
+
+        return record.main(settings, log, root=root, push=args.push_results)
     from mlgate.commands import report
 
     return report.main(settings, log, root=root)

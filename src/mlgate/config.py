@@ -20,7 +20,17 @@ from mlgate.metrics import parse_document
 Direction = Literal["higher", "lower"]
 OnMissing = Literal["fail", "warn", "ignore"]
 
-TOP_KEYS = ("base", "metrics", "params", "plots", "gates", "title", "template", "data")
+TOP_KEYS = (
+    "base",
+    "metrics",
+    "params",
+    "plots",
+    "gates",
+    "title",
+    "template",
+    "data",
+    "base_run",
+)
 GATE_KEYS = (
     "metric",
     "direction",
@@ -69,6 +79,7 @@ class Config:
     data: tuple[DataRule, ...] = ()  # tabular files to check (datarules)
     source: str = ".mlgate.yml"
     present: bool = field(default=False)
+    base_run: str | None = None  # auto | always | never (issue 14); the input overrides it
 
 
 def _fail(source: str, where: str, problem: str) -> ConfigError:
@@ -207,7 +218,11 @@ def parse_config(raw: Any, source: str = ".mlgate.yml") -> Config:
             "template",
             f"expected the path of a Jinja2 template file, got {shown(template)}",
         )
+    base_run = raw.get("base_run")
+    if base_run is not None:
+        base_run = _choice(base_run, ("auto", "always", "never"), "auto", source, "base_run")
     return Config(
+        base_run=base_run,
         template=template,
         base=base.strip() if isinstance(base, str) else None,
         metrics=_str_list(raw.get("metrics"), source, "metrics"),

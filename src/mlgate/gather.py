@@ -15,6 +15,7 @@ import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlgate.compare import Diff, Snapshot, diff
 from mlgate.config import Config, load_config
@@ -25,6 +26,9 @@ from mlgate.sources.fileread import FileRead
 from mlgate.sources.git import Git
 from mlgate.sources.pipeline import Pipeline, PlotDef, select_params
 from mlgate.sources.revision import GitRevision, Revision, Workspace
+
+if TYPE_CHECKING:
+    from mlgate.baseline import Baseline
 
 Log = Callable[[str], None]
 
@@ -58,8 +62,9 @@ class Gathered:
     params: Diff
     pipeline: Pipeline
     base_pipeline: Pipeline
-    base: GitRevision
+    base: Revision  # the base commit, or its results kept elsewhere (baseline)
     head: Workspace
+    base_commit: GitRevision  # the base commit itself, for its DVC-tracked data
     plots: tuple[PlotFiles, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
 
@@ -283,6 +288,7 @@ def gather(
     root: Path,
     log: Log,
     with_plots: bool = False,
+    baseline: Baseline | None = None,
 ) -> Gathered:
     base_ref = settings.base or git.default_base()
     preliminary = Workspace(root)
@@ -290,7 +296,8 @@ def gather(
     if not settings.base and config.base:
         base_ref = config.base
     base_sha = git.resolve(base_ref)
-    base, head = open_revisions(root, git, base_sha, base_ref, log)
+    base_git, head = open_revisions(root, git, base_sha, base_ref, log)
+    base: Revision = base_git  # may become results kept elsewhere (issue 14)
 
     head_pipeline = head.pipeline()
     base_pipeline = base.pipeline()
@@ -299,6 +306,9 @@ def gather(
     notes += [f"base: {e}" for e in base_pipeline.errors]
 
     head_metrics = metric_files(settings, config, head_pipeline, head)
+    if baseline is not None:
+        base, chosen = baseline.choose(base_git, head, config, head_pipeline, base_pipeline)
+        notes += chosen
     base_metrics = metric_files(settings, config, base_pipeline, base)
     if settings.metrics or config.metrics:  # named by the user: read at both revisions
         base_metrics = list(dict.fromkeys([*base_metrics, *head_metrics]))
@@ -336,6 +346,7 @@ def gather(
         base_pipeline=base_pipeline,
         base=base,
         head=head,
+        base_commit=base_git,
         plots=plots,
         notes=tuple(notes),
     )

@@ -37,6 +37,17 @@ def decode_json(raw: bytes, where: str, error: type[MlgateError] = InputError) -
         raise error(f"{where}: JSON nested too deeply") from exc
 
 
+TEXT_HINT = (
+    "a metrics file with another suffix (metrics.txt) is read as YAML: write one "
+    "`name: value` per line, e.g. `Accuracy: 0.832`"
+)
+
+
+def _read_as_text(path: str) -> bool:
+    """Any suffix but .json/.yaml/.yml/.toml: DVC (and mlgate) read it as YAML."""
+    return not any(path.lower().endswith(suffix) for suffix in FORMATS)
+
+
 def document_format(path: str) -> str:
     for suffix, kind in FORMATS.items():
         if path.lower().endswith(suffix):
@@ -83,7 +94,8 @@ def parse_document(text: str | bytes, path: str) -> Any:
         if mark is not None:
             where = f" at line {mark.line + 1}"
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"{path}: invalid YAML{where}: {problem}") from exc
+        hint = f"; {TEXT_HINT}" if _read_as_text(path) else ""
+        raise InputError(f"{path}: invalid YAML{where}: {problem}{hint}") from exc
     except RecursionError as exc:
         raise InputError(
             f"{path}: nested too deeply to read (mlgate's limit is {limits.MAX_DEPTH} levels)"
@@ -145,9 +157,10 @@ def _require_mapping(doc: Any, path: str) -> Mapping[Any, Any]:
     if doc is None:
         return {}
     if not isinstance(doc, Mapping):
+        hint = f"; {TEXT_HINT}" if _read_as_text(path) else ""
         raise InputError(
             f"{path}: expected a mapping of names to values at the top level, "
-            f"got {type(doc).__name__}"
+            f"got {type(doc).__name__}{hint}"
         )
     return doc
 

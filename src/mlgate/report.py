@@ -179,6 +179,16 @@ class Training:
 
 
 @dataclass(frozen=True)
+class BaseSource:
+    """Where the base's values came from when the base commit holds no results (issue 14): a
+    training of the base in this job, a cached one, or the results branch."""
+
+    kind: Literal["trained", "cached", "stored", "failed"]
+    summary: str  # one line for the log and the report
+    training: Training | None = None  # the base's own training, when it ran in this job
+
+
+@dataclass(frozen=True)
 class Report:
     title: str
     passed: bool
@@ -199,6 +209,7 @@ class Report:
     training: Training | None = None
     tables: tuple[TableChange, ...] = ()  # data checks: tabular files that changed
     extra: dict[str, Any] = field(default_factory=dict)
+    baseline: BaseSource | None = None
 
     @property
     def failed_gates(self) -> tuple[GateResult, ...]:
@@ -261,6 +272,7 @@ def build(
     data_changes_cap: int = 50,
     training: Training | None = None,
     tables: Sequence[TableChange] = (),
+    baseline: BaseSource | None = None,
 ) -> Report:
     results = (*gates_mod.evaluate(rules, metrics), *data_gates(tables))
     passed, verdict = verdict_line(results, bool(metrics.changes))
@@ -286,6 +298,7 @@ def build(
         data_changes_more=max(0, len(data_changes) - data_changes_cap),
         training=training,
         tables=tuple(tables),
+        baseline=baseline,
     )
 
 
@@ -364,5 +377,19 @@ def result_json(report: Report, **extra: Any) -> dict[str, Any]:
             }
             for t in report.tables
         ],
+        **({"baseline": _baseline_json(report.baseline)} if report.baseline else {}),
         **extra,
     }
+
+
+def _baseline_json(source: BaseSource) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": source.kind, "summary": source.summary}
+    if source.training is not None:
+        t = source.training
+        out["training"] = {
+            "command": t.command,
+            "exit_code": t.exit_code,
+            "seconds": round(t.seconds, 3),
+            "output_tail": t.output_tail,
+        }
+    return out

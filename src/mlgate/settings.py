@@ -17,6 +17,7 @@ from mlgate.errors import UsageError
 
 CommentMode = Literal["update", "new", "off"]
 PlotsMode = Literal["assets", "summary", "mermaid", "off"]
+BaseRun = Literal["auto", "always", "never"]
 
 TRUE = {"true", "yes", "1", "on"}
 FALSE = {"false", "no", "0", "off", ""}
@@ -43,6 +44,10 @@ class Settings:
     requirements: str | None = None
     timeout_minutes: float | None = None  # the training command's time limit; none by default
     bundles: tuple[str, ...] = ()
+    # issue 14: train the base when it holds no results (None: `.mlgate.yml` `base_run:`, else auto)
+    base_run: BaseRun | None = None
+    results_branch: str = "mlgate-results"  # where `mlgate record` keeps results per commit
+    results_depth: int = 20  # how many first-parent ancestors of the base to look for results in
     github_token: str | None = dataclasses.field(default=None, repr=False)
 
     @classmethod
@@ -202,6 +207,23 @@ def clean_timeout_minutes(value: Any, name: str) -> float:
 
 def clean_bundles(value: Any, name: str) -> tuple[str, ...]:
     return _list(value, name)
+
+
+def clean_base_run(value: Any, name: str) -> str:
+    return _choice(value, name, ("auto", "always", "never"))
+
+
+def clean_results_branch(value: Any, name: str) -> str:
+    return clean_base(value, name)
+
+
+def clean_results_depth(value: Any, name: str) -> int:
+    text = str(value).strip() if isinstance(value, int | str) and value is not True else ""
+    if not text.isdigit() or int(text) > 10_000:
+        raise UsageError(
+            f"input {name!r}: expected a number of commits from 0 to 10000, got {value!r}"
+        )
+    return int(text)
 
 
 def clean_github_token(value: Any, name: str) -> str:

@@ -265,13 +265,13 @@ CASES = [
         "top-unknown-key",
         {".mlgate.yml": "gaets: []\n"},
         ".mlgate.yml: top level: unknown key 'gaets'; accepted keys: base, metrics, params, "
-        "plots, gates, title, template, data",
+        "plots, gates, title, template, data, base_run",
     ),
     Case(
         "config-a-list",
         {".mlgate.yml": "- metric: acc\n"},
         ".mlgate.yml: top level: expected a mapping (keys: base, metrics, params, plots, gates, "
-        "title, template, data), got a list",
+        "title, template, data, base_run), got a list",
     ),
     Case(
         "gate-direction",
@@ -453,6 +453,39 @@ CASES = [
         "mlgate: error: argument --plots: invalid choice: 'pictures' (choose from 'assets', "
         "'summary', 'mermaid', 'off') (see `mlgate report --help`)",
         args=("report", "--plots", "pictures"),
+    ),
+    # --- issue 14: base-run, the results branch, text metrics files -------------------------
+    Case(
+        "base-run-bad-choice",
+        {},
+        "mlgate: error: argument --base-run: invalid choice: 'sometimes' (choose from 'auto', "
+        "'always', 'never') (see `mlgate report --help`)",
+        args=("report", "--base-run", "sometimes"),
+    ),
+    Case(
+        "base-run-always-without-command",
+        {},
+        "base-run: always needs a training command: set input `run` (--command) or "
+        "`repro: true` (--repro)",
+        args=("report", "--base-run", "always"),
+    ),
+    Case(
+        "base-run-bad-in-config",
+        {".mlgate.yml": "base_run: sometimes\n"},
+        '.mlgate.yml: base_run: expected one of auto, always, never, got "sometimes"',
+    ),
+    Case(
+        "results-depth-not-a-number",
+        {},
+        "input 'results-depth': expected a number of commits from 0 to 10000, got 'ten'",
+        args=("report", "--results-depth", "ten"),
+    ),
+    Case(
+        "metrics-txt-not-name-value",
+        {"metrics.txt": "Accuracy = 0.83\n", ".mlgate.yml": "metrics: [metrics.txt]\n"},
+        "metrics.txt: expected a mapping of names to values at the top level, got str; a metrics "
+        "file with another suffix (metrics.txt) is read as YAML: write one `name: value` per "
+        "line, e.g. `Accuracy: 0.832`",
     ),
     # --- `mlgate diff` meets the same inputs --------------------------------------------------
     Case(

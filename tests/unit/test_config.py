@@ -37,7 +37,7 @@ def test_the_documented_schema_parses() -> None:
         (
             "gaets: []\n",
             "top level: unknown key 'gaets'; accepted keys: "
-            "base, metrics, params, plots, gates, title, template, data",
+            "base, metrics, params, plots, gates, title, template, data, base_run",
         ),
         (
             "gates:\n  - metric: acc\n    direction: up\n",
@@ -96,7 +96,8 @@ def test_the_documented_schema_parses() -> None:
         (
             "- a\n",
             "top level: expected a mapping "
-            "(keys: base, metrics, params, plots, gates, title, template, data), got a list",
+            "(keys: base, metrics, params, plots, gates, title, template, data, base_run), "
+            "got a list",
         ),
         (
             "gates: [\n",

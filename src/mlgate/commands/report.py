@@ -14,6 +14,7 @@ from typing import Any
 from mlgate import outdir
 from mlgate import redact as redact_mod
 from mlgate import report as report_mod
+from mlgate.baseline import Baseline
 from mlgate.datacheck import TableChange
 from mlgate.errors import gate_exit
 from mlgate.gather import Gathered, gather, read_config
@@ -71,8 +72,18 @@ def produce(
     with_mermaid: bool = False,
 ) -> Produced:
     git = Git(root, log)
+    failed = training is not None and training.exit_code != 0
+    baseline = Baseline(
+        settings,
+        root=root,
+        git=git,
+        log=log,
+        no_training="the head's training failed" if failed else None,
+    )
     with log.group("Reading metrics and params"):
-        g = gather(settings, git, root=root, log=log, with_plots=settings.plots != "off")
+        g = gather(
+            settings, git, root=root, log=log, with_plots=settings.plots != "off", baseline=baseline
+        )
         log(
             f"base {g.base_ref} ({g.base_sha[:7]}): {len(g.metrics.changes)} metric values, "
             f"{len(g.params.changed())} changed params"
@@ -93,7 +104,7 @@ def produce(
     tables: list[TableChange] = []
     if g.config.data or g.pipeline.locked or g.base_pipeline.locked:
         with log.group("Checking data"):
-            tables, data_notes = table_changes(g.base, g.head, g.config.data, log)
+            tables, data_notes = table_changes(g.base_commit, g.head, g.config.data, log)
             notes += data_notes
         if tables and settings.plots != "off":
             from mlgate.render import plots as plots_mod
@@ -104,6 +115,16 @@ def produce(
         training = dataclasses.replace(
             training, command=redact(training.command), output_tail=redact(training.output_tail)
         )
+    base_source = baseline.source
+    if base_source is not None:  # its summary names the command
+        base_source = dataclasses.replace(base_source, summary=redact(base_source.summary))
+    if base_source is not None and base_source.training is not None:
+        base_training = dataclasses.replace(
+            base_source.training,
+            command=redact(base_source.training.command),
+            output_tail=redact(base_source.training.output_tail),
+        )
+        base_source = dataclasses.replace(base_source, training=base_training)
     build = functools.partial(
         report_mod.build,
         title=g.config.title,
@@ -118,6 +139,7 @@ def produce(
         data_changes=changes,
         training=training,
         tables=tables,
+        baseline=base_source,
     )
     rep = build(plots=plots)
     cid = comment_id or settings.comment_id

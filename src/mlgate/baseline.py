@@ -1,0 +1,227 @@
+"""Where the base's results come from when the base commit holds none (issue 14).
+
+Most projects trained in CI never commit their metrics, so the base branch has nothing to
+compare with. In order, for a base holding none of the metrics files the report needs:
+
+1. the results branch (`mlgate record`): the base commit's stored results, else its nearest
+   stored first-parent ancestor within `results-depth` commits, saying which;
+2. the base cache (`.cache/mlgate/base/<key>`): a training of the same base, command and
+   dependencies in an earlier job;
+3. training the base now, in a separate git worktree, with the same command.
+
+`base-run` decides: `auto` (the above, training only when `run` or `repro` is set), `always`
+(train or take the cache even when the base holds results; the results branch is skipped), or
+`never` (no training). A training that fails makes the base's files unreadable, not absent, so
+a gate on them follows `on_missing_base` (fail closed by default).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from mlgate import results
+from mlgate.config import Config
+from mlgate.errors import GitError, UsageError
+from mlgate.log import Log
+from mlgate.report import BaseSource
+from mlgate.settings import Settings
+from mlgate.sources import basetrain
+from mlgate.sources import paths as repo_paths
+from mlgate.sources.git import Git
+from mlgate.sources.pipeline import Pipeline
+from mlgate.sources.revision import GitRevision, Revision
+from mlgate.sources.stored import Overlay, Unproduced
+
+
+def mode(settings: Settings, config: Config) -> str:
+    return settings.base_run or config.base_run or "auto"
+
+
+def holds(base: GitRevision, path: str) -> bool:
+    """The base commit has `path`: committed to git (a file, or files under a directory), or
+    its hash recorded by DVC (dvc.lock, a `.dvc` file), whether or not its object is at hand."""
+    tree = base.files()
+    if path in tree or any(repo_paths.is_under(p, path) for p in tree):
+        return True
+    return base.pipeline().locked_owner(path) is not None
+
+
+class Baseline:
+    """Called by `gather` with the base commit and the files the report needs; returns the
+    revision to read the base from. `source` says what it did, for the log and the report."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        root: Path,
+        git: Git,
+        log: Log,
+        no_training: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.no_training = no_training  # why the base must not be trained in this run
+        self.root = root
+        self.git = git
+        self.log = log
+        self.source: BaseSource | None = None
+
+    def choose(
+        self,
+        base: GitRevision,
+        head: Revision,
+        config: Config,
+        head_pipeline: Pipeline,
+        base_pipeline: Pipeline,
+    ) -> tuple[Revision, list[str]]:
+        """The revision to read the base from, and notes. `needed`: the metrics files of either
+        revision; `wanted`: every file the report may read at the base (params, plot data)."""
+        from mlgate import gather as g
+
+        s = self.settings
+        needed = list(
+            dict.fromkeys(
+                [
+                    *g.metric_files(s, config, head_pipeline, head),
+                    *g.metric_files(s, config, base_pipeline, base),
+                ]
+            )
+        )
+        wanted = [
+            *needed,
+            *g.param_files(s, config, head_pipeline, head),
+            *g.param_files(s, config, base_pipeline, base),
+            *(
+                src
+                for p in g.plot_defs(config, head_pipeline, base_pipeline)
+                for src, _y in p.sources
+            ),
+            g.DVCLIVE_PLOTS,
+        ]
+        return self._choose(base, config, needed, list(dict.fromkeys(wanted)))
+
+    def _choose(
+        self, base: GitRevision, config: Config, needed: Sequence[str], wanted: Sequence[str]
+    ) -> tuple[Revision, list[str]]:
+        chosen = mode(self.settings, config)
+        command = basetrain.training_command(self.settings)
+        if chosen == "always" and command is None:
+            raise UsageError(
+                "base-run: always needs a training command: set input `run` (--command) or "
+                "`repro: true` (--repro)"
+            )
+        if not needed:
+            return base, []
+        if chosen != "always" and any(holds(base, p) for p in needed):
+            return base, []
+        notes: list[str] = []
+        name = f"base {base.label} ({base.sha[:7]})"
+        if chosen != "always":
+            stored, found_notes = self._stored(base.sha)
+            notes += found_notes
+            if stored is not None:
+                where = (
+                    f"the stored results of {base.sha[:7]}"
+                    if stored.distance == 0
+                    else f"the stored results of its ancestor {stored.sha[:7]}, "
+                    f"{stored.distance} commit(s) earlier (the nearest with results)"
+                )
+                summary = (
+                    f"{name} stores no results in git or DVC: base values are {where} "
+                    f"on {stored.ref}"
+                )
+                self._say(BaseSource("stored", summary))
+                return Overlay(stored.files, base, base.label), notes
+        if command is None or chosen == "never":
+            why = "base-run: never" if chosen == "never" else "no training command is set"
+            notes.append(
+                f"{name} has none of the metrics files ({', '.join(needed)}) and {why}: "
+                "its values show as new. Set `run` or `repro` (mlgate then trains the base), or "
+                "store results on the default branch with `mlgate record`"
+            )
+            return base, notes
+        if self.no_training:
+            notes.append(f"{name} has no results and was not trained: {self.no_training}")
+            return Unproduced(base, f"the base was not trained: {self.no_training}"), notes
+        return self._train(base, command, needed, wanted, notes)
+
+    def _say(self, source: BaseSource) -> None:
+        self.source = source
+        self.log(source.summary)
+
+    def _stored(self, sha: str) -> tuple[results.Stored | None, list[str]]:
+        branch = self.settings.results_branch
+        try:
+            notes = results.fetch(self.git, branch)
+            stored, found = results.find(
+                self.git, sha, branch=branch, depth=self.settings.results_depth
+            )
+        except GitError as exc:
+            return None, [f"results branch {branch!r} unreadable: {exc}"]
+        return stored, notes + found
+
+    def _train(
+        self,
+        base: GitRevision,
+        command: str,
+        needed: Sequence[str],
+        wanted: Sequence[str],
+        notes: list[str],
+    ) -> tuple[Revision, list[str]]:
+        repo_root = self.git.toplevel()
+        try:
+            project = self.root.resolve().relative_to(repo_root.resolve()).as_posix()
+        except ValueError:
+            project = "."
+        deps = basetrain.deps_hash(self.git, base.sha, command, project)
+        key = basetrain.cache_key(base.sha, command, deps)
+        name = f"base {base.label} ({base.sha[:7]})"
+        kept, cache_notes = basetrain.load(
+            repo_root, self.git, key=key, sha=base.sha, command=command, deps=deps
+        )
+        notes += cache_notes
+        if kept is not None:
+            summary = (
+                f"{name} stores no results: base values are from the cache "
+                f"{basetrain.CACHE_DIR}/{key}, where an earlier job trained it with '{command}' "
+                f"in {kept.training.seconds:.1f} s (not trained again)"
+            )
+            self._say(BaseSource("cached", summary))
+            return Overlay(kept.files, base, base.label, kept.errors), notes
+        kept = basetrain.train_in_worktree(
+            self.settings,
+            git=self.git,
+            repo_root=repo_root,
+            root=self.root,
+            sha=base.sha,
+            label=base.label,
+            wanted=list(wanted),
+            log=self.log,
+        )
+        notes += kept.notes
+        t = kept.training
+        if t.exit_code != 0:
+            summary = (
+                f"{name} stores no results, and training it in this job with '{command}' failed "
+                f"(exit {t.exit_code}) after {t.seconds:.1f} s: its values are unreadable, so "
+                "gates on them follow on_missing_base"
+            )
+            self._say(BaseSource("failed", summary, t))
+            reason = f"the base's training failed (exit {t.exit_code}: '{command}')"
+            return Unproduced(base, reason), notes
+        summary = (
+            f"{name} stores no results: it was trained in this job with '{command}' in "
+            f"{t.seconds:.1f} s, in a separate git worktree"
+        )
+        self._say(BaseSource("trained", summary, t))
+        if not any(repo_paths.is_under(f, p) for f in kept.files for p in needed):
+            notes.append(
+                f"the base's training with '{command}' wrote none of {', '.join(needed)}: "
+                "the base does not produce them, so their values show as new"
+            )
+        if why := basetrain.save(
+            repo_root, kept, key=key, sha=base.sha, command=command, deps=deps
+        ):
+            notes.append(why)
+        return Overlay(kept.files, base, base.label, kept.errors), notes
