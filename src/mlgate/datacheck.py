@@ -205,11 +205,17 @@ def compare(
     rule: DataRule | None = None,
     *,
     same_bytes: bool = False,
+    base_error: str | None = None,
 ) -> TableChange:
-    """One file's change. `base`/`head` None: the revision does not have it."""
+    """One file's change. `base`/`head` None: the revision does not have it, unless
+    `base_error` says why base's could not be read (then drift rules fail closed)."""
     notes = [s.error for s in (base, head) if s is not None and s.error]
+    if base_error:
+        notes.append(f"base: {base_error}")
     status = (
-        "missing"
+        "base unreadable"
+        if base_error
+        else "missing"
         if base is None and head is None
         else "added"
         if base is None
@@ -226,7 +232,19 @@ def compare(
         names = dict.fromkeys([*usable_head.columns, *usable_base.columns])
         found = [_column(n, usable_base.columns.get(n), usable_head.columns.get(n)) for n in names]
         columns = tuple(sorted(found, key=lambda c: -c.drift if math.isfinite(c.drift) else 0))
-    violations = tuple(_violations(path, rule, head, columns)) if rule is not None else ()
+    violations: tuple[DataViolation, ...] = ()
+    if rule is not None:
+        violations = tuple(_violations(path, rule, head, columns))
+        if (rule.max_psi is not None or rule.max_ks is not None) and (
+            base_error or (base is not None and base.error)
+        ):
+            why = base_error or (base.error if base is not None else "")
+            violations += (
+                DataViolation(
+                    f"{path}: drift",
+                    f"{path}: drift cannot be checked, the base data is unreadable: {why}",
+                ),
+            )
     return TableChange(
         path,
         status,

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from mlgate.compare import Diff, Snapshot, diff
 from mlgate.config import Config, load_config
-from mlgate.errors import GitError, InputError
+from mlgate.errors import ConfigError, GitError, InputError
 from mlgate.metrics import Flat, load_metrics, load_params
 from mlgate.settings import Settings
 from mlgate.sources.fileread import FileRead
@@ -82,6 +82,44 @@ def read_config(root: Path, settings: Settings, head: Workspace | None = None) -
     if settings.config:
         raise InputError(f"{settings.config}: config file not found (input `config`)")
     return Config()
+
+
+# What decides the merge gate comes from the base branch, where the PR cannot change it; what
+# only decides what is shown (title, template, extra files to list) comes from the PR.
+GOVERNING = ("base", "gates", "data", "base_run")
+
+
+def base_config(git: Git, sha: str, label: str, settings: Settings) -> Config | None:
+    """The base revision's `.mlgate.yml`, or None when it has none or it cannot be used."""
+    names = [settings.config] if settings.config else list(CONFIG_NAMES)
+    found = git.read_files(sha, names)
+    for name in names:
+        data = found.get(name)
+        if data is not None:
+            try:
+                return load_config(data, f"{name} at {label}")
+            except (InputError, ConfigError):
+                return None
+    return None
+
+
+def govern(head: Config, base: Config | None, label: str) -> tuple[Config, list[str]]:
+    """The config in force: the gate's keys from the base revision when it has a config (a PR
+    cannot loosen its own gate), the rest from the PR; a note says what the PR changes."""
+    if base is None:
+        if head.present and head.gates:
+            return head, [
+                f"the gates come from this pull request: {label} has no usable .mlgate.yml yet"
+            ]
+        return head, []
+    changed = [k for k in GOVERNING if getattr(head, k) != getattr(base, k)]
+    notes = []
+    if changed and head.present:
+        notes.append(
+            f"this pull request changes {', '.join(f'`{k}`' for k in changed)} in .mlgate.yml; "
+            f"{label}'s apply until it is merged"
+        )
+    return dataclasses.replace(head, **{k: getattr(base, k) for k in GOVERNING}), notes
 
 
 def snapshot(
@@ -180,10 +218,25 @@ def compare(
     base's DVC files could not be read (then a missing one is unreadable, not new)."""
     if unsure:
         base_files = {**dict.fromkeys(head_files), **base_files}
+    old = snapshot(_side(base, base_files, unsure), base_files, load, strict=False)
     return diff(
-        snapshot(_side(base, base_files, unsure), base_files, load, strict=False),
+        inherit_errors(old, head_files),
         snapshot(head.read(head_files), head_files, load, strict=True),
     )
+
+
+def inherit_errors(base: Snapshot, head_files: Iterable[str]) -> Snapshot:
+    """A directory that could not be read at base (its manifest forged or unavailable) leaves
+    every head file inside it unknown at base, not new."""
+    errors = dict(base.errors)
+    for file in head_files:
+        if file in base.values or file in errors:
+            continue
+        for directory, why in base.errors.items():
+            if file.startswith(directory.rstrip("/") + "/"):
+                errors[file] = why
+                break
+    return Snapshot(base.values, errors) if errors != base.errors else base
 
 
 def plot_defs(config: Config, head: Pipeline, base: Pipeline) -> list[PlotDef]:
@@ -292,17 +345,22 @@ def gather(
 ) -> Gathered:
     base_ref = settings.base or git.default_base()
     preliminary = Workspace(root)
-    config = read_config(root, settings, preliminary)
-    if not settings.base and config.base:
-        base_ref = config.base
+    head_config = read_config(root, settings, preliminary)
+    if not settings.base:  # the default branch's config may name another base, never the PR's
+        default = base_config(git, git.resolve(base_ref), base_ref, settings)
+        if default is not None and default.base:
+            base_ref = default.base
     base_sha = git.resolve(base_ref)
+    config, config_notes = govern(
+        head_config, base_config(git, base_sha, base_ref, settings), base_ref
+    )
     base_git, head = open_revisions(root, git, base_sha, base_ref, log)
     base: Revision = base_git  # may become results kept elsewhere (issue 14)
 
     head_pipeline = head.pipeline()
     base_pipeline = base.pipeline()
     unsure = base_pipeline.errors[0] if base_pipeline.errors else None
-    notes = list(head_pipeline.notes)
+    notes = [*config_notes, *head_pipeline.notes]
     notes += [f"base: {e}" for e in base_pipeline.errors]
 
     head_metrics = metric_files(settings, config, head_pipeline, head)

@@ -131,5 +131,7 @@ def table_changes(
             head_summary = summarize(new, path, rule) if new is not None else None
             if same:
                 base_summary = head_summary
-            changes.append(compare(path, base_summary, head_summary, rule, same_bytes=same))
+            changes.append(
+                compare(path, base_summary, head_summary, rule, same_bytes=same, base_error=old_why)
+            )
     return changes, notes

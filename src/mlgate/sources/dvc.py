@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import io
 import logging
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -102,9 +103,13 @@ class DvcAt:
                 from dvc.repo import Repo
 
                 with _quiet_dvc():
-                    self._repo = (
-                        Repo(str(self.root), rev=self.rev) if self.rev else Repo(str(self.root))
-                    )
+                    if self.rev:
+                        self._repo = Repo(str(self.root), rev=self.rev)
+                    else:
+                        # The workspace's `.dvc/config` is the PR's: it must not choose where
+                        # DVC writes its site cache (anywhere on the runner).
+                        site = tempfile.mkdtemp(prefix="mlgate-dvc-site-")
+                        self._repo = Repo(str(self.root), config={"core": {"site_cache_dir": site}})
             except Exception as exc:  # DVC raises many types; the reason goes to the report
                 self._error = f"DVC cannot open the project at {self.label}: {one_line(exc)}"
                 raise Unavailable(self._error) from exc
@@ -172,7 +177,8 @@ class DvcAt:
                 data = bytes(fs.read_bytes(path))
         except FileNotFoundError as exc:
             if owner.is_dir and "No storage" not in str(exc):
-                return FileRead(None, f"{where} in directory {owner.path}, which has no {path}")
+                # DVC read the directory's manifest (checked when cached): no such file at base
+                return FileRead(None, f"not found at {self.label} (not in {owner.path})", True)
             return FileRead(None, f"{where} but its object {self._missing_why(exc)}")
         except Exception as exc:
             if "DirError" in type(exc).__name__:  # the directory's manifest is unavailable
@@ -199,7 +205,9 @@ class DvcAt:
             file = Path(repo.cache.local.oid_to_path(owner.md5))
         except Exception:  # DVC raises many types: the caller reports the reason
             return None
-        if not file.is_file() or file.is_symlink():
+        if file.is_symlink():
+            return f"the local cache holds a symbolic link for the manifest of {owner.path}"
+        if not file.is_file():
             return None
         if _md5(file.read_bytes()) != owner.md5.removesuffix(".dir"):
             return (

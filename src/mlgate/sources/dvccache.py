@@ -21,6 +21,7 @@ from mlgate.sources.fileread import FileRead
 from mlgate.sources.pipeline import LockedOut
 
 FORGED = "(a corrupt or forged cache); delete it from the cache and fetch again"
+MAX_OBJECT = 1 << 30  # read whole into memory: metrics, params and plot data are far smaller
 
 
 def _md5(data: bytes) -> str:
@@ -59,8 +60,12 @@ class LocalCache:
                 base / "files" / "md5" / md5[:2] / md5[2:],  # DVC 3
                 base / md5[:2] / md5[2:],  # DVC 2
             ):
+                if candidate.is_symlink():  # DVC never stores an object as a link
+                    return None, f"the cached object {candidate} is a symbolic link {FORGED}"
                 if not candidate.is_file():
                     continue
+                if candidate.stat().st_size > MAX_OBJECT:
+                    return None, f"the cached object {candidate} is over {MAX_OBJECT >> 20} MiB"
                 data = candidate.read_bytes()
                 if not matches(data, md5.removesuffix(".dir")):
                     return None, f"the cached object {candidate} does not match its hash {FORGED}"
@@ -97,10 +102,12 @@ class LocalCache:
             return FileRead(None, f"{where} {why}")
         if entries is None:
             return None
+        if path == owner.path:
+            return FileRead(None, f"{path} is a directory at {label}")
         rel = path[len(owner.path) + 1 :]
         entry = next((e for e in entries if e.get("relpath") == rel), None)
-        if entry is None:
-            return FileRead(None, f"{where} directory {owner.path} has no {rel}")
+        if entry is None:  # the manifest passed its hash check: the base has no such file
+            return FileRead(None, f"not found at {label} (not in {owner.path})", absent=True)
         data, why = self._object(str(entry.get("md5", "")))
         if why:
             return FileRead(None, f"{where} {why}")

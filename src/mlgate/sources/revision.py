@@ -150,11 +150,31 @@ def _document(read: FileRead, source: str) -> Any:
     return parse_document(read.data, source)
 
 
+def vars_files(doc: Mapping[str, Any], directory: str) -> list[str]:
+    """The files DVC's resolver would load for `doc`: `vars` entries (top-level and per stage,
+    `file.yaml:key` forms included) and the default params.yaml beside it."""
+    entries: list[Any] = list(doc.get("vars") or []) if isinstance(doc.get("vars"), list) else []
+    stages = doc.get("stages")
+    if isinstance(stages, Mapping):
+        for stage in stages.values():
+            if isinstance(stage, Mapping) and isinstance(stage.get("vars"), list):
+                entries += stage["vars"]
+    files = [repo_paths.join(directory, DEFAULT_PARAMS)]
+    for entry in entries:
+        if isinstance(entry, str):
+            files.append(repo_paths.join(directory, entry.split(":", 1)[0]) if entry else "")
+    return files
+
+
 class Resolvable:
     """Shared by both revisions: the DVC view, opened only when a file needs it."""
 
     dvc: DvcAt | None
     label: str
+
+    def vars_refusal(self, path: str) -> str | None:
+        """Why DVC may not load `path` while resolving a template; None when it may."""
+        return repo_paths.refusal(path)
 
     def resolver(self) -> Callable[[Mapping[str, Any], str, str], Mapping[str, Any]] | None:
         dvc = self.dvc
@@ -164,6 +184,11 @@ class Resolvable:
         def resolve(doc: Mapping[str, Any], directory: str, source: str) -> Mapping[str, Any]:
             from mlgate.sources.dvc import Unavailable
 
+            # DVC's resolver reads `vars` files itself, through links and absolute paths: a PR
+            # must not make it load a file from outside the repository into the report.
+            for file in vars_files(doc, directory):
+                if why := self.vars_refusal(file):
+                    raise InputError(f"{source}: `vars` file {file!r} is not loaded: {why}")
             try:
                 return dvc.resolve(doc, directory, source)
             except Unavailable as exc:
@@ -194,6 +219,12 @@ class GitRevision(Resolvable):
     def files(self) -> dict[str, Any]:
         return self.git.tree(self.sha)
 
+    def vars_refusal(self, path: str) -> str | None:
+        entry = self.files().get(path)
+        if entry is not None and entry.mode == SYMLINK:
+            return f"a symbolic link at {self.label}"
+        return repo_paths.refusal(path)
+
     def pipeline(self) -> Pipeline:
         if self._pipeline is None:
             tree = self.files()
@@ -213,11 +244,23 @@ class GitRevision(Resolvable):
         return self._pipeline
 
     def _read_git(self, paths: Iterable[str]) -> dict[str, FileRead]:
+        """Blobs of the tree; a path the tree lists whose object git cannot produce (a damaged
+        store, a partial clone) is unreadable, never absent."""
         data = self.git.read_files(self.sha, paths)
-        return {
-            p: FileRead(d) if d is not None else FileRead(None, f"not found at {self.label}", True)
-            for p, d in data.items()
-        }
+        tree = self.files()
+        out: dict[str, FileRead] = {}
+        for path, blob in data.items():
+            if blob is not None:
+                out[path] = FileRead(blob)
+            elif path in tree:
+                out[path] = FileRead(
+                    None,
+                    f"{path} is in the tree of {self.label} but git cannot read its object "
+                    f"{tree[path].oid[:12]} (a damaged or partial clone); fetch it again",
+                )
+            else:
+                out[path] = FileRead(None, f"not found at {self.label}", absent=True)
+        return out
 
     def expand(self, path: str) -> list[str] | None:
         prefix = path.rstrip("/") + "/"
@@ -340,6 +383,14 @@ class Workspace(Resolvable):
                 strict=True,
             )
         return self._pipeline
+
+    def vars_refusal(self, path: str) -> str | None:
+        real, why = self.confine(path)
+        if why:
+            return why
+        if real is not None and not real.is_file():
+            return "not a regular file"
+        return None
 
     def confine(self, path: str) -> tuple[Path | None, str | None]:
         """The file for `path`, or the reason it is refused. Links may point anywhere inside
