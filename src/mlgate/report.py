@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from mlgate import gatekinds
 from mlgate import gates as gates_mod
 from mlgate.compare import Change, Diff
 from mlgate.config import GateRule
+from mlgate.gatekinds import Evidence
 from mlgate.gates import GateResult
 from mlgate.metrics import Scalar, format_value, is_number
 
@@ -258,8 +260,10 @@ def build(
     data_changes: Sequence[DataChange] = (),
     data_changes_cap: int = 50,
     training: Training | None = None,
+    evidence: Mapping[int, Evidence] | None = None,
 ) -> Report:
-    results = gates_mod.evaluate(rules, metrics)
+    # each rule by its kind (mlgate.gatekinds); evidence per rule index from mlgate.evidence
+    results = gatekinds.evaluate(rules, metrics, evidence)
     passed, verdict = verdict_line(results, bool(metrics.changes))
     if training is not None and training.exit_code != 0:
         passed = False

@@ -87,6 +87,13 @@ def produce(
                 g.plots, rows, out_dir, mermaid=settings.plots == "mermaid"
             )
             notes += plot_notes
+    from mlgate import evidence as evidence_mod  # noise-aware gates (issue 13)
+
+    evidence, trends = evidence_mod.collect(g, git, notes)
+    if trends and settings.plots not in ("off", "mermaid"):
+        from mlgate.render.trend import trend_entries
+
+        plots += trend_entries(trends, out_dir)
     changes = data_changes(g, notes)
     redact = redact_mod.from_environ(os.environ, extra=[settings.github_token])
     if training is not None:  # a training script may print its environment
@@ -106,6 +113,7 @@ def produce(
         notes=notes,
         data_changes=changes,
         training=training,
+        evidence=evidence,
     )
     rep = build(plots=plots)
     cid = comment_id or settings.comment_id
