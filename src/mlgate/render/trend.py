@@ -31,13 +31,14 @@ def trend_entry(trend: Trend, out_dir: Path) -> PlotEntry:
     fig.set_figheight(3.0)
     x = np.arange(n)
     band = trend.sigma * sd
+    base = trend.values[-1]  # the gate measures the PR's drop from base, in σ of the history
     ax.fill_between(
         [-0.5, n + 0.5],
-        mean - band,
-        mean + band,
+        base - band,
+        base + band,
         color=plots.BASE_COLOR,
         alpha=0.18,
-        label=f"mean ± {trend.sigma:g}σ",
+        label=f"base ± {trend.sigma:g}σ (noise)",
     )
     ax.plot(x, trend.values, marker="o", color=plots.BASE_COLOR, label="base branch")
     if trend.head is not None:
@@ -61,8 +62,9 @@ def trend_entry(trend: Trend, out_dir: Path) -> PlotEntry:
     rel = f"plots/history-{plots.slug(trend.name)}.png"
     plots.save(fig, out_dir, rel)
     caption = (
-        f"grey band: mean {mean:.4g} ± {trend.sigma:g}σ (σ = {sd:.3g}); "
-        "the gate fails when the PR falls further below base than the band's half-width"
+        f"grey band: base {base:.4g} ± {trend.sigma:g}σ, σ = {sd:.3g} the standard deviation of "
+        f"the base branch's last {n} values (mean {mean:.4g}); a PR outside it on the worse "
+        "side fails the gate"
     )
     return PlotEntry(f"history:{trend.name}", title, image=rel, caption=caption, data_table=table)
 
