@@ -78,8 +78,12 @@ def mcnemar_exact(only_base: int, only_head: int) -> float:
 
 def _critical(m: int, alpha: float) -> int:
     """Largest k with 2·P(X <= k) <= alpha for X ~ Bin(m, 1/2), or -1 when none rejects."""
+    if m > 200:  # the whole lower tail at once, in floating point (power needs no more)
+        logs = _log_comb_row(m, m // 2) - m * math.log(2.0)
+        cdf = np.cumsum(np.exp(logs))
+        return int(np.searchsorted(2.0 * cdf, alpha * (1 + 1e-12), side="right")) - 1
     lo, hi = -1, m // 2
-    while lo < hi:  # the tail grows with k: bisect
+    while lo < hi:  # the tail grows with k: bisect, in exact integers
         mid = (lo + hi + 1) // 2
         if 2.0 * binom_cdf_half(mid, m) <= alpha:
             lo = mid
@@ -98,9 +102,12 @@ def _binom_pmf(m: int, q: float) -> Array:
     return np.asarray(np.exp(logs - logs.max()) / np.exp(logs - logs.max()).sum())
 
 
-def mcnemar_power(n: int, p_only_base: float, p_only_head: float, alpha: float) -> float:
+def mcnemar_power(
+    n: int, p_only_base: float, p_only_head: float, alpha: float, *, worse_only: bool = False
+) -> float:
     """Power of the two-sided exact McNemar test at level `alpha` on `n` rows, when each row is
-    right for base only with probability `p_only_base` and for head only with `p_only_head`."""
+    right for base only with probability `p_only_base` and for head only with `p_only_head`.
+    `worse_only`: the chance that it rejects *and* head is the worse (what a gate fails on)."""
     disc = p_only_base + p_only_head
     if disc <= 0.0 or n <= 0:
         return 0.0
@@ -117,7 +124,8 @@ def mcnemar_power(n: int, p_only_base: float, p_only_head: float, alpha: float) 
         if k < 0:
             continue
         pb = _binom_pmf(m, q)
-        power += float(pm[m]) * float(pb[: k + 1].sum() + pb[m - k :].sum())
+        low = 0.0 if worse_only else float(pb[: k + 1].sum())
+        power += float(pm[m]) * (low + float(pb[m - k :].sum()))
     return power
 
 

@@ -90,7 +90,9 @@ def produce(
     from mlgate import evidence as evidence_mod  # noise-aware gates (issue 13)
 
     evidence, trends = evidence_mod.collect(g, git, notes)
-    if trends and settings.plots not in ("off", "mermaid"):
+    if trends and settings.plots == "mermaid":
+        notes.append("history charts are drawn as images only (plots: assets or summary)")
+    elif trends and settings.plots != "off":
         from mlgate.render.trend import trend_entries
 
         plots += trend_entries(trends, out_dir)
