@@ -311,6 +311,7 @@ def result_json(report: Report, **extra: Any) -> dict[str, Any]:
                 "message": g.message,
                 "old": _json_value(g.old),
                 "new": _json_value(g.new),
+                **({"evidence": dict(g.detail)} if g.detail else {}),
             }
             for g in report.gates
         ],

@@ -85,6 +85,13 @@ def test_a_small_change_is_within_noise(project: Repo, cli, chdir) -> None:  # t
     assert "95% CI \\[" in text
     result = json.loads((project.path / "out" / "result.json").read_text())
     assert [g["outcome"] for g in result["gates"]] == ["pass", "pass"]
+    acc = result["gates"][0]["evidence"]
+    assert acc["kind"] == "significance"
+    assert (acc["source"], acc["aligned_by"], acc["rows"]) == ("predictions.csv", "id", 228)
+    assert 0 < acc["mcnemar_p"] <= 1
+    assert acc["ci"][0] <= acc["delta"] <= acc["ci"][1]
+    auc = result["gates"][1]["evidence"]
+    assert (auc["per_example"], auc["mcnemar_p"]) == ("auc", None)
 
 
 def test_a_planted_regression_is_significant(project: Repo, cli, chdir) -> None:  # type: ignore[no-untyped-def]

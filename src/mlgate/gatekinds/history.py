@@ -67,12 +67,18 @@ class HistoryKind:
                 f"{len(values)} value(s) on the base branch's last {opts.commits} commits; "
                 f"a noise band needs {MIN_VALUES}"
             )
+            detail: dict[str, Any] = {"kind": self.name, "problem": why, "values": list(values)}
             if opts.on_no_history == "plain":
                 return dataclasses.replace(
-                    plain, message=f"{plain.message} (plain comparison: no history: {why})"
+                    plain,
+                    message=f"{plain.message} (plain comparison: no history: {why})",
+                    detail=detail,
                 )
             return dataclasses.replace(
-                plain, outcome="fail", message=f"{change.key}: no history: {why}; {NO_HISTORY_FIX}"
+                plain,
+                outcome="fail",
+                message=f"{change.key}: no history: {why}; {NO_HISTORY_FIX}",
+                detail=detail,
             )
         mean, sd = stats.history_band(values)
         base, head = float(change.old), float(change.new)  # type: ignore[arg-type]
@@ -99,7 +105,17 @@ class HistoryKind:
         failed = (beyond_noise and (beyond_tol or not has_tol)) or not ok
         if not ok:
             text += f"; {bound}"
-        return dataclasses.replace(plain, outcome="fail" if failed else "pass", message=text)
+        detail = {
+            "kind": self.name,
+            "values": list(values),
+            "mean": mean,
+            "sigma": sd,
+            "max_drop_sigma": opts.sigma,
+            "beyond_noise": beyond_noise,
+        }
+        return dataclasses.replace(
+            plain, outcome="fail" if failed else "pass", message=text, detail=detail
+        )
 
     def evaluate_unmatched(self, rule: GateRule, evidence: Evidence) -> GateResult | None:
         return None

@@ -157,13 +157,15 @@ class PairedKind:
             return plain  # unreadable base, missing head, not a number: fail closed as ever
         found = self.compare(opts, evidence)
         if isinstance(found, str):
+            detail = {"kind": self.name, "problem": found}
             if opts.on_no_paired_data == "plain":
                 note = f" (plain comparison: no paired per-example data: {found})"
-                return dataclasses.replace(plain, message=plain.message + note)
+                return dataclasses.replace(plain, message=plain.message + note, detail=detail)
             return dataclasses.replace(
                 plain,
                 outcome="fail",
                 message=f"{change.key}: no paired per-example data: {found}; {NO_DATA_FIX}",
+                detail=detail,
             )
         worse, significant = self.judge(opts, found)
         text = stats.describe(found, worse=worse, significant=significant)
@@ -179,7 +181,12 @@ class PairedKind:
             text += " (a plain gate would fail)"
         if not ok:
             text += f"; {bound}"
-        return dataclasses.replace(plain, outcome="fail" if failed else "pass", message=text)
+        return dataclasses.replace(
+            plain,
+            outcome="fail" if failed else "pass",
+            message=text,
+            detail=self.detail(found, evidence, significant),
+        )
 
     def evaluate_unmatched(self, rule: GateRule, evidence: Evidence) -> GateResult | None:
         from mlgate.gates import GateResult
@@ -204,7 +211,29 @@ class PairedKind:
             found.base_value,
             found.head_value,
             abs(found.delta) if worse else -abs(found.delta),
+            self.detail(found, evidence, significant),
         )
+
+    def detail(self, c: stats.Comparison, evidence: Evidence, significant: bool) -> dict[str, Any]:
+        paired = evidence.paired
+        return {
+            "kind": self.name,
+            "per_example": c.metric,
+            "source": evidence.paired_source,
+            "aligned_by": paired.aligned_by if paired is not None else None,
+            "rows": c.rows,
+            "base": c.base_value,
+            "head": c.head_value,
+            "delta": c.delta,
+            "ci": [c.ci_low, c.ci_high],
+            "ci_level": c.ci,
+            "resamples": c.resamples,
+            "method": c.method,
+            "mcnemar_p": c.p_value,
+            "only_base_right": c.only_base,
+            "only_head_right": c.only_head,
+            "significant": significant,
+        }
 
 
 KIND = PairedKind()
