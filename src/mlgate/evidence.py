@@ -7,7 +7,7 @@ its rule says) or a note; nothing here raises on bad data.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +52,34 @@ def _label(v: Any) -> str:
     return str(v)
 
 
+def labels(column: Any) -> np.ndarray:
+    """A column as labels: integers where all are whole numbers (1.0 and 1 are one label),
+    else text; vectorized where numpy can."""
+    arr = np.asarray(column)
+    if arr.dtype.kind in "iub":
+        return arr.astype(np.int64)  # integers compare as they are: no text needed
+    if arr.dtype.kind == "f":
+        whole = np.isfinite(arr) & (arr == np.round(arr)) & (np.abs(arr) < 2.0**53)
+        if bool(np.all(whole)):
+            return arr.astype(np.int64)
+        return arr.astype(np.float64)  # regression values (or NaN): numbers, as written
+    if arr.dtype.kind == "U":
+        return arr
+    import pandas as pd  # type: ignore[import-untyped]
+
+    if arr.dtype.kind == "O" and pd.api.types.infer_dtype(arr, skipna=False) == "string":
+        return arr.astype(str)  # all text: no per-value conversion
+    values = column.tolist() if isinstance(column, np.ndarray) else list(column)
+    return np.array([_label(v) for v in values], dtype=str)
+
+
+def numbers(column: Any) -> np.ndarray:
+    arr = np.asarray(column)
+    if arr.dtype.kind in "iubf":
+        return arr.astype(np.float64)
+    return np.array([float(v) if is_number(v) else math.nan for v in column], dtype=np.float64)
+
+
 def confusion_plots(g: Gathered) -> list[PlotDef]:
     defs = {p.id: p for p in g.base_pipeline.plots}
     defs.update({p.id: p for p in g.pipeline.plots})
@@ -85,62 +113,56 @@ def _table(data: bytes | None, why: str | None, path: str, side: str) -> dict[st
 def align(base: Mapping[str, Any], head: Mapping[str, Any], src: Source) -> Paired | str:
     """Rows of both revisions in the same order: by `id`, else by order when the actual
     columns agree. A reason when they cannot be aligned."""
+    import pandas as pd
+
     for side, table in (("base", base), ("head", head)):
         for col in (src.actual, src.predicted):
             if col not in table:
                 return f"{src.path} has no `{col}` column at {side} (columns: {', '.join(table)})"
-    b_act = [_label(v) for v in base[src.actual]]
-    h_act = [_label(v) for v in head[src.actual]]
-    h_order = list(range(len(h_act)))
+    b_act, h_act = labels(base[src.actual]), labels(head[src.actual])
+    order: np.ndarray | None = None
     how = "order"
     if "id" in base and "id" in head:
-        b_ids = [_label(v) for v in base["id"]]
-        h_ids = [_label(v) for v in head["id"]]
+        b_ids, h_ids = pd.Index(labels(base["id"])), pd.Index(labels(head["id"]))
         for side, ids in (("base", b_ids), ("head", h_ids)):
-            if len(set(ids)) != len(ids):
+            if not ids.is_unique:
                 return f"{src.path}: the id column has repeated values at {side}"
-        only_b, only_h = set(b_ids) - set(h_ids), set(h_ids) - set(b_ids)
+        order = np.asarray(h_ids.get_indexer(b_ids))
+        only_b = int(np.count_nonzero(order < 0))
+        only_h = len(h_ids) - (len(b_ids) - only_b)
         if only_b or only_h:
             return (
-                f"{src.path}: rows do not align: {len(only_b)} id(s) only at base, "
-                f"{len(only_h)} only at head"
+                f"{src.path}: rows do not align: {only_b} id(s) only at base, {only_h} only at head"
             )
-        where = {v: i for i, v in enumerate(h_ids)}
-        h_order = [where[v] for v in b_ids]
+        h_act = h_act[order]
         how = "id"
     elif len(b_act) != len(h_act):
         return (
             f"{src.path}: lengths differ ({len(b_act):,} rows at base, {len(h_act):,} at head) "
             "and there is no `id` column to align them"
         )
-    h_act = [h_act[i] for i in h_order]
-    differ = sum(1 for a, b in zip(b_act, h_act, strict=True) if a != b)
+    differ = int(np.count_nonzero(b_act != h_act))
     if differ:
         detail = "labels differ between base and head" if how == "id" else "actual columns differ"
         fix = "" if how == "id" else " and there is no `id` column"
         return f"{src.path}: {detail} at {differ:,} of {len(b_act):,} rows{fix}"
 
-    def column(table: Mapping[str, Any], name: str, order: Sequence[int] | None) -> np.ndarray:
-        values = list(table[name])
-        if order is not None:
-            values = [values[i] for i in order]
-        return np.array([_label(v) for v in values], dtype=object)
+    def take(values: np.ndarray) -> np.ndarray:
+        return values if order is None else values[order]
 
-    def scores(table: Mapping[str, Any], order: Sequence[int] | None) -> np.ndarray | None:
+    def scores(table: Mapping[str, Any], head_side: bool) -> np.ndarray | None:
         name = next((c for c in SCORE_COLUMNS if c in table), None)
         if name is None:
             return None
-        values = list(table[name])
-        if order is not None:
-            values = [values[i] for i in order]
-        return np.array([float(v) if is_number(v) else math.nan for v in values])
+        values = numbers(table[name])
+        return take(values) if head_side else values
 
     return Paired(
-        actual=np.array(b_act, dtype=object),
-        base=column(base, src.predicted, None),
-        head=column(head, src.predicted, h_order),
-        base_score=scores(base, None),
-        head_score=scores(head, h_order),
+        actual=b_act,
+        base=labels(base[src.predicted]),
+        head=take(labels(head[src.predicted])),
+        base_score=scores(base, False),
+        head_score=scores(head, True),
         aligned_by=how,
     )
 

@@ -170,19 +170,37 @@ class Comparison:
         return self.head_value - self.base_value
 
 
-def check_labels(paired: Paired, metric: str, positive: str | None) -> list[str]:
-    """The classes, or PairedDataError when this metric cannot be computed on these rows."""
-    labels = sorted(set(paired.actual.tolist()))
-    if len(labels) < 2:
+def _short(label: object) -> str:
+    text = str(label)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def same_kind(paired: Paired) -> tuple[Array, Array, Array]:
+    """The three label columns, compared as they are when numpy can, else as text."""
+    cols = (paired.actual, paired.base, paired.head)
+    if len({c.dtype.kind for c in cols}) == 1 and cols[0].dtype.kind in "iuU":
+        return cols
+    return tuple(np.asarray(c).astype(str) for c in cols)  # type: ignore[return-value]
+
+
+def check_labels(paired: Paired, metric: str, positive: str | None) -> tuple[Array, object]:
+    """The classes and the positive one (matched by its text), or PairedDataError when this
+    metric cannot be computed on these rows."""
+    classes = np.unique(same_kind(paired)[0])
+    if len(classes) < 2:
+        only = _short(classes[0]) if len(classes) else "none"
         raise PairedDataError(
-            f"only one class ({labels[0] if labels else 'none'!s}) in the actual column: "
-            f"{metric} cannot be compared"
+            f"only one class ({only}) in the actual column: {metric} cannot be compared"
         )
-    if positive is not None and positive not in labels:
-        raise PairedDataError(
-            f"positive label {positive!r} is not among the actual labels ({', '.join(labels[:5])})"
-        )
-    return labels
+    if positive is None:
+        return classes, None
+    for c in classes:
+        if str(c) == positive:
+            return classes, c
+    shown = ", ".join(_short(c) for c in classes[:5])
+    raise PairedDataError(
+        f"positive label {_short(positive)!r} is not among the actual labels ({shown})"
+    )
 
 
 def _confusions(cells: Array, k: int) -> tuple[Array, Array]:
@@ -250,10 +268,8 @@ def _classification(
     rng: np.random.Generator,
     positive: str | None,
 ) -> Comparison:
-    labels = check_labels(paired, metric, positive)
-    actual = paired.actual.astype(str)
-    base = paired.base.astype(str)
-    head = paired.head.astype(str)
+    _classes, pos_label = check_labels(paired, metric, positive)
+    actual, base, head = same_kind(paired)
     b_ok, h_ok = base == actual, head == actual
     only_base = int(np.count_nonzero(b_ok & ~h_ok))
     only_head = int(np.count_nonzero(h_ok & ~b_ok))
@@ -286,11 +302,11 @@ def _classification(
             mcnemar_exact(only_base, only_head),
             "cells",
         )
-    classes = sorted(set(labels) | set(base.tolist()) | set(head.tolist()))
-    index = {c: i for i, c in enumerate(classes)}
+    # every label seen, as sklearn's default `labels`: codes by one np.unique over the columns
+    classes, codes = np.unique(np.concatenate([actual, base, head]), return_inverse=True)
     k = len(classes)
-    pos = index[positive] if positive is not None else None
-    codes = [np.array([index[v] for v in col.tolist()]) for col in (actual, base, head)]
+    pos = None if pos_label is None else int(np.flatnonzero(classes == pos_label)[0])
+    codes = codes.reshape(3, n)
     cell = (codes[0] * k + codes[1]) * k + codes[2]
     observed = np.bincount(cell, minlength=k**3).reshape(1, k, k, k)
     b_conf, h_conf = _confusions(observed, k)
@@ -396,13 +412,13 @@ def _chunked(rng: np.random.Generator, n: int, total: int, stat: Callable[[Array
 def _auc(
     paired: Paired, ci: float, resamples: int, rng: np.random.Generator, positive: str | None
 ) -> Comparison:
-    labels = check_labels(paired, "auc", positive)
-    if len(labels) != 2 and positive is None:
+    classes, pos_label = check_labels(paired, "auc", positive)
+    if len(classes) != 2 and positive is None:
         raise PairedDataError(
-            f"AUC needs two classes or a `positive:` label; the actual column has {len(labels)}"
+            f"AUC needs two classes or a `positive:` label; the actual column has {len(classes)}"
         )
-    pos_label = positive if positive is not None else labels[1]
-    is_pos = paired.actual.astype(str) == pos_label
+    actual = same_kind(paired)[0]
+    is_pos = actual == (pos_label if pos_label is not None else classes[1])
     bs, hs = _scores(paired)
     n = paired.rows
     ones = np.ones((1, n))

@@ -244,7 +244,18 @@ def test_align_by_order_when_actual_columns_agree() -> None:
     p = align(t, t, SRC)
     assert isinstance(p, Paired)
     assert p.aligned_by == "order"
-    assert p.base.tolist() == ["0", "1", "0"]
+    assert p.base.tolist() == [0, 1, 0]  # 1.0 and 1 are one label
+
+
+def test_numbers_and_text_labels_compare_as_text() -> None:
+    from mlgate import stats
+
+    base = {"actual": [0, 1, 1, 0], "predicted": [0, 1, 1, 0]}
+    head = {"actual": [0, 1, 1, 0], "predicted": ["0", "1", "x", "0"]}
+    p = align(base, head, SRC)
+    assert isinstance(p, Paired)
+    c = stats.compare(p, "accuracy", resamples=50)
+    assert (c.only_base, c.only_head, c.head_value) == (1, 0, 0.75)
 
 
 @pytest.mark.parametrize(
