@@ -152,15 +152,23 @@ def speed() -> list[list[str]]:
     b = np.where(rng.random(n) < 0.9, y, 1 - y)
     h = np.where(rng.random(n) < 0.9, y, 1 - y)
     sb, sh = y + rng.normal(0, 1, n), y + rng.normal(0, 1, n)
-    labels = Paired(y.astype(str), b.astype(str), h.astype(str), sb, sh)
+    labels = Paired(y, b, h, sb, sh)  # 0/1 columns stay integers (mlgate.evidence.labels)
+    text = Paired(y.astype(str), b.astype(str), h.astype(str))
     values = Paired(sb, sb + rng.normal(0, 1, n), sb + rng.normal(0, 1, n))
     out = []
-    for metric, paired in (("accuracy", labels), ("f1", labels), ("auc", labels), ("rmse", values)):
+    cases = [
+        ("accuracy", labels, "0/1"),
+        ("accuracy", text, "text"),
+        ("f1", labels, "0/1"),
+        ("auc", labels, "0/1 and scores"),
+        ("rmse", values, "numbers"),
+    ]
+    for metric, paired, kind in cases:
         start = time.perf_counter()
         c = stats.compare(paired, metric)
         took = time.perf_counter() - start
         how = f"{c.resamples:,} resamples, {c.method}" if c.resamples else c.method
-        out.append([metric, f"{took:.2f} s", how])
+        out.append([metric, kind, f"{took:.2f} s", how])
     return out
 
 
@@ -188,7 +196,7 @@ def main() -> int:
     headers = ["test rows", "gate", "fails: retrained", "fails: same accuracy"]
     print(table([*headers, "fails: regressed (detection)"], rows))
     print("\nPaired bootstrap on 1,000,000 rows (10,000 resamples requested):\n")
-    print(table(["metric", "time", "how"], speed()))
+    print(table(["metric", "labels", "time", "how"], speed()))
     return 0
 
 

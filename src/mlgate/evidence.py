@@ -55,7 +55,12 @@ def _label(v: Any) -> str:
 def labels(column: Any) -> np.ndarray:
     """A column as labels: integers where all are whole numbers (1.0 and 1 are one label),
     else text; vectorized where numpy can."""
-    arr = np.asarray(column)
+    try:
+        arr = np.asarray(column)
+    except (ValueError, TypeError):  # ragged lists in a JSON/YAML column: text, one by one
+        return np.array([_label(v) for v in column], dtype=str)
+    if arr.ndim != 1:
+        return np.array([_label(v) for v in column], dtype=str)
     if arr.dtype.kind in "iub":
         return arr.astype(np.int64)  # integers compare as they are: no text needed
     if arr.dtype.kind == "f":
@@ -74,8 +79,11 @@ def labels(column: Any) -> np.ndarray:
 
 
 def numbers(column: Any) -> np.ndarray:
-    arr = np.asarray(column)
-    if arr.dtype.kind in "iubf":
+    try:
+        arr = np.asarray(column)
+    except (ValueError, TypeError):
+        arr = np.array([None])
+    if arr.dtype.kind in "iubf" and arr.ndim == 1:
         return arr.astype(np.float64)
     return np.array([float(v) if is_number(v) else math.nan for v in column], dtype=np.float64)
 

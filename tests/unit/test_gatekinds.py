@@ -298,3 +298,47 @@ def test_rows_that_cannot_be_aligned_give_a_reason(
     base: dict[str, Any], head: dict[str, Any], reason: str
 ) -> None:
     assert align(base, head, SRC) == reason
+
+
+CELLS = st.one_of(
+    st.integers(-3, 3),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["a", "b", "", "1", "1.0", "nan"]),
+    st.none(),
+    st.booleans(),
+    st.lists(st.integers(0, 2), max_size=2),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=st.data(),
+    n_base=st.integers(0, 6),
+    n_head=st.integers(0, 6),
+    ids=st.booleans(),
+    metric=st.sampled_from(["accuracy", "error_rate", "f1", "precision", "auc", "mae", "rmse"]),
+)
+def test_any_rows_give_a_comparison_or_a_reason(
+    data: st.DataObject, n_base: int, n_head: int, ids: bool, metric: str
+) -> None:
+    from mlgate import stats
+
+    def table(n: int) -> dict[str, list[Any]]:
+        cols = ["actual", "predicted", "score", *(["id"] if ids else [])]
+        return {c: data.draw(st.lists(CELLS, min_size=n, max_size=n)) for c in cols}
+
+    base, head = table(n_base), table(n_head)
+    if n_base == n_head and data.draw(st.booleans()):  # same test rows: mostly comparable
+        head["actual"] = list(base["actual"])
+        if ids:
+            head["id"] = list(base["id"])
+    found = align(base, head, SRC)
+    if isinstance(found, str):
+        assert found and "\n" not in found
+        return
+    try:
+        c = stats.compare(found, metric, resamples=20)
+    except stats.PairedDataError as exc:
+        assert str(exc) and "\n" not in str(exc)
+        return
+    assert c.rows == found.rows
