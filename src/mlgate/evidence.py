@@ -22,6 +22,7 @@ from mlgate.render.plotdata import PlotDataError, parse_table
 from mlgate.sources.git import Git
 from mlgate.sources.history import first_parents, read_at
 from mlgate.sources.pipeline import PlotDef
+from mlgate.sources.revision import GitRevision
 from mlgate.stats import Paired
 
 SCORE_COLUMNS = ("score", "probability", "proba", "prob")
@@ -213,6 +214,17 @@ def history_values(
             "(a shallow clone? use `fetch-depth: 0` in actions/checkout)"
         )
     parsed: dict[tuple[str, str], Mapping[str, Any] | None] = {}
+    cache = getattr(g.base, "cache", None)
+
+    def cached(sha: str, path: str) -> bytes | None:
+        """A DVC-tracked metrics file at `sha`, from the local DVC cache (hash-checked)."""
+        if cache is None:
+            return None
+        try:
+            return GitRevision(git, sha, sha[:7], cache=cache).read([path])[path].data
+        except (GitError, InputError):
+            return None
+
     values: dict[str, tuple[float, ...]] = {}
     used: dict[str, tuple[str, ...]] = {}
     for name, count in wanted.items():
@@ -221,6 +233,8 @@ def history_values(
         missing = unreadable = 0
         for sha in commits[:count]:
             data = blobs.get((sha, path))
+            if data is None:
+                data = cached(sha, path)
             if data is None:
                 missing += 1
                 continue
@@ -238,7 +252,8 @@ def history_values(
         if missing:
             notes.append(
                 f"history of {name}: {missing} of {min(count, len(commits))} base-branch commits "
-                "have no git-tracked file (DVC-cached values are not read for history)"
+                "have the file neither in git nor in the local DVC cache (values only in a DVC "
+                "remote are not fetched for history)"
             )
         if unreadable:
             notes.append(f"history of {name}: {unreadable} value(s) unreadable, skipped")

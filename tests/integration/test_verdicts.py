@@ -179,7 +179,7 @@ def test_history_band_and_trend_chart(repo: Repo, cli, chdir) -> None:  # type: 
     assert res.code == 0, text
     assert "base branch's last 6 values: mean 0.9508, σ 0.002483" in text
     assert "within 3σ: within noise" in text
-    assert "history of metrics.json:accuracy: 2 of 8 base-branch commits have no git-tracked" in (
+    assert "history of metrics.json:accuracy: 2 of 8 base-branch commits have the file neither" in (
         text.replace("\\_", "_")
     )
     chart = repo.path / "out" / "plots"
@@ -193,3 +193,27 @@ def test_history_band_and_trend_chart(repo: Repo, cli, chdir) -> None:  # type: 
     assert res.code == 1
     assert "accuracy fell 0.019 (2.0%) from 0.949 to 0.93; base branch" in text.replace("\\", "")
     assert "drop 7.7σ, beyond 3σ" in text
+
+
+def test_history_of_a_dvc_cached_metrics_file(repo: Repo, cli, chdir) -> None:  # type: ignore[no-untyped-def]
+    """metrics.json cached by DVC (not in git): its values come from the local DVC cache."""
+    repo.write(
+        "dvc.yaml",
+        "stages:\n  ev:\n    cmd: 'true'\n    metrics:\n      - metrics.json\n",
+    )
+    repo.write(
+        ".mlgate.yml", "gates:\n  - metric: accuracy\n    max_drop_sigma: 2\n    history: 5\n"
+    )
+    for acc in (0.90, 0.91, 0.90, 0.92):
+        repo.write("metrics.json", {"accuracy": acc})
+        repo.dvc("commit", "--force", "--quiet")
+        repo.commit(f"model {acc}")
+    assert "metrics.json" in (repo.path / ".gitignore").read_text()  # not in git
+    repo.git("checkout", "--quiet", "-b", "pr")
+    repo.write("metrics.json", {"accuracy": 0.80})
+    res, text = run(repo, cli, chdir)
+    assert res.code == 1, text
+    assert "base branch's last 4 values: mean 0.9075, σ 0.009574" in text
+    assert "history of metrics.json:accuracy: 1 of 5 base-branch commits have the file neither" in (
+        text.replace("\\_", "_")
+    )
