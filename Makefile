@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml package-lock.json 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint unit install clean bench lock screenshot
+.PHONY: demo test lint unit install clean bench bench-verdicts lock screenshot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ unit: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/verdicts.py
+
+# False alarms and detection of each gate kind, and the paired bootstrap's speed (issue 13).
+bench-verdicts: $(STAMP)
+	$(BIN)/python benchmarks/verdicts.py
 
 # Re-pin the action image's dependencies and retag the dependency image the Dockerfile uses.
 lock:

@@ -56,6 +56,10 @@ class GateRule:
     # when the base value cannot be read (file missing or corrupt at base, DVC object missing):
     # fail closed by default, since "unknown" must never pass as "new"
     on_missing_base: OnMissing = "fail"
+    # which gate kind judges this rule (`mlgate.gatekinds`) and its own options; "scalar" is
+    # the plain two-number comparison above
+    kind: str = "scalar"
+    options: Any = None
 
     @property
     def strict(self) -> bool:
@@ -153,7 +157,10 @@ def parse_gate(raw: Any, source: str, index: int) -> GateRule:
     where = f"gates[{index}]"
     if not isinstance(raw, Mapping):
         raise _fail(source, where, f"expected a mapping with at least `metric:`, got {shown(raw)}")
-    _check_keys(raw, GATE_KEYS, source, where)
+    from mlgate import gatekinds  # the kinds import this module for GateRule
+
+    _check_keys(raw, GATE_KEYS + gatekinds.option_keys(), source, where)
+    kind, options = gatekinds.parse_options(raw, lambda key, why: _fail(source, key, why), where)
     metric = raw.get("metric")
     if not isinstance(metric, str) or not metric.strip():
         got = "" if metric is None else f", got {shown(metric)}"
@@ -182,6 +189,8 @@ def parse_gate(raw: Any, source: str, index: int) -> GateRule:
         on_missing_base=_choice(  # type: ignore[arg-type]
             raw.get("on_missing_base"), ON_MISSING, "fail", source, f"{where}.on_missing_base"
         ),
+        kind=kind,
+        options=options,
     )
 
 

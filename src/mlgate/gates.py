@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import fnmatch
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from mlgate.compare import Change, Diff
 from mlgate.config import GateRule
@@ -28,6 +28,8 @@ class GateResult:
     old: Scalar = None
     new: Scalar = None
     worsening: float | None = None  # how far it moved the wrong way; > 0 is worse
+    # what a noise-aware kind (mlgate.gatekinds) based its verdict on, for result.json
+    detail: Mapping[str, Any] | None = None
 
     @property
     def passed(self) -> bool:

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from mlgate import gatekinds
 from mlgate import gates as gates_mod
 from mlgate.compare import Change, Diff
 from mlgate.config import GateRule
 from mlgate.datacheck import TableChange
+from mlgate.gatekinds import Evidence
 from mlgate.gates import GateResult
 from mlgate.metrics import Scalar, format_value, is_number
 
@@ -273,8 +275,11 @@ def build(
     training: Training | None = None,
     tables: Sequence[TableChange] = (),
     baseline: BaseSource | None = None,
+    evidence: Mapping[int, Evidence] | None = None,
 ) -> Report:
-    results = (*gates_mod.evaluate(rules, metrics), *data_gates(tables))
+    # each rule by its kind (mlgate.gatekinds), evidence per rule index from mlgate.evidence;
+    # then each data rule a head file breaks
+    results = (*gatekinds.evaluate(rules, metrics, evidence), *data_gates(tables))
     passed, verdict = verdict_line(results, bool(metrics.changes))
     if training is not None and training.exit_code != 0:
         passed = False
@@ -336,6 +341,7 @@ def result_json(report: Report, **extra: Any) -> dict[str, Any]:
                 "message": g.message,
                 "old": _json_value(g.old),
                 "new": _json_value(g.new),
+                **({"evidence": dict(g.detail)} if g.detail else {}),
             }
             for g in report.gates
         ],

@@ -136,20 +136,22 @@ def test_the_action_runs_in_its_container_and_gates_the_pr(
     finally:
         server.stop()
     log = proc.stdout.decode(errors="replace") + proc.stderr.decode(errors="replace")
-    # max_depth 6 -> 2 worsens accuracy and log-loss past their gates: the step fails
+    # max_depth 6 -> 2 worsens log-loss past its gate: the step fails; the accuracy drop is
+    # within noise (exact McNemar, computed in the image without scipy)
     assert proc.returncode == 1, log
     assert "Running stage 'train'" in log
     assert "Installing requirements.txt" in log  # scikit-learn is the training's, not mlgate's
     [comment] = state.comments[7]
     assert comment["body"].startswith(f"<!-- mlgate:report id=default sha={head} -->")
-    assert "## ❌ mlgate report: 2 of 3 gates failed" in comment["body"]
+    assert "## ❌ mlgate report: 1 of 3 gates failed: log\\_loss" in comment["body"]
+    assert "McNemar p = 0.62" in comment["body"]
     assert "https://github.com/octo-org/octo-repo/blob/" in comment["body"]
     [status] = state.statuses
     assert (status["sha"], status["state"], status["context"]) == (head, "failure", "mlgate")
     outputs = (files / "output").read_text()
     assert "passed<<" in outputs and "\nfalse\n" in outputs
     assert "comment-url<<" in outputs and "#issuecomment-" in outputs
-    assert "2 of 3 gates failed" in (files / "summary").read_text()
+    assert "1 of 3 gates failed" in (files / "summary").read_text()
     assert (example.path / "mlgate-report" / "report.md").is_file()
     # everything the container made (report, .cache/pip, DVC's cache and outputs) is the
     # runner's user's, so later steps and the next checkout can change and clean it

@@ -100,6 +100,15 @@ def produce(
                 g.plots, rows, out_dir, mermaid=settings.plots == "mermaid"
             )
             notes += plot_notes
+    from mlgate import evidence as evidence_mod  # noise-aware gates (issue 13)
+
+    evidence, trends = evidence_mod.collect(g, git, notes)
+    if trends and settings.plots == "mermaid":
+        notes.append("history charts are drawn as images only (plots: assets or summary)")
+    elif trends and settings.plots != "off":
+        from mlgate.render.trend import trend_entries
+
+        plots += trend_entries(trends, out_dir)
     changes = data_changes(g, notes)
     tables: list[TableChange] = []
     if g.config.data or g.pipeline.locked or g.base_pipeline.locked:
@@ -140,6 +149,7 @@ def produce(
         training=training,
         tables=tables,
         baseline=base_source,
+        evidence=evidence,
     )
     rep = build(plots=plots)
     cid = comment_id or settings.comment_id

@@ -1,0 +1,239 @@
+"""The `significance` gate: head vs base on the same test rows (exact McNemar test for accuracy
+and error rate, a paired bootstrap CI for the other per-example metrics). It fails only when
+the worsening is statistically significant and, where `max_drop`/`max_drop_pct` are set, larger
+than they allow; `min`/`max` bounds apply as always."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from mlgate import stats
+from mlgate.config import shown
+from mlgate.gatekinds import _common
+
+if TYPE_CHECKING:
+    from mlgate.compare import Change
+    from mlgate.config import GateRule
+    from mlgate.gatekinds import Evidence, Fail, Need
+    from mlgate.gates import GateResult, Outcome
+
+PREFIX = "per_example:"
+KEYS = ("significance", "ci", "per_example", "positive", "predictions", "on_no_paired_data")
+# metric-name words -> the per-example metric mlgate computes for them
+_ALIASES = {
+    "accuracy": "accuracy",
+    "acc": "accuracy",
+    "top1": "accuracy",
+    "error": "error_rate",
+    "error_rate": "error_rate",
+    "err": "error_rate",
+    "zero_one_loss": "error_rate",
+    "precision": "precision",
+    "prec": "precision",
+    "recall": "recall",
+    "rec": "recall",
+    "sensitivity": "recall",
+    "tpr": "recall",
+    "f1": "f1",
+    "f1_score": "f1",
+    "auc": "auc",
+    "roc_auc": "auc",
+    "rocauc": "auc",
+    "auroc": "auc",
+    "mae": "mae",
+    "rmse": "rmse",
+}
+NO_DATA_FIX = (
+    "name a per-example file with `predictions:` on this gate (columns id, actual, predicted, "
+    "score), or set `on_no_paired_data: plain`"
+)
+
+
+@dataclass(frozen=True)
+class Options:
+    significance: float
+    ci: float
+    per_example: str
+    positive: str | None = None
+    predictions: str | None = None
+    on_no_paired_data: Literal["plain", "fail"] = "fail"
+
+
+def infer(metric: str) -> str | None:
+    """The per-example metric a gate's metric name stands for (`eval.json:test_acc` -> accuracy)."""
+    if metric.startswith(PREFIX):
+        name = metric[len(PREFIX) :]
+        return name if name in stats.PER_EXAMPLE else None
+    key = metric.rsplit(":", 1)[-1].lower()
+    last = re.split(r"[./\\\s-]+", key)[-1]
+    for cand in (last, *last.split("_")[::-1]):
+        if cand in _ALIASES:
+            return _ALIASES[cand]
+    return None
+
+
+class PairedKind:
+    name: str = "significance"
+    keys: tuple[str, ...] = KEYS
+    needs: frozenset[Need] = frozenset({"scalars", "paired"})
+
+    def parse(self, raw: Mapping[str, Any], fail: Fail, where: str) -> Options | None:
+        metric = str(raw.get("metric", ""))
+        if not any(k in raw for k in KEYS) and not metric.startswith(PREFIX):
+            return None
+        ci = _common.number(raw, "ci", fail, where, lo=0.5, hi=0.9999)
+        sig = _common.number(raw, "significance", fail, where, lo=0.0, hi=0.5)
+        if sig is None:
+            sig = 1.0 - ci if ci is not None else 0.05
+        per = raw.get("per_example")
+        if per is None:
+            per = infer(metric)
+            if per is None:
+                raise fail(
+                    f"{where}.per_example",
+                    f"required: which per-example metric {metric!r} is; one of "
+                    + ", ".join(stats.PER_EXAMPLE),
+                )
+        elif not isinstance(per, str) or per not in stats.PER_EXAMPLE:
+            raise fail(
+                f"{where}.per_example",
+                f"expected one of {', '.join(stats.PER_EXAMPLE)}, got {shown(per)}",
+            )
+        positive = raw.get("positive")
+        if positive is not None and (
+            isinstance(positive, bool) or not isinstance(positive, str | int)
+        ):
+            raise fail(f"{where}.positive", f"expected a class label, got {shown(positive)}")
+        predictions = raw.get("predictions")
+        if predictions is not None and (
+            not isinstance(predictions, str) or not predictions.strip()
+        ):
+            raise fail(
+                f"{where}.predictions",
+                f"expected the path of a per-example file, got {shown(predictions)}",
+            )
+        on_no = _common.choice(raw, "on_no_paired_data", ("plain", "fail"), fail, where)
+        return Options(
+            significance=sig,
+            ci=ci if ci is not None else 0.95,
+            per_example=per,
+            positive=None if positive is None else str(positive),
+            predictions=predictions.strip() if isinstance(predictions, str) else None,
+            on_no_paired_data=on_no,  # type: ignore[arg-type]
+        )
+
+    @staticmethod
+    def compare(opts: Options, evidence: Evidence) -> stats.Comparison | str:
+        if evidence.paired is None:
+            return evidence.paired_problem or "no per-example rows were found"
+        try:
+            return stats.compare(
+                evidence.paired, opts.per_example, ci=opts.ci, positive=opts.positive
+            )
+        except stats.PairedDataError as exc:
+            return f"{evidence.paired_source}: {exc}" if evidence.paired_source else str(exc)
+
+    @staticmethod
+    def judge(opts: Options, c: stats.Comparison) -> tuple[bool, bool]:
+        """(worse, significantly worse)."""
+        higher = stats.HIGHER_IS_BETTER[c.metric]
+        worse = c.delta < -1e-12 if higher else c.delta > 1e-12
+        if c.p_value is not None:
+            return worse, worse and c.p_value < opts.significance
+        return worse, worse and (c.ci_high < 0 if higher else c.ci_low > 0)
+
+    def evaluate(
+        self, rule: GateRule, change: Change, base_error: str | None, evidence: Evidence
+    ) -> GateResult:
+        from mlgate import gates
+
+        opts: Options = rule.options
+        plain = gates.evaluate_one(rule, change, base_error)
+        if not _common.comparable(change):
+            return plain  # unreadable base, missing head, not a number: fail closed as ever
+        found = self.compare(opts, evidence)
+        if isinstance(found, str):
+            detail = {"kind": self.name, "problem": found}
+            if opts.on_no_paired_data == "plain":
+                note = f" (plain comparison: no paired per-example data: {found})"
+                return dataclasses.replace(plain, message=plain.message + note, detail=detail)
+            return dataclasses.replace(
+                plain,
+                outcome="fail",
+                message=f"{change.key}: no paired per-example data: {found}; {NO_DATA_FIX}",
+                detail=detail,
+            )
+        worse, significant = self.judge(opts, found)
+        text = stats.describe(found, worse=worse, significant=significant)
+        if found.metric != change.key:
+            text = f"{change.key}: {text}"
+        ok, bound = gates._bound_check(rule, change.key, float(change.new))  # type: ignore[arg-type]
+        has_tol = _common.has_tolerance(rule)
+        beyond = _common.tolerance_exceeded(rule, change)
+        failed = (significant and (beyond or not has_tol)) or not ok
+        if significant and has_tol:
+            text += "; beyond the allowed drop" if beyond else "; within the allowed drop"
+        elif not significant and plain.outcome == "fail" and ok:
+            text += " (a plain gate would fail)"
+        if not ok:
+            text += f"; {bound}"
+        return dataclasses.replace(
+            plain,
+            outcome="fail" if failed else "pass",
+            message=text,
+            detail=self.detail(found, evidence, significant),
+        )
+
+    def evaluate_unmatched(self, rule: GateRule, evidence: Evidence) -> GateResult | None:
+        from mlgate.gates import GateResult
+
+        if not rule.metric.startswith(PREFIX):
+            return None
+        opts: Options = rule.options
+        found = self.compare(opts, evidence)
+        if isinstance(found, str):
+            # nothing to fall back on: a per-example metric has no plain value
+            outcome: Outcome = "fail" if opts.on_no_paired_data == "fail" else "warn"
+            return GateResult(
+                rule, rule.metric, outcome, f"{rule.metric}: no paired per-example data: {found}"
+            )
+        worse, significant = self.judge(opts, found)
+        text = stats.describe(found, worse=worse, significant=significant)
+        return GateResult(
+            rule,
+            rule.metric,
+            "fail" if significant else "pass",
+            text,
+            found.base_value,
+            found.head_value,
+            abs(found.delta) if worse else -abs(found.delta),
+            self.detail(found, evidence, significant),
+        )
+
+    def detail(self, c: stats.Comparison, evidence: Evidence, significant: bool) -> dict[str, Any]:
+        paired = evidence.paired
+        return {
+            "kind": self.name,
+            "per_example": c.metric,
+            "source": evidence.paired_source,
+            "aligned_by": paired.aligned_by if paired is not None else None,
+            "rows": c.rows,
+            "base": c.base_value,
+            "head": c.head_value,
+            "delta": c.delta,
+            "ci": [c.ci_low, c.ci_high],
+            "ci_level": c.ci,
+            "resamples": c.resamples,
+            "method": c.method,
+            "mcnemar_p": c.p_value,
+            "only_base_right": c.only_base,
+            "only_head_right": c.only_head,
+            "significant": significant,
+        }
+
+
+KIND = PairedKind()
