@@ -126,9 +126,14 @@ def test_no_cache_and_no_remote_is_not_new(tmp_path: Path, cli, chdir) -> None: 
     assert "on_missing_base: warn" in gate["message"]  # the way out, said in the message
     assert " is new " not in text
 
-    work.write(
-        ".mlgate.yml", "gates:\n  - metric: acc\n    max_drop: 0.01\n    on_missing_base: warn\n"
-    )
+    warn = "gates:\n  - metric: acc\n    max_drop: 0.01\n    on_missing_base: warn\n"
+    work.write(".mlgate.yml", warn)  # the PR cannot loosen its own gate...
+    code, text, result = report(work, cli, chdir)
+    assert code == 1
+    assert "this pull request changes \\`gates\\` in .mlgate.yml" in text
+    origin.write(".mlgate.yml", warn)  # ...the base branch can
+    origin.commit("warn when the base is unreadable")
+    work.git("fetch", "--quiet", "origin", "main:main")
     code, _text, result = report(work, cli, chdir)
     assert code == 0
     assert result["gates"][0]["outcome"] == "warn"
