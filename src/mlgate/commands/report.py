@@ -6,24 +6,28 @@ import dataclasses
 import functools
 import json
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlgate import outdir
+from mlgate import limits, outdir
 from mlgate import redact as redact_mod
 from mlgate import report as report_mod
+from mlgate.actions import SUMMARY_LIMIT
 from mlgate.errors import gate_exit
 from mlgate.gather import Gathered, gather, read_config
 from mlgate.log import Log
-from mlgate.render import markdown
+from mlgate.render import markdown, select
 from mlgate.render.html import page
 from mlgate.render.sandbox import resolve_user_template
 from mlgate.report import DataChange, Report, Training
 from mlgate.settings import Settings
 from mlgate.sources.git import Git
 from mlgate.sources.pipeline import diff_locks
+
+_JSON_ESCAPED = re.compile(r'["\\\x00-\x1f]')
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,10 @@ class Produced:
     gathered: Gathered
     out_dir: Path
     mermaid_markdown: str | None = None  # the same report with inline charts, no images
+    # Every metric value and changed param (`all-metrics.md`); `hidden_rows` of them are not in
+    # the comment, which then says the full table is in the job summary: see `summary_markdown`.
+    full_table: str = ""
+    hidden_rows: int = 0
 
 
 def data_changes(g: Gathered, notes: list[str]) -> list[DataChange]:
@@ -76,25 +84,15 @@ def produce(
             f"{len(g.params.changed())} changed params"
         )
     outdir.prepare(out_dir, root=root)
-    plots: list[report_mod.PlotEntry] = []
     notes = list(g.notes)
-    rows = report_mod.metric_rows(g.metrics, g.config.gates)
-    if settings.plots != "off" and (g.plots or g.metrics.changes):
-        from mlgate.render import plots as plots_mod
-
-        with log.group("Rendering plots"):
-            plots, plot_notes = plots_mod.render_all(
-                g.plots, rows, out_dir, mermaid=settings.plots == "mermaid"
-            )
-            notes += plot_notes
     changes = data_changes(g, notes)
-    redact = redact_mod.from_environ(os.environ, extra=[settings.github_token])
+    secrets = redact_mod.secret_values(os.environ, extra=[settings.github_token])
+    redact = redact_mod.redactor(secrets)
     if training is not None:  # a training script may print its environment
         training = dataclasses.replace(
             training, command=redact(training.command), output_tail=redact(training.output_tail)
         )
-    build = functools.partial(
-        report_mod.build,
+    rep = report_mod.build(
         title=g.config.title,
         base_ref=g.base_ref,
         base_sha=g.base_sha,
@@ -107,23 +105,76 @@ def produce(
         data_changes=changes,
         training=training,
     )
-    rep = build(plots=plots)
+    rows = rep.metrics  # built once: the plots, the comment and the full table share them
+    plots: list[report_mod.PlotEntry] = []
+    if settings.plots != "off" and (g.plots or select.chart_rows(rows, limits.CHART_BARS)[0]):
+        from mlgate.render import plots as plots_mod  # matplotlib: only when there is a chart
+
+        with log.group("Rendering plots"):
+            plots, plot_notes = plots_mod.render_all(
+                g.plots, rows, out_dir, mermaid=settings.plots == "mermaid"
+            )
+        if plot_notes:  # after the gathering notes, before the data-change ones
+            at = len(g.notes)
+            rep = dataclasses.replace(rep, notes=(*rep.notes[:at], *plot_notes, *rep.notes[at:]))
+    with_plots = dataclasses.replace(rep, plots=tuple(plots))
     cid = comment_id or settings.comment_id
     user_template = None
     if g.config.template:
         user_template = resolve_user_template(root, g.config.template, g.config.source)
+    tables = markdown.prepare(rep)  # every cell formatted once, for the comment and full table
     render = functools.partial(
-        markdown.render, comment_id=cid, user_template=user_template, root=root
+        markdown.render, comment_id=cid, user_template=user_template, root=root, tables=tables
     )
-    text = redact(render(rep))
+    text = redact(render(with_plots))
     alt = None
     if with_mermaid and any(p.image for p in plots):
         from mlgate.render import plots as plots_mod
 
         inline, _ = plots_mod.render_all(g.plots, rows, out_dir, mermaid=True)
-        alt = redact(render(build(plots=inline)))
-    result = redact_json(report_mod.result_json(rep, comment_id=cid), redact)
-    return Produced(rep, text, result, g, out_dir, alt)
+        alt = redact(render(dataclasses.replace(rep, plots=tuple(inline))))
+    result = redact_result(report_mod.result_json(with_plots, comment_id=cid), redact, secrets)
+    full = redact(markdown.full_tables(tables))
+    return Produced(with_plots, text, result, g, out_dir, alt, full, tables.hidden)
+
+
+def summary_markdown(produced: Produced, markdown_text: str, limit: int = SUMMARY_LIMIT) -> str:
+    """The job summary: the comment's Markdown, then, when the comment leaves rows out, the full
+    table, cut at whole rows to fit GitHub's 1 MiB (the rest is in `all-metrics.md`)."""
+    if not produced.hidden_rows or not produced.full_table:
+        return markdown_text
+    head = markdown_text.rstrip("\n") + "\n\n"
+    more = (
+        f"\n\n*…{{}} more rows cut to fit the job summary: every row is in "
+        f"`{markdown.FULL_TABLE_FILE}` of the report artifact.*\n"
+    )
+    budget = limit - len(head.encode()) - len(more.encode()) - 64
+    full = produced.full_table
+    if len(full.encode()) <= budget:
+        return head + full
+    lines = full.split("\n")
+    kept: list[str] = []
+    size = 0
+    for line in lines:
+        size += len(line.encode()) + 1
+        if size > budget:
+            break
+        kept.append(line)
+    cut = sum(1 for line in lines[len(kept) :] if line.startswith("| "))
+    return head + "\n".join(kept) + more.format(f"{cut:,}")
+
+
+def redact_result(value: Any, redact: Callable[[str], str], secrets: Sequence[str]) -> Any:
+    """`redact_json(value, redact)`, skipped when no secret occurs in the document's JSON text
+    (a walk of 100,000 metrics costs a second). Without `ensure_ascii`, JSON escapes only
+    quotes, backslashes and control characters: a secret with one of those takes the walk."""
+    if not secrets:
+        return value
+    if not any(_JSON_ESCAPED.search(s) for s in secrets):
+        text = json.dumps(value, default=str, ensure_ascii=False)
+        if redact(text) == text:
+            return value
+    return redact_json(value, redact)
 
 
 def redact_json(value: Any, redact: Callable[[str], str]) -> Any:
@@ -141,13 +192,30 @@ def write(produced: Produced) -> Path:
     """Write the report where nothing can lose it: disk first, before any network call."""
     out = produced.out_dir
     path = outdir.write_text(out, "report.md", produced.markdown)
-    outdir.write_text(
-        out, "result.json", json.dumps(produced.result, indent=2, sort_keys=False) + "\n"
-    )
+    outdir.write_text(out, "result.json", result_text(produced.result))
+    outdir.write_text(out, markdown.FULL_TABLE_FILE, produced.full_table)
     if produced.mermaid_markdown:
         outdir.write_text(out, "report.mermaid.md", produced.mermaid_markdown)
     outdir.write_text(out, "report.html", page(produced.markdown, produced.report.title))
     return path
+
+
+def result_text(result: dict[str, Any]) -> str:
+    """result.json, indented for a reader down to one line per list item: `indent=2` throughout
+    takes json's pure-Python encoder (2.6 s for 100,000 metrics); this is its C encoder."""
+    lines = ["{"]
+    items = list(result.items())
+    for n, (key, value) in enumerate(items):
+        comma = "," if n < len(items) - 1 else ""
+        name = json.dumps(key)
+        if isinstance(value, list) and value:
+            lines.append(f"  {name}: [")
+            lines.append(",\n".join("    " + json.dumps(v) for v in value))
+            lines.append(f"  ]{comma}")
+        else:
+            lines.append(f"  {name}: {json.dumps(value)}{comma}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
 
 
 def print_gate_summary(rep: Report, log: Log) -> None:

@@ -25,7 +25,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from tabulate import tabulate
 
-from mlgate import outdir
+from mlgate import limits, outdir
+from mlgate.render import select
 from mlgate.render.escape import md
 from mlgate.render.plotdata import (
     PlotDataError,
@@ -414,13 +415,16 @@ def mermaid_bars(
 
 
 def summary_chart(rows: Sequence[MetricRow], out_dir: Path, *, mermaid: bool) -> PlotEntry | None:
-    """Percent change of each numeric metric vs base: green better, red worse, grey unknown."""
-    usable = [r for r in rows if r.change.pct is not None and math.isfinite(r.change.pct)]
-    if not usable:
+    """Percent change of each numeric metric vs base: green better, red worse, grey unknown.
+    At most `limits.CHART_BARS` bars: beyond that, the largest changes, and a note says so."""
+    bars, changed, usable_count = select.chart_rows(rows, limits.CHART_BARS)
+    if not bars:
         return None
-    usable = usable[:25]
+    usable = [r for r, _p in bars]
     names = [r.change.key for r in usable]
-    pcts = [float(r.change.pct or 0.0) for r in usable]
+    if len(bars) < usable_count and len({r.change.path for r in usable}) > 1:
+        names = [r.change.name for r in usable]  # the top changes of several files: say which
+    pcts = [p for _r, p in bars]
     colors = [
         GOOD_COLOR
         if r.judgement == "better"
@@ -437,6 +441,14 @@ def summary_chart(rows: Sequence[MetricRow], out_dir: Path, *, mermaid: bool) ->
         disable_numparse=True,
     )
     caption = "green: better, red: worse (by the gate's direction, else by the metric's name)"
+    note = ""
+    if len(bars) < usable_count:  # a large report: say what the chart leaves out
+        unchanged = usable_count - changed
+        note = (
+            f"the {len(bars):,} largest of {changed:,} relative changes"
+            + (f" ({unchanged:,} unchanged values not drawn)" if unchanged else "")
+            + "; every value is in the full table"
+        )
     if mermaid:
         block = "\n".join(
             [
@@ -446,7 +458,7 @@ def summary_chart(rows: Sequence[MetricRow], out_dir: Path, *, mermaid: bool) ->
                 "    bar [" + ", ".join(f"{p:.3g}" for p in pcts) + "]",
             ]
         )
-        return PlotEntry("metric-changes", title, mermaid=block, data_table=table)
+        return PlotEntry("metric-changes", title, mermaid=block, data_table=table, note=note)
     fig, ax = _figure(width=SIZE[0])
     fig.set_figheight(max(2.5, 0.35 * len(names) + 1.2))
     pos = np.arange(len(names))[::-1]
@@ -462,7 +474,12 @@ def summary_chart(rows: Sequence[MetricRow], out_dir: Path, *, mermaid: bool) ->
     ax.set_xlim(-lim, lim)
     save(fig, out_dir, "plots/metric-changes.png")
     return PlotEntry(
-        "metric-changes", title, image="plots/metric-changes.png", caption=caption, data_table=table
+        "metric-changes",
+        title,
+        image="plots/metric-changes.png",
+        caption=caption,
+        data_table=table,
+        note=note,
     )
 
 
