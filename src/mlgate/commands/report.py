@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlgate import limits, outdir
+from mlgate import outdir
 from mlgate import redact as redact_mod
 from mlgate import report as report_mod
 from mlgate.actions import SUMMARY_LIMIT
 from mlgate.errors import gate_exit
 from mlgate.gather import Gathered, gather, read_config
 from mlgate.log import Log
-from mlgate.render import markdown, select
+from mlgate.render import markdown, summary
 from mlgate.render.html import page
 from mlgate.render.sandbox import resolve_user_template
 from mlgate.report import DataChange, Report, Training
@@ -107,13 +107,9 @@ def produce(
     )
     rows = rep.metrics  # built once: the plots, the comment and the full table share them
     plots: list[report_mod.PlotEntry] = []
-    if settings.plots != "off" and (g.plots or select.chart_rows(rows, limits.CHART_BARS)[0]):
-        from mlgate.render import plots as plots_mod  # matplotlib: only when there is a chart
-
+    if settings.plots != "off":
         with log.group("Rendering plots"):
-            plots, plot_notes = plots_mod.render_all(
-                g.plots, rows, out_dir, mermaid=settings.plots == "mermaid"
-            )
+            plots, plot_notes = draw_plots(g, rows, out_dir, mermaid=settings.plots == "mermaid")
         if plot_notes:  # after the gathering notes, before the data-change ones
             at = len(g.notes)
             rep = dataclasses.replace(rep, notes=(*rep.notes[:at], *plot_notes, *rep.notes[at:]))
@@ -129,13 +125,24 @@ def produce(
     text = redact(render(with_plots))
     alt = None
     if with_mermaid and any(p.image for p in plots):
-        from mlgate.render import plots as plots_mod
-
-        inline, _ = plots_mod.render_all(g.plots, rows, out_dir, mermaid=True)
+        inline, _ = draw_plots(g, rows, out_dir, mermaid=True)
         alt = redact(render(dataclasses.replace(rep, plots=tuple(inline))))
     result = redact_result(report_mod.result_json(with_plots, comment_id=cid), redact, secrets)
     full = redact(markdown.full_tables(tables))
     return Produced(with_plots, text, result, g, out_dir, alt, full, tables.hidden)
+
+
+def draw_plots(
+    g: Gathered, rows: Sequence[report_mod.MetricRow], out_dir: Path, *, mermaid: bool
+) -> tuple[list[report_mod.PlotEntry], list[str]]:
+    """The plots and the summary chart; matplotlib is imported only when there are plots (the
+    summary chart alone is drawn with Pillow)."""
+    if g.plots:
+        from mlgate.render import plots as plots_mod
+
+        return plots_mod.render_all(g.plots, rows, out_dir, mermaid=mermaid)
+    entry = summary.summary_chart(rows, out_dir, mermaid=mermaid)
+    return ([entry] if entry else []), []
 
 
 def summary_markdown(produced: Produced, markdown_text: str, limit: int = SUMMARY_LIMIT) -> str:

@@ -74,8 +74,10 @@ def _esc_number(text: str) -> str:
 
 def _cell(value: Scalar | float) -> str:
     """A value's cell, formatted once (no per-cell type guessing later: tabulate gets strings)."""
-    if type(value) is float or type(value) is int:
-        return _esc_number(format_value(value))
+    if type(value) is float:  # format_value's own text, nan and inf included
+        return _esc_number(f"{value:.6g}")
+    if type(value) is int:
+        return _esc_number(str(value))
     return md(format_value(value))
 
 
@@ -87,7 +89,10 @@ def _change_cell(change: Change, diff: float | int | None) -> str:
         return "base unreadable"
     if status == "removed":
         return "removed"
-    return _esc_number(_signed(diff)) if type(diff) in (int, float) else md(_signed(diff))
+    if type(diff) is float or type(diff) is int:  # as _signed, without a type test per call
+        text = f"{diff:.6g}" if type(diff) is float else str(diff)
+        return _esc_number("+" + text if diff > 0 else text)
+    return md(_signed(diff))
 
 
 def _arrow(diff: float | int | None) -> str:
