@@ -1,7 +1,8 @@
-"""Report -> Markdown with Jinja2 (sandboxed) templates and tabulate tables. Returns strings.
+"""Report -> Markdown with Jinja2 (sandboxed) templates and GitHub tables. Returns strings.
 
 Templates are package data (`mlgate/templates/`). Every piece of untrusted text goes through the
-`md` filter; tables are built here with tabulate so the templates stay readable.
+`md` filter; tables are built here (`render.table`: tabulate's format) so the templates stay
+readable.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from typing import Any
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
-from tabulate import tabulate
 
 from mlgate import limits
 from mlgate.compare import Change
@@ -25,6 +25,7 @@ from mlgate.gates import GateResult
 from mlgate.metrics import Scalar, format_value
 from mlgate.render import sandbox, select
 from mlgate.render.escape import md
+from mlgate.render.table import github_table
 from mlgate.report import DataChange, MetricRow, Report
 
 MARKER_PREFIX = "<!-- mlgate:report"
@@ -55,9 +56,7 @@ def gates_table(results: Sequence[GateResult]) -> str:
         [OUTCOME_ICON[r.outcome], md(r.metric), md(r.message)]
         for r in sorted(results, key=lambda r: ("fail", "warn", "pass", "skip").index(r.outcome))
     ]
-    return tabulate(
-        rows, headers=["", "Metric", "Result"], tablefmt="github", disable_numparse=True
-    )
+    return github_table(rows, ["", "Metric", "Result"])
 
 
 FULL_TABLE_FILE = "all-metrics.md"  # in the report directory: every metric value, every param
@@ -73,7 +72,7 @@ def _esc_number(text: str) -> str:
 
 
 def _cell(value: Scalar | float) -> str:
-    """A value's cell, formatted once (no per-cell type guessing later: tabulate gets strings)."""
+    """A value's cell, formatted once (no type guessing per cell later: tables get strings)."""
     if type(value) is float:  # format_value's own text, nan and inf included
         return _esc_number(f"{value:.6g}")
     if type(value) is int:
@@ -110,10 +109,11 @@ class Cells:
     rows: list[list[str]]
     selection: select.Selection
 
-    def comment(self, what: str, intro: str = "") -> str:
-        """The comment's table (tabulate, as always: padded columns) and a line for the rest."""
+    def comment(self, what: str, intro: str = "", *, total: str = "") -> str:
+        """The comment's table (padded columns, as always) and a line counting the rest:
+        "…and 3 more changed and 9 more unchanged {what}"; `total` names all rows."""
         picked = [self.rows[i] for i in self.selection.shown]
-        text = tabulate(picked, headers=self.headers, tablefmt="github", disable_numparse=True)
+        text = github_table(picked, self.headers)
         sel = self.selection
         if not sel.hidden:
             return text
@@ -122,7 +122,7 @@ class Cells:
             parts.append(f"{sel.more_changed:,} more changed")
         if sel.more_unchanged:
             parts.append(f"{sel.more_unchanged:,} more unchanged")
-        head = f"*Showing {len(sel.shown):,} of {sel.total:,} {what}{intro}.*\n\n"
+        head = f"*Showing {len(sel.shown):,} of {sel.total:,} {total or what}{intro}.*\n\n"
         return f"{head}{text}\n\n*…and {' and '.join(parts)} {what}: {_WHERE}.*"
 
     def full(self) -> str:
@@ -197,7 +197,8 @@ def param_cells(
 
 
 def params_table(changes: Sequence[Change], base_label: str, *, show_path: bool) -> str:
-    return param_cells(changes, base_label, show_path=show_path).comment("changed params")
+    cells = param_cells(changes, base_label, show_path=show_path)
+    return cells.comment("params", total="changed params")
 
 
 def human_size(n: int | None) -> str:
@@ -215,12 +216,7 @@ def data_table(changes: Sequence[DataChange]) -> str:
     rows = [
         [md(c.status), md(c.path), human_size(c.old_size), human_size(c.new_size)] for c in changes
     ]
-    return tabulate(
-        rows,
-        headers=["Change", "Path", "Base size", "Head size"],
-        tablefmt="github",
-        disable_numparse=True,
-    )
+    return github_table(rows, ["Change", "Path", "Base size", "Head size"])
 
 
 @dataclass(frozen=True)
@@ -253,7 +249,7 @@ class Tables:
             self.base_label,
             self.show_param_path,
         ):
-            return self.params.comment("changed params")
+            return self.params.comment("params", total="changed params")
         return params_table(changes, base_label, show_path=show_path)
 
 

@@ -22,11 +22,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tabulate import tabulate
-
 from mlgate import limits, outdir
 from mlgate.render import select
 from mlgate.render.escape import md
+from mlgate.render.table import github_table
 from mlgate.report import MetricRow, PlotEntry
 
 if TYPE_CHECKING:
@@ -161,11 +160,9 @@ def summary_chart(rows: Sequence[MetricRow], out_dir: Path, *, mermaid: bool) ->
         else BASE_COLOR
         for r in usable
     ]
-    table = tabulate(
+    table = github_table(
         [[md(n), f"{p:+.2f}%", r.judgement] for n, p, r in zip(names, pcts, usable, strict=True)],
         ["metric", "change", "judgement"],
-        tablefmt="github",
-        disable_numparse=True,
     )
     note = ""
     if len(bars) < usable_count:  # a large report: say what the chart leaves out
