@@ -387,3 +387,22 @@ def test_the_faster_direction_guess_equals_the_former_one(key: str) -> None:
 def test_relative_change_equals_change_pct(old: Any, new: Any) -> None:
     change = Change("p", "k", old, new, "changed")
     assert select.relative(change) == change.pct
+
+
+def test_a_glob_gate_over_many_metrics_shows_failures_first_and_counts_the_rest() -> None:
+    base = {f"k{i:03}_acc": 1.0 for i in range(120)}
+    head = {**base, "k100_acc": 0.5, "k101_acc": 0.4}
+    rep = build(base, head, [GateRule(metric="k*", direction="higher", max_drop=0.1)])
+    text = markdown.render(rep)
+    gates = text.split("### Gates")[1].split("\n### ")[0]
+    rows = [line for line in gates.splitlines() if line.startswith("| ")][1:]
+    assert len(rows) == limits.COMMENT_TABLE_ROWS
+    assert rows[0].startswith("| ❌ | m.json:k100\\_acc") and rows[1].startswith("| ❌ ")
+    assert "*…and 70 more gates (70 passed): the full table is in the job summary" in gates
+    tables = markdown.prepare(rep)
+    assert tables.hidden == 70 + (120 - 50)
+    full = markdown.full_tables(tables)
+    assert "### All gates (120)" in full
+    assert (
+        len([x for x in full.split("### All gates")[1].splitlines() if x.startswith("| ✅")]) == 118
+    )

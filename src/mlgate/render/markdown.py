@@ -51,16 +51,32 @@ def _pct(value: float | None) -> str:
     return "" if value is None else f"{value:+.1f}%"
 
 
-def gates_table(results: Sequence[GateResult]) -> str:
-    rows = [
-        [OUTCOME_ICON[r.outcome], md(r.metric), md(r.message)]
-        for r in sorted(results, key=lambda r: ("fail", "warn", "pass", "skip").index(r.outcome))
-    ]
-    return github_table(rows, ["", "Metric", "Result"])
-
-
 FULL_TABLE_FILE = "all-metrics.md"  # in the report directory: every metric value, every param
 _WHERE = f"the full table is in the job summary and in `{FULL_TABLE_FILE}` of the report artifact"
+_OUTCOME_WORD = {"fail": "failed", "warn": "with warnings", "pass": "passed", "skip": "skipped"}
+
+
+def _ordered(results: Sequence[GateResult]) -> list[GateResult]:
+    return sorted(results, key=lambda r: ("fail", "warn", "pass", "skip").index(r.outcome))
+
+
+def _gate_rows(results: Sequence[GateResult]) -> list[list[str]]:
+    return [[OUTCOME_ICON[r.outcome], md(r.metric), md(r.message)] for r in _ordered(results)]
+
+
+def gates_table(results: Sequence[GateResult], limit: int | None = None) -> str:
+    """Failed gates first, then warnings, passes, skips; beyond `limit` rows (a glob rule over
+    thousands of metrics), a line counts the rest by outcome."""
+    limit = limits.COMMENT_TABLE_ROWS if limit is None else limit
+    shown = _ordered(results)[:limit]
+    text = github_table(_gate_rows(shown), ["", "Metric", "Result"])
+    if len(results) <= limit:
+        return text
+    hidden = [r.outcome for r in _ordered(results)[limit:]]
+    counts = ", ".join(
+        f"{hidden.count(o):,} {word}" for o, word in _OUTCOME_WORD.items() if o in hidden
+    )
+    return f"{text}\n\n*…and {len(hidden):,} more gates ({counts}): {_WHERE}.*"
 
 
 def _esc_number(text: str) -> str:
@@ -234,7 +250,8 @@ class Tables:
     @property
     def hidden(self) -> int:
         """Rows the comment leaves out: the full table is worth a look."""
-        return self.metrics.selection.hidden + self.params.selection.hidden
+        gates = max(0, len(self.report.gates) - limits.COMMENT_TABLE_ROWS)
+        return self.metrics.selection.hidden + self.params.selection.hidden + gates
 
     def metrics_table(self, rows: Sequence[MetricRow], base_label: str, *, show_path: bool) -> str:
         if rows is self.report.metrics and (base_label, show_path) == (
@@ -284,6 +301,9 @@ def full_tables(tables: Tables) -> str:
     ]
     if rep.params:
         parts += ["", f"### All changed params ({len(rep.params):,})", "", tables.params.full()]
+    if len(rep.gates) > limits.COMMENT_TABLE_ROWS:
+        gates = Cells(["", "Metric", "Result"], _gate_rows(rep.gates), select.Selection(()))
+        parts += ["", f"### All gates ({len(rep.gates):,})", "", gates.full()]
     return "\n".join(parts) + "\n"
 
 
