@@ -223,8 +223,8 @@ def scale_repo(root: Path, metrics: int, per_file: int = 100) -> None:
     (root / "dvc.yaml").write_text(f"metrics:\n{decl}\n")
     for rev in (0, 1):
         for i in range(files):
-            values = {  # changed values move by -3% to +3% of their base value
-                f"class_{j}": {
+            values = {  # names unique across files; changed values move by -3% to +3%
+                f"class_{i * per_file + j}": {
                     "acc": round(0.5 + (i * per_file + j) / (2 * metrics), 6)
                     * (1 + rev * (j % 10 == 0) * ((i + j) % 7 - 3) / 100)
                 }

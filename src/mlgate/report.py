@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -118,6 +119,7 @@ _FIRST_WORDS = frozenset(name.split("_")[0] for name in _LOWER | _HIGHER)
 _MAX_WORDS = max(name.count("_") + 1 for name in _LOWER | _HIGHER)
 
 
+@functools.lru_cache(maxsize=8192)  # one metric name recurs across files (per class, per split)
 def infer_direction(key: str) -> str | None:
     """Which way is better, guessed from the name when no gate says so: the longest run of
     words in the key that names a known family decides (`val_loss`: lower; `avg_prec`:
