@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml package-lock.json 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint unit install clean bench bench-verdicts lock screenshot
+.PHONY: demo test lint unit install clean bench bench-verdicts bench-scale lock screenshot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ bench: $(STAMP)
 # False alarms and detection of each gate kind, and the paired bootstrap's speed (issue 13).
 bench-verdicts: $(STAMP)
 	$(BIN)/python benchmarks/verdicts.py
+
+# 1k/10k/100k metrics, a 200-commit history, a warm `--repro`: ratios against DVC (~5-10 min)
+bench-scale: $(STAMP)
+	$(BIN)/python benchmarks/bench.py scale
 
 # Re-pin the action image's dependencies and retag the dependency image the Dockerfile uses.
 lock:

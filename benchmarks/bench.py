@@ -11,6 +11,16 @@
    data checks: a 1 GiB CSV at base and at head summarized and compared (time, peak memory);
 3. plots: one 1,000,000-point series, and 50 plots, with wall time and peak memory (max RSS of
    the process that renders them).
+
+    python benchmarks/bench.py scale      (or: make bench-scale; BENCH_SIZES=1000,10000)
+
+4. scale: 1,000, 10,000 and 100,000 metrics (files of 100 values, 10% changed): `mlgate report`
+   and `mlgate diff --md` vs `dvc metrics diff --md`, side by side, with the ratios and the peak
+   memory of each command (max RSS);
+5. history: a repository with 200 commits and 1,000 tracked files, the base 200 commits back:
+   `mlgate report` and `mlgate diff --md` vs `dvc metrics diff --md`;
+6. repro: `mlgate report --repro` on an unchanged pipeline with a warm run-cache (time to the
+   verdict) vs `dvc repro` then `dvc metrics diff --md`.
 """
 
 from __future__ import annotations
@@ -27,6 +37,7 @@ from pathlib import Path
 
 BIN = Path(sys.executable).parent
 RUNS = int(os.environ.get("BENCH_RUNS", "7"))
+SCALE_RUNS = int(os.environ.get("BENCH_RUNS", "3"))  # the 100k case takes seconds per command
 ENV = {
     **os.environ,
     "DVC_NO_ANALYTICS": "1",
@@ -43,12 +54,14 @@ def timed(cmd: list[str], cwd: Path | None = None) -> float:
     return time.perf_counter() - start
 
 
-def median_interleaved(cmds: dict[str, list[str]], cwd: Path | None = None) -> dict[str, float]:
+def median_interleaved(
+    cmds: dict[str, list[str]], cwd: Path | None = None, runs: int = RUNS
+) -> dict[str, float]:
     """Alternate the commands run by run so that machine noise hits them alike."""
     times: dict[str, list[float]] = {k: [] for k in cmds}
     for c in cmds.values():  # warm-up: file cache, .pyc
         timed(c, cwd)
-    for _ in range(RUNS):
+    for _ in range(runs):
         for k, c in cmds.items():
             times[k].append(timed(c, cwd))
     return {k: statistics.median(v) for k, v in times.items()}
@@ -222,10 +235,193 @@ def plots(points: int, count: int) -> dict[str, float]:
     return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
+MAXRSS = (
+    "import resource, subprocess, sys\n"
+    "out = subprocess.DEVNULL\n"
+    "subprocess.run(sys.argv[1:], check=True, stdout=out, stderr=out)\n"
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+)
+
+
+def peak_mb(cmd: list[str], cwd: Path) -> float:
+    """The command's peak memory (max RSS, MB), measured by a fresh parent of its own."""
+    proc = subprocess.run(
+        [sys.executable, "-c", MAXRSS, *cmd],
+        cwd=cwd,
+        env=ENV,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return int(proc.stdout.strip()) / 1024
+
+
+def sh(root: Path, *args: str) -> None:
+    subprocess.run(args, cwd=root, env=ENV, check=True, capture_output=True)
+
+
+def scale_repo(root: Path, metrics: int, per_file: int = 100) -> None:
+    """`metrics` values in files of `per_file`, declared in dvc.yaml; 10% changed at head."""
+    sh(root, "git", "init", "-q", "-b", "main")
+    sh(root, str(BIN / "dvc"), "init", "-q")
+    files = max(1, metrics // per_file)
+    (root / "metrics").mkdir()
+    decl = "\n".join(f"  - metrics/m{i}.json" for i in range(files))
+    (root / "dvc.yaml").write_text(f"metrics:\n{decl}\n")
+    for rev in (0, 1):
+        for i in range(files):
+            values = {  # names unique across files; changed values move by -3% to +3%
+                f"class_{i * per_file + j}": {
+                    "acc": round(0.5 + (i * per_file + j) / (2 * metrics), 6)
+                    * (1 + rev * (j % 10 == 0) * ((i + j) % 7 - 3) / 100)
+                }
+                for j in range(per_file)
+            }
+            (root / "metrics" / f"m{i}.json").write_text(json.dumps({"eval": values}))
+        if rev == 0:
+            sh(root, "git", "add", "-A")
+            sh(root, "git", "commit", "-qm", "base")
+
+
+def compare_to_dvc(root: Path, out: Path, runs: int) -> dict[str, float]:
+    mlgate, dvc = str(BIN / "mlgate"), str(BIN / "dvc")
+    cmds = {
+        "mlgate report": [mlgate, "report", "--base", "main", "--out", str(out)],
+        "mlgate diff --md": [mlgate, "diff", "--base", "main", "--md"],
+        "dvc metrics diff --md": [dvc, "metrics", "diff", "main", "--md"],
+    }
+    t = median_interleaved(cmds, root, runs)
+    dvc_s = t["dvc metrics diff --md"]
+    return {
+        **{f"{k} s": round(v, 3) for k, v in t.items()},
+        "report/dvc": round(t["mlgate report"] / dvc_s, 2),
+        "diff/dvc": round(t["mlgate diff --md"] / dvc_s, 2),
+        "report peak MB": round(peak_mb(cmds["mlgate report"], root), 1),
+        "dvc peak MB": round(peak_mb(cmds["dvc metrics diff --md"], root), 1),
+    }
+
+
+def scale(sizes: list[int]) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp) / "repo"
+            root.mkdir()
+            scale_repo(root, n)
+            runs = SCALE_RUNS if n >= 100_000 else max(SCALE_RUNS, 5)
+            out[f"{n:,} metrics"] = compare_to_dvc(root, Path(tmp) / "out", runs)
+    return out
+
+
+def history(commits: int = 200, files: int = 1000) -> dict[str, float]:
+    """A long history and many tracked files; the base is the first commit."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "repo"
+        root.mkdir()
+        scale_repo(root, 1000)  # commit 1 on main: 10 metrics files
+        sh(root, "git", "checkout", "-qb", "feature")
+        src = root / "src"
+        src.mkdir()
+        for i in range(files):
+            (src / f"f{i}.py").write_text(f"X = {i}\n")
+        sh(root, "git", "add", "-A")
+        sh(root, "git", "commit", "-qm", "files")
+        for c in range(commits - 2):
+            for i in range(c % 10, files, 97):
+                (src / f"f{i}.py").write_text(f"X = {i + c + 1}\n")
+            sh(root, "git", "commit", "-qam", f"c{c}")
+        return compare_to_dvc(root, Path(tmp) / "out", SCALE_RUNS + 2)
+
+
+TRAIN = """import json, yaml
+p = yaml.safe_load(open("params.yaml"))
+json.dump({"acc": 0.9 + p["lr"] / 100, "loss": 0.1}, open("metrics.json", "w"))
+"""
+
+
+def repro() -> dict[str, float]:
+    """Time to the verdict on an unchanged pipeline whose run-cache is warm."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "repo"
+        root.mkdir()
+        dvc = str(BIN / "dvc")
+        sh(root, "git", "init", "-q", "-b", "main")
+        sh(root, dvc, "init", "-q")
+        (root / "train.py").write_text(TRAIN)
+        (root / "params.yaml").write_text("lr: 0.1\n")
+        (root / "dvc.yaml").write_text(
+            "stages:\n  train:\n    cmd: python train.py\n    deps: [train.py]\n"
+            "    params: [lr]\n    metrics:\n      - metrics.json:\n          cache: false\n"
+        )
+        sh(root, dvc, "repro", "-q")
+        sh(root, "git", "add", "-A")
+        sh(root, "git", "commit", "-qm", "base")
+        sh(root, dvc, "repro", "-q")  # warm: nothing to run
+        t = median_interleaved(
+            {
+                "mlgate report --repro": [
+                    str(BIN / "mlgate"),
+                    "report",
+                    "--repro",
+                    "--base",
+                    "main",
+                    "--out",
+                    str(Path(tmp) / "out"),
+                ],
+                "dvc repro + metrics diff --md": [
+                    "sh",
+                    "-c",
+                    f"{dvc} repro -q && {dvc} metrics diff main --md",
+                ],
+            },
+            root,
+            SCALE_RUNS + 2,
+        )
+    return {
+        **{f"{k} s": round(v, 3) for k, v in t.items()},
+        "ratio": round(t["mlgate report --repro"] / t["dvc repro + metrics diff --md"], 2),
+    }
+
+
+def table(results: dict[str, dict[str, float]]) -> str:
+    """The scale results as a Markdown table (for the issue and the README)."""
+    cols = [
+        "mlgate report s",
+        "mlgate diff --md s",
+        "dvc metrics diff --md s",
+        "report/dvc",
+        "diff/dvc",
+        "report peak MB",
+        "dvc peak MB",
+    ]
+    lines = ["| case | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    for name, row in results.items():
+        if all(c in row for c in cols):
+            lines.append(f"| {name} | " + " | ".join(str(row[c]) for c in cols) + " |")
+    return "\n".join(lines)
+
+
+def main_scale() -> int:
+    sizes = [int(n) for n in os.environ.get("BENCH_SIZES", "1000,10000,100000").split(",")]
+    results = {**scale(sizes), "200 commits, 1,000 files": history()}
+    rep = repro()
+    print(json.dumps({**results, "repro (warm run-cache)": rep}, indent=2))
+    print()
+    print(table(results))
+    print()
+    print(
+        f"mlgate report --repro: {rep['mlgate report --repro s']} s, dvc repro + metrics diff "
+        f"--md: {rep['dvc repro + metrics diff --md s']} s, ratio {rep['ratio']}"
+    )
+    return 0
+
+
 def main() -> int:
     if shutil.which("git") is None:
         print("git is required", file=sys.stderr)
         return 2
+    if sys.argv[1:] == ["scale"]:
+        return main_scale()
     results = {
         "startup_s": startup(),
         "diff_s": diff(),

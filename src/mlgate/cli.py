@@ -10,8 +10,6 @@ import argparse
 import contextlib
 import os
 import sys
-import tempfile
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -223,6 +221,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         log("interrupted")
         return EXIT_INTERRUPTED
     except Exception as exc:  # a bug: one line here, the traceback where the user finds it
+        import traceback  # here, not at start-up: tempfile and traceback cost `diff` 10 ms
+
         from mlgate.redact import from_environ
 
         path = crash_log(args, traceback.format_exc())
@@ -271,6 +271,8 @@ def crash_log(args: argparse.Namespace, text: str) -> str:
                 fh.write(text)
             where = str(Path.cwd() / name)
     except OSError:  # a read-only working directory: the summary still gets it
+        import tempfile
+
         fd, where = tempfile.mkstemp(prefix="mlgate-crash-", suffix=".log")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)

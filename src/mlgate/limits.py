@@ -14,7 +14,10 @@ MAX_YAML_ALIASES = 1_000  # alias (`*name`) uses in one YAML document
 # The largest magnitude a number may have: beyond it a value cannot be compared as a float.
 MAX_NUMBER = 1.7976931348623157e308
 
-MAX_TABLE_ROWS = 5_000  # rows of a metrics or params table in the report (all are in result.json)
+# Rows of the comment's metrics and params tables: gated metrics, then the largest relative
+# changes; a line counts the rest, which are in the job summary and the report's all-metrics.md.
+COMMENT_TABLE_ROWS = 50
+CHART_BARS = 30  # bars of the metric-change summary chart: the largest relative changes
 
 MAX_TEMPLATE_BYTES = 1024 * 1024  # a user template file
 MAX_RENDER_SECONDS = 10.0  # rendering the report from a user template

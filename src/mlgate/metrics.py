@@ -116,6 +116,10 @@ def _first_line(exc: BaseException) -> str:
     return text[:200]
 
 
+# Leaf types that are neither containers nor integers to range-check: skipped at once.
+_PLAIN_LEAVES = frozenset({float, str, bool, type(None)})
+
+
 def _check_shape(doc: Any, path: str) -> None:
     """Depth, value count and number range, walked without recursion (aliases counted expanded;
     the YAML loader already refused an expansion beyond the value limit)."""
@@ -133,7 +137,10 @@ def _check_shape(doc: Any, path: str) -> None:
             raise InputError(
                 f"{path}: nested more than {limits.MAX_DEPTH} levels deep, above mlgate's limit"
             )
-        if isinstance(node, Mapping):
+        kind = type(node)
+        if kind in _PLAIN_LEAVES:  # most nodes: no ABC check (`isinstance(x, Mapping)` is slow)
+            continue
+        if kind is dict or isinstance(node, Mapping):
             stack.extend((v, depth + 1) for v in node.values())
         elif isinstance(node, list):
             stack.extend((v, depth + 1) for v in node)
@@ -147,7 +154,8 @@ def _check_shape(doc: Any, path: str) -> None:
 def _walk(doc: Mapping[Any, Any], prefix: str, out: dict[str, Any]) -> None:
     for key, value in doc.items():
         name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
+        kind = type(value)
+        if kind is dict or (kind not in _PLAIN_LEAVES and isinstance(value, Mapping)):
             _walk(value, f"{name}.", out)
         else:
             out[name] = value

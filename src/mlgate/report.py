@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -116,19 +117,30 @@ _HIGHER = frozenset(
 )
 
 
+_SEPARATORS = re.compile(r"[./:\\\s-]+")
+_FIRST_WORDS = frozenset(name.split("_")[0] for name in _LOWER | _HIGHER)
+_MAX_WORDS = max(name.count("_") + 1 for name in _LOWER | _HIGHER)
+
+
+@functools.lru_cache(maxsize=8192)  # one metric name recurs across files (per class, per split)
 def infer_direction(key: str) -> str | None:
     """Which way is better, guessed from the name when no gate says so: the longest run of
     words in the key that names a known family decides (`val_loss`: lower; `avg_prec`:
     higher)."""
     best: tuple[int, str] | None = None
-    for segment in re.split(r"[./:\\\s-]+", key.lower()):
+    for segment in _SEPARATORS.split(key.lower()):
         words = [w for w in segment.split("_") if w]
-        for size in range(len(words), 0, -1):
-            for start in range(len(words) - size + 1):
+        for start, word in enumerate(words):
+            if word not in _FIRST_WORDS:  # no family name starts here (most words)
+                continue
+            for size in range(min(_MAX_WORDS, len(words) - start), 0, -1):
+                if best is not None and size <= best[0]:
+                    break  # only a longer run can win; the first of equal length stays
                 gram = "_".join(words[start : start + size])
                 found = "lower" if gram in _LOWER else "higher" if gram in _HIGHER else None
-                if found and (best is None or size > best[0]):
+                if found:
                     best = (size, found)
+                    break
     return best[1] if best else None
 
 

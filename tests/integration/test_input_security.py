@@ -37,6 +37,7 @@ def _git_config(repo: Repo) -> str:
         ("report.md", "../.git/config"),
         ("report.html", "../.git/config"),
         ("result.json", "../.git/config"),
+        ("all-metrics.md", "../.git/config"),
         ("plots", "../.git"),
     ],
 )

@@ -173,18 +173,22 @@ def test_a_large_metrics_table_shows_gated_and_changed_rows_first() -> None:
     from mlgate.config import GateRule
     from mlgate.render.markdown import metrics_table
 
-    base = {f"k{i}": float(i) for i in range(limits.MAX_TABLE_ROWS + 100)}
+    base = {f"k{i}": float(i) for i in range(5_100)}
     head = {**base, "k5099": 1.0}
     rows = report.metric_rows(
         diff(Snapshot({"m.json": base}), Snapshot({"m.json": head})), [GateRule(metric="k5050")]
     )
     text = metrics_table(rows, "Base", show_path=False)
     lines = text.splitlines()
-    assert lines[2].startswith("| k5050 ") and lines[3].startswith("| k5099 ")
-    assert len([line for line in lines if line.startswith("|")]) == 2 + limits.MAX_TABLE_ROWS
+    assert lines[0] == (
+        "*Showing 2 of 5,100 metric values: gated metrics first, then the largest relative "
+        "changes.*"
+    )
+    assert lines[4].startswith("| k5050 ") and lines[5].startswith("| k5099 ")
+    assert len([line for line in lines if line.startswith("|")]) == 2 + 2
     assert lines[-1] == (
-        "*…and 100 more metric values not shown here (mlgate shows at most 5,000); "
-        "all are in result.json.*"
+        "*…and 5,098 more unchanged metric values: the full table is in the job summary and in "
+        "`all-metrics.md` of the report artifact.*"
     )
 
 

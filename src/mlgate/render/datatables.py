@@ -6,10 +6,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from tabulate import tabulate
-
 from mlgate.datacheck import SAMPLE, TableChange
 from mlgate.render.escape import md
+from mlgate.render.table import github_table
 
 DRIFT_ROWS = 10
 __all__ = ["SAMPLE", "drift_table", "tables_table"]
@@ -47,12 +46,7 @@ def tables_table(changes: Sequence[TableChange]) -> str:
                 "❌" if c.violations else "✅",
             ]
         )
-    return tabulate(
-        rows,
-        headers=["File", "Change", "Rows", "Columns", "Largest drift", "Rules"],
-        tablefmt="github",
-        disable_numparse=True,
-    )
+    return github_table(rows, ["File", "Change", "Rows", "Columns", "Largest drift", "Rules"])
 
 
 def drift_table(changes: Sequence[TableChange], limit: int = DRIFT_ROWS) -> str:
@@ -72,11 +66,6 @@ def drift_table(changes: Sequence[TableChange], limit: int = DRIFT_ROWS) -> str:
         ]
         for c, col in columns[:limit]
     ]
-    table = tabulate(
-        rows,
-        headers=["File", "Column", "Type", "Missing", "KS", "PSI"],
-        tablefmt="github",
-        disable_numparse=True,
-    )
+    table = github_table(rows, ["File", "Column", "Type", "Missing", "KS", "PSI"])
     more = len(columns) - limit
     return table + (f"\n\n…and {more} more columns in result.json." if more > 0 else "")

@@ -1,7 +1,8 @@
-"""Report -> Markdown with Jinja2 (sandboxed) templates and tabulate tables. Returns strings.
+"""Report -> Markdown with Jinja2 (sandboxed) templates and GitHub tables. Returns strings.
 
 Templates are package data (`mlgate/templates/`). Every piece of untrusted text goes through the
-`md` filter; tables are built here with tabulate so the templates stay readable.
+`md` filter; tables are built here (`render.table`: tabulate's format) so the templates stay
+readable.
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ import dataclasses
 import functools
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
-from tabulate import tabulate
 
 from mlgate import limits
 from mlgate.compare import Change
@@ -23,8 +24,9 @@ from mlgate.errors import ConfigError
 from mlgate.gates import GateResult
 from mlgate.marker import format_marker, strip_markers
 from mlgate.metrics import Scalar, format_value
-from mlgate.render import datatables, sandbox
+from mlgate.render import datatables, sandbox, select
 from mlgate.render.escape import md
+from mlgate.render.table import github_table
 from mlgate.report import DataChange, MetricRow, Report
 
 OUTCOME_ICON = {"pass": "✅", "fail": "❌", "warn": "⚠️", "skip": "➖"}
@@ -48,64 +50,170 @@ def _pct(value: float | None) -> str:
     return "" if value is None else f"{value:+.1f}%"
 
 
-def gates_table(results: Sequence[GateResult]) -> str:
-    rows = [
-        [OUTCOME_ICON[r.outcome], md(r.metric), md(r.message)]
-        for r in sorted(results, key=lambda r: ("fail", "warn", "pass", "skip").index(r.outcome))
-    ]
-    return tabulate(
-        rows, headers=["", "Metric", "Result"], tablefmt="github", disable_numparse=True
+FULL_TABLE_FILE = "all-metrics.md"  # in the report directory: every metric value, every param
+_WHERE = f"the full table is in the job summary and in `{FULL_TABLE_FILE}` of the report artifact"
+_OUTCOME_WORD = {"fail": "failed", "warn": "with warnings", "pass": "passed", "skip": "skipped"}
+
+
+def _ordered(results: Sequence[GateResult]) -> list[GateResult]:
+    return sorted(results, key=lambda r: ("fail", "warn", "pass", "skip").index(r.outcome))
+
+
+def _gate_rows(results: Sequence[GateResult]) -> list[list[str]]:
+    return [[OUTCOME_ICON[r.outcome], md(r.metric), md(r.message)] for r in _ordered(results)]
+
+
+def gates_table(results: Sequence[GateResult], limit: int | None = None) -> str:
+    """Failed gates first, then warnings, passes, skips; beyond `limit` rows (a glob rule over
+    thousands of metrics), a line counts the rest by outcome."""
+    limit = limits.COMMENT_TABLE_ROWS if limit is None else limit
+    shown = _ordered(results)[:limit]
+    text = github_table(_gate_rows(shown), ["", "Metric", "Result"])
+    if len(results) <= limit:
+        return text
+    hidden = [r.outcome for r in _ordered(results)[limit:]]
+    counts = ", ".join(
+        f"{hidden.count(o):,} {word}" for o, word in _OUTCOME_WORD.items() if o in hidden
     )
+    return f"{text}\n\n*…and {len(hidden):,} more gates ({counts}): {_WHERE}.*"
 
 
-def _more(hidden: int, what: str) -> str:
-    if hidden <= 0:
+def _esc_number(text: str) -> str:
+    """`md()` of a formatted number (digits, `.`, `e`, `+`, `-`, nan, inf): only `+` and a
+    leading `-` need a backslash. A property test checks it against `md()`."""
+    if "+" in text:
+        text = text.replace("+", "\\+")
+    return "\\" + text if text[:1] == "-" else text
+
+
+def _cell(value: Scalar | float) -> str:
+    """A value's cell, formatted once (no type guessing per cell later: tables get strings)."""
+    if type(value) is float:  # format_value's own text, nan and inf included
+        return _esc_number(f"{value:.6g}")
+    if type(value) is int:
+        return _esc_number(str(value))
+    return md(format_value(value))
+
+
+def _change_cell(change: Change, diff: float | int | None) -> str:
+    status = change.status
+    if status == "added":
+        return "new"
+    if status == "unknown":  # the gate on it fails closed; the reason is below the table
+        return "base unreadable"
+    if status == "removed":
+        return "removed"
+    if type(diff) is float or type(diff) is int:  # as _signed, without a type test per call
+        text = f"{diff:.6g}" if type(diff) is float else str(diff)
+        return _esc_number("+" + text if diff > 0 else text)
+    return md(_signed(diff))
+
+
+def _arrow(diff: float | int | None) -> str:
+    """As `MetricRow.arrow`, from a diff computed once."""
+    if diff is None or diff != diff:  # noqa: PLR0124 - NaN
         return ""
-    return (
-        f"\n\n*…and {hidden:,} more {what} not shown here "
-        f"(mlgate shows at most {limits.MAX_TABLE_ROWS:,}); all are in result.json.*"
-    )
+    return "↑" if diff > 0 else "↓" if diff < 0 else "→"
 
 
-def metrics_table(rows: Sequence[MetricRow], base_label: str, *, show_path: bool) -> str:
-    """Gated and changed metrics first when there are more rows than a table shows."""
-    shown = list(rows)
-    if len(shown) > limits.MAX_TABLE_ROWS:
-        first = [r for r in shown if r.gated or r.change.status != "unchanged"]
-        rest = [r for r in shown if not (r.gated or r.change.status != "unchanged")]
-        shown = (first + rest)[: limits.MAX_TABLE_ROWS]
-    table = []
-    for row in shown:
+@dataclass(frozen=True)
+class Cells:
+    """A table's cells, formatted once: the comment shows some rows, the full table all."""
+
+    headers: list[str]
+    rows: list[list[str]]
+    selection: select.Selection
+
+    def comment(self, what: str, intro: str = "", *, total: str = "") -> str:
+        """The comment's table (padded columns, as always) and a line counting the rest:
+        "…and 3 more changed and 9 more unchanged {what}"; `total` names all rows."""
+        picked = [self.rows[i] for i in self.selection.shown]
+        text = github_table(picked, self.headers)
+        sel = self.selection
+        if not sel.hidden:
+            return text
+        parts = []
+        if sel.more_changed:
+            parts.append(f"{sel.more_changed:,} more changed")
+        if sel.more_unchanged:
+            parts.append(f"{sel.more_unchanged:,} more unchanged")
+        head = f"*Showing {len(sel.shown):,} of {sel.total:,} {total or what}{intro}.*\n\n"
+        return f"{head}{text}\n\n*…and {' and '.join(parts)} {what}: {_WHERE}.*"
+
+    def full(self) -> str:
+        """Every row, joined plainly (no padding: the same table, built in one pass)."""
+        lines = [
+            "| " + " | ".join(self.headers) + " |",
+            "|" + "|".join("---" for _ in self.headers) + "|",
+        ]
+        lines += ["| " + " | ".join(cells) + " |" for cells in self.rows]
+        return "\n".join(lines)
+
+
+def metric_cells(
+    rows: Sequence[MetricRow],
+    base_label: str,
+    *,
+    show_path: bool,
+    limit: int | None = None,
+) -> Cells:
+    pcts: list[float | None] = []
+    table: list[list[str]] = []
+    paths: dict[str, str] = {}
+    for row in rows:
         c = row.change
-        change = _signed(c.diff) if c.status != "added" else "new"
-        if c.status == "unknown":  # the gate on it fails closed; the reason is below the table
-            change = "base unreadable"
-        if c.status == "removed":
-            change = "removed"
-        trend = f"{JUDGEMENT_ICON[row.judgement]} {row.arrow}".strip()
-        cells = [md(c.key), _num(c.old), _num(c.new), md(change), _pct(c.pct), trend]
+        old, new = c.old, c.new
+        diff = new - old if type(old) in (int, float) and type(new) in (int, float) else c.diff  # type: ignore[operator]
+        pct = select.relative(c)
+        pcts.append(pct)
+        icon = JUDGEMENT_ICON[row.judgement]
+        arrow = _arrow(diff)
+        trend = f"{icon} {arrow}" if icon and arrow else icon or arrow
+        cells = [md(c.key), _cell(old), _cell(new), _change_cell(c, diff), _pct(pct), trend]
         if show_path:
-            cells.insert(0, md(c.path))
+            path = paths.get(c.path)
+            if path is None:
+                path = paths[c.path] = md(c.path)
+            cells.insert(0, path)
         table.append(cells)
     headers = ["Metric", md(base_label), "Head", "Change", "%", ""]
     if show_path:
         headers.insert(0, "File")
-    text = tabulate(table, headers=headers, tablefmt="github", disable_numparse=True)
-    return text + _more(len(rows) - len(shown), "metric values")
+    limit = limits.COMMENT_TABLE_ROWS if limit is None else limit
+    return Cells(headers, table, select.comment_rows(rows, pcts, limit))
 
 
-def params_table(changes: Sequence[Change], base_label: str, *, show_path: bool) -> str:
+_METRICS_INTRO = ": gated metrics first, then the largest relative changes"
+
+
+def metrics_table(rows: Sequence[MetricRow], base_label: str, *, show_path: bool) -> str:
+    """All rows when they fit the comment; else gated, then changed rows, largest relative
+    change first, and a line counting the rest."""
+    cells = metric_cells(rows, base_label, show_path=show_path)
+    return cells.comment("metric values", _METRICS_INTRO)
+
+
+def param_cells(
+    changes: Sequence[Change], base_label: str, *, show_path: bool, limit: int | None = None
+) -> Cells:
     table = []
-    for c in changes[: limits.MAX_TABLE_ROWS]:
-        cells = [md(c.key), _num(c.old), _num(c.new)]
+    for c in changes:
+        cells = [md(c.key), _cell(c.old), _cell(c.new)]
         if show_path:
             cells.insert(0, md(c.path))
         table.append(cells)
     headers = ["Param", md(base_label), "Head"]
     if show_path:
         headers.insert(0, "File")
-    text = tabulate(table, headers=headers, tablefmt="github", disable_numparse=True)
-    return text + _more(len(changes) - len(table), "changed params")
+    limit = limits.COMMENT_TABLE_ROWS if limit is None else limit
+    shown = tuple(range(min(limit, len(table))))
+    sel = select.Selection(shown, more_changed=len(table) - len(shown), total=len(table))
+    return Cells(headers, table, sel)
+
+
+def params_table(changes: Sequence[Change], base_label: str, *, show_path: bool) -> str:
+    cells = param_cells(changes, base_label, show_path=show_path)
+    return cells.comment("params", total="changed params")
 
 
 def human_size(n: int | None) -> str:
@@ -123,12 +231,79 @@ def data_table(changes: Sequence[DataChange]) -> str:
     rows = [
         [md(c.status), md(c.path), human_size(c.old_size), human_size(c.new_size)] for c in changes
     ]
-    return tabulate(
-        rows,
-        headers=["Change", "Path", "Base size", "Head size"],
-        tablefmt="github",
-        disable_numparse=True,
+    return github_table(rows, ["Change", "Path", "Base size", "Head size"])
+
+
+@dataclass(frozen=True)
+class Tables:
+    """A report's metrics and params tables, each cell formatted once, for the comment (a
+    selection) and for the full table (every row) alike."""
+
+    report: Report
+    base_label: str
+    show_path: bool
+    show_param_path: bool
+    metrics: Cells
+    params: Cells
+
+    @property
+    def hidden(self) -> int:
+        """Rows the comment leaves out: the full table is worth a look."""
+        gates = max(0, len(self.report.gates) - limits.COMMENT_TABLE_ROWS)
+        return self.metrics.selection.hidden + self.params.selection.hidden + gates
+
+    def metrics_table(self, rows: Sequence[MetricRow], base_label: str, *, show_path: bool) -> str:
+        if rows is self.report.metrics and (base_label, show_path) == (
+            self.base_label,
+            self.show_path,
+        ):
+            return self.metrics.comment("metric values", _METRICS_INTRO)
+        return metrics_table(rows, base_label, show_path=show_path)  # a template's own rows
+
+    def params_table(self, changes: Sequence[Change], base_label: str, *, show_path: bool) -> str:
+        if changes is self.report.params and (base_label, show_path) == (
+            self.base_label,
+            self.show_param_path,
+        ):
+            return self.params.comment("params", total="changed params")
+        return params_table(changes, base_label, show_path=show_path)
+
+
+def prepare(report: Report) -> Tables:
+    base_label = f"Base ({report.base_ref})"
+    show_path = len({r.change.path for r in report.metrics}) > 1
+    show_param_path = len({c.path for c in report.params}) > 1
+    return Tables(
+        report,
+        base_label,
+        show_path,
+        show_param_path,
+        metric_cells(report.metrics, base_label, show_path=show_path),
+        param_cells(report.params, base_label, show_path=show_param_path),
     )
+
+
+def full_tables(tables: Tables) -> str:
+    """`all-metrics.md`: every metric value and every changed param, the comment's cells joined
+    in one pass. Untrusted text is escaped as in the comment."""
+    rep = tables.report
+    sha = f" ({rep.head_sha[:7]})" if rep.head_sha else ""
+    parts = [
+        f"## {md(rep.title)}: all metrics",
+        "",
+        f"Compared **{md(rep.head_label)}**{sha} with base **{md(rep.base_ref)}** "
+        f"({(rep.base_sha or '')[:7]}).",
+        "",
+        f"### All metrics ({len(rep.metrics):,} values)",
+        "",
+        tables.metrics.full() if rep.metrics else "No metrics were found at head or base.",
+    ]
+    if rep.params:
+        parts += ["", f"### All changed params ({len(rep.params):,})", "", tables.params.full()]
+    if len(rep.gates) > limits.COMMENT_TABLE_ROWS:
+        gates = Cells(["", "Metric", "Result"], _gate_rows(rep.gates), select.Selection(()))
+        parts += ["", f"### All gates ({len(rep.gates):,})", "", gates.full()]
+    return "\n".join(parts) + "\n"
 
 
 def _setup(env: SandboxedEnvironment) -> SandboxedEnvironment:
@@ -184,12 +359,16 @@ def render(
     template: str = "report.md.j2",
     user_template: Path | None = None,
     root: Path | None = None,
+    tables: Tables | None = None,
     **context: Any,
 ) -> str:
     """The report's Markdown. `user_template` is a file of the repository `root` (`.mlgate.yml`
     `template:`, checked by `sandbox.resolve_user_template`), rendered in the budgeted sandbox;
     ConfigError names it on a mistake. Over its budget (time, size, memory), the default report
-    is rendered instead, with the reason as a note."""
+    is rendered instead, with the reason as a note. `tables`: `prepare(report)`, when the
+    caller also writes the full table from the same cells."""
+    if tables is not None:
+        context = {**context, "tables": tables}
     try:
         return _render(
             report,
@@ -225,16 +404,18 @@ def _render(
     root: Path | None,
     context: dict[str, Any],
 ) -> str:
-    show_path = len({r.change.path for r in report.metrics}) > 1
-    show_param_path = len({c.path for c in report.params}) > 1
+    tables = context.get("tables") or prepare(report)
     ctx = {
         "report": report,
         "marker": format_marker(comment_id, report.head_sha),
-        "show_path": show_path,
-        "show_param_path": show_param_path,
-        "base_label": f"Base ({report.base_ref})",
+        "show_path": tables.show_path,
+        "show_param_path": tables.show_param_path,
+        "base_label": tables.base_label,
         "short_sha": (report.base_sha or "")[:7],
-        **context,
+        # the tables of this report, formatted once (the full table reuses the same cells)
+        "metrics_table": tables.metrics_table,
+        "params_table": tables.params_table,
+        **{k: v for k, v in context.items() if k != "tables"},
     }
     shown = user_template or template
     try:

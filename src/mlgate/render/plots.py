@@ -37,6 +37,8 @@ from mlgate.render.plotdata import (
     parse_table,
     rows,
 )
+from mlgate.render.summary import mermaid_text as _mermaid_text
+from mlgate.render.summary import summary_chart
 from mlgate.report import MetricRow, PlotEntry
 from mlgate.sources.pipeline import PlotDef
 
@@ -392,10 +394,6 @@ def _cell(value: float) -> str:
     return f"{value:.4g}"
 
 
-def _mermaid_text(text: str) -> str:
-    return re.sub(r'["\[\]\n`]', " ", text)[:80]
-
-
 def mermaid_lines(title: str, series: Sequence[tuple[str, Series]], *, bar: bool) -> str:
     """An `xychart-beta` block: one line per series on the head's x positions."""
     ref = series[-1][1]
@@ -429,59 +427,6 @@ def mermaid_bars(
     for _name, d in sides:
         lines.append("    bar [" + ", ".join(_m(d.get(c, 0.0)) for c in cats) + "]")
     return "\n".join(lines)
-
-
-def summary_chart(rows: Sequence[MetricRow], out_dir: Path, *, mermaid: bool) -> PlotEntry | None:
-    """Percent change of each numeric metric vs base: green better, red worse, grey unknown."""
-    usable = [r for r in rows if r.change.pct is not None and math.isfinite(r.change.pct)]
-    if not usable:
-        return None
-    usable = usable[:25]
-    names = [r.change.key for r in usable]
-    pcts = [float(r.change.pct or 0.0) for r in usable]
-    colors = [
-        GOOD_COLOR
-        if r.judgement == "better"
-        else BAD_COLOR
-        if r.judgement == "worse"
-        else BASE_COLOR
-        for r in usable
-    ]
-    title = "Metric changes vs base (%)"
-    table = tabulate(
-        [[md(n), f"{p:+.2f}%", r.judgement] for n, p, r in zip(names, pcts, usable, strict=True)],
-        ["metric", "change", "judgement"],
-        tablefmt="github",
-        disable_numparse=True,
-    )
-    caption = "green: better, red: worse (by the gate's direction, else by the metric's name)"
-    if mermaid:
-        block = "\n".join(
-            [
-                "xychart-beta horizontal",
-                f'    title "{title}"',
-                "    x-axis [" + ", ".join(f'"{_mermaid_text(n)}"' for n in names) + "]",
-                "    bar [" + ", ".join(f"{p:.3g}" for p in pcts) + "]",
-            ]
-        )
-        return PlotEntry("metric-changes", title, mermaid=block, data_table=table)
-    fig, ax = _figure(width=SIZE[0])
-    fig.set_figheight(max(2.5, 0.35 * len(names) + 1.2))
-    pos = np.arange(len(names))[::-1]
-    ax.barh(pos, pcts, color=colors)
-    ax.axvline(0, color="#1f2328", linewidth=0.8)
-    ax.set_yticks(pos, names)
-    ax.grid(axis="y", visible=False)
-    ax.set_title(title)
-    ax.set_xlabel("change vs base, % of the base value")
-    for p, v in zip(pos, pcts, strict=True):
-        ax.text(v, p, f" {v:+.2f}% ", va="center", ha="left" if v >= 0 else "right", fontsize=9)
-    lim = max(abs(min(pcts)), abs(max(pcts)), 0.5) * 1.35
-    ax.set_xlim(-lim, lim)
-    save(fig, out_dir, "plots/metric-changes.png")
-    return PlotEntry(
-        "metric-changes", title, image="plots/metric-changes.png", caption=caption, data_table=table
-    )
 
 
 def _image_kind(data: bytes) -> str | None:
