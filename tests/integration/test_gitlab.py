@@ -348,3 +348,22 @@ def test_host_is_picked_from_the_environment() -> None:
     assert hosts.module_for({"GITHUB_ACTIONS": "true"}) == "mlgate.actions"
     assert hosts.module_for({"GITLAB_CI": "true"}) == "mlgate.gitlab.ci"
     assert hosts.module_for({}) == "mlgate.actions"
+
+
+def test_secrets_are_redacted_from_everything_posted(pipeline: Pipeline) -> None:
+    """A training command that prints the tokens: the note, the status, the report on disk and
+    the report printed in the job log carry `***` instead. (The training's own output streams
+    to the job log as it runs: there GitLab's masked variables hide the token.)"""
+    pipeline.env(
+        MLGATE_RUN='echo "token=$MLGATE_GITLAB_TOKEN job=$CI_JOB_TOKEN"',
+    )
+    assert pipeline.run() == 0, pipeline.err
+    [note] = bot_notes(pipeline.state)
+    secrets = (TOKEN, "job-token-cannot-post-notes")
+    assert "token=***" in note["body"], note["body"]
+    for secret in secrets:
+        assert secret not in note["body"]
+        assert secret not in pipeline.report().read_text()
+        printed = pipeline.err.split("---- mlgate report")[1].split("---- end of the")[0]
+        assert secret not in printed
+        assert all(secret not in str(s) for s in pipeline.state.statuses)
