@@ -21,7 +21,7 @@ from mlgate.github import events
 from mlgate.hosts import Target
 
 if TYPE_CHECKING:
-    from mlgate.hosts import Host
+    from mlgate.hosts import CIContext, Host
     from mlgate.log import Log
     from mlgate.settings import Settings
 
@@ -144,7 +144,7 @@ class Context:
         return build(self, settings, token, log)
 
 
-def load(env: Mapping[str, str], log: Log) -> tuple[Settings, Context]:
+def load(env: Mapping[str, str], log: Log) -> tuple[Settings, CIContext]:
     """`mlgate.hosts.load` for GitHub Actions: inputs from `INPUT_*`, then the event."""
     from mlgate.settings import Settings
 

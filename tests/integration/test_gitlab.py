@@ -367,3 +367,17 @@ def test_secrets_are_redacted_from_everything_posted(pipeline: Pipeline) -> None
         printed = pipeline.err.split("---- mlgate report")[1].split("---- end of the")[0]
         assert secret not in printed
         assert all(secret not in str(s) for s in pipeline.state.statuses)
+
+
+def test_duplicate_report_notes_are_merged_into_the_oldest(pipeline: Pipeline) -> None:
+    """Two pipelines that both created a note (or an older `comment: new` run): the oldest is
+    edited, the other report notes of ours are deleted; nobody else's note is touched."""
+    sha = head(pipeline.repo)
+    first = pipeline.state.add_note(7, f"<!-- mlgate:report id=default sha={sha} -->\none", BOT)
+    pipeline.state.add_note(7, f"<!-- mlgate:report id=default sha={sha} -->\ntwo", BOT)
+    other_id = pipeline.state.add_note(7, f"<!-- mlgate:report id=other sha={sha} -->\nx", BOT)
+    pipeline.env()
+    assert pipeline.run() == 0, pipeline.err
+    notes = bot_notes(pipeline.state)
+    assert [n["id"] for n in notes] == [first["id"], other_id["id"]]
+    assert "all 1 gate passed" in first["body"] and other_id["body"].endswith("\nx")

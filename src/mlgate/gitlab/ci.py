@@ -24,7 +24,7 @@ from mlgate.hosts import Target
 from mlgate.settings import Settings
 
 if TYPE_CHECKING:
-    from mlgate.hosts import Host
+    from mlgate.hosts import CIContext, Host
     from mlgate.log import Log
 
 Redactor = Callable[[str], str]
@@ -218,7 +218,7 @@ class GitLabContext:
         return build(self, settings, token, log)
 
 
-def load(env: Mapping[str, str], log: Log) -> tuple[Settings, GitLabContext]:
+def load(env: Mapping[str, str], log: Log) -> tuple[Settings, CIContext]:
     """`mlgate.hosts.load` for GitLab CI."""
     settings = settings_from_environ(env)
     ctx = GitLabContext.from_environ(env)
