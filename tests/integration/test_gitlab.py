@@ -381,3 +381,30 @@ def test_duplicate_report_notes_are_merged_into_the_oldest(pipeline: Pipeline) -
     notes = bot_notes(pipeline.state)
     assert [n["id"] for n in notes] == [first["id"], other_id["id"]]
     assert "all 1 gate passed" in first["body"] and other_id["body"].endswith("\nx")
+
+
+def test_mermaid_charts_inline_without_uploads(pipeline: Pipeline) -> None:
+    pipeline.env(MLGATE_PLOTS="mermaid")
+    assert pipeline.run() == 0, pipeline.err
+    [note] = bot_notes(pipeline.state)
+    assert "```mermaid" in note["body"]
+    assert pipeline.state.uploads == []
+    assert "/uploads/" not in note["body"]
+
+
+def test_core_and_commands_import_no_host_client_library() -> None:
+    """The seam: PyGithub (`github`) and python-gitlab (`gitlab`) load only in their adapters."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import mlgate.commands.run, mlgate.commands.publish, mlgate.commands.report\n"
+        "import mlgate.report, mlgate.gates, mlgate.hosts, mlgate.actions, mlgate.gitlab.ci\n"
+        "print(sorted(m for m in ('github', 'gitlab') if m in sys.modules))\n"
+        "import mlgate.github.host, mlgate.gitlab.host\n"
+        "from mlgate.gitlab.host import build\n"
+        "print('github' in sys.modules)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.splitlines() == ["[]", "True"]
