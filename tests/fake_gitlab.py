@@ -422,6 +422,7 @@ def mr_pipeline_environment(
         "CI_COMMIT_REF_NAME": "feature",
         "CI_MERGE_REQUEST_IID": str(iid),
         "CI_MERGE_REQUEST_PROJECT_ID": str(server.state.project_id),
+        "CI_MERGE_REQUEST_SOURCE_PROJECT_ID": str(server.state.project_id),
         "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": "feature",
         "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
         "CI_MERGE_REQUEST_DIFF_BASE_SHA": "b" * 40,

@@ -408,3 +408,12 @@ def test_core_and_commands_import_no_host_client_library() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.splitlines() == ["[]", "True"]
+
+
+def test_fork_mr_status_names_no_ref_of_this_project(pipeline: Pipeline) -> None:
+    """A fork's MR run in the parent project: the source branch is not a ref here, so the
+    status names only the commit (GitLab finds its pipeline)."""
+    pipeline.env(CI_MERGE_REQUEST_SOURCE_PROJECT_ID="99")
+    assert pipeline.run() == 0, pipeline.err
+    [status] = pipeline.state.statuses
+    assert status["sha"] == head(pipeline.repo) and status["ref"] is None

@@ -85,6 +85,7 @@ class GitLabContext:
     base_ref: str | None
     base_sha: str | None
     source_branch: str | None
+    same_project: bool  # the MR's source branch is in this project (not a fork)
     api_url: str
     server_url: str
     job_url: str | None
@@ -131,6 +132,7 @@ class GitLabContext:
             base_ref=base_ref or (base_sha if base_sha and _SHA.fullmatch(base_sha) else None),
             base_sha=base_sha,
             source_branch=(env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME") or "").strip() or None,
+            same_project=(env.get("CI_MERGE_REQUEST_SOURCE_PROJECT_ID") or project) == project,
             api_url=api_url,
             server_url=(env.get("CI_SERVER_URL") or api_url.removesuffix("/api/v4")).rstrip("/"),
             job_url=job_url if _URL.fullmatch(job_url) else None,

@@ -317,7 +317,8 @@ class GitLabHost:
         }
         if target_url:
             data["target_url"] = target_url
-        if self.ctx.source_branch:
+        if self.ctx.source_branch and self.ctx.same_project:
+            # a fork's branch is not a ref of this project: GitLab then finds the commit itself
             data["ref"] = self.ctx.source_branch
         commit = self.project.commits.get(sha, lazy=True)
         what = "set the commit status"
