@@ -417,3 +417,10 @@ def test_fork_mr_status_names_no_ref_of_this_project(pipeline: Pipeline) -> None
     assert pipeline.run() == 0, pipeline.err
     [status] = pipeline.state.statuses
     assert status["sha"] == head(pipeline.repo) and status["ref"] is None
+
+
+def test_a_misspelt_input_variable_is_named_not_silently_ignored(pipeline: Pipeline) -> None:
+    pipeline.env(MLGATE_METRIC="metrics.json", MLGATE_IMAGE="registry.example/mlgate:v1")
+    assert pipeline.run() == 0, pipeline.err
+    assert "warning: MLGATE_METRIC is not an mlgate input: ignored" in pipeline.err
+    assert "MLGATE_IMAGE" not in pipeline.err

@@ -31,6 +31,20 @@ Redactor = Callable[[str], str]
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _URL = re.compile(r"https?://[^\s\x00-\x1f\x7f]+")
 GITHUB_ONLY = ("github_token", "check_run", "assets_branch", "bundles")
+# MLGATE_* variables that are not inputs: limits of the API clients, the token, the example's image
+KNOBS = {
+    "GITLAB_TOKEN",
+    "GITLAB_RETRIES",
+    "GITLAB_BACKOFF",
+    "GITLAB_TIMEOUT",
+    "GITHUB_RETRIES",
+    "GITHUB_BACKOFF",
+    "GITHUB_TIMEOUT",
+    "RETRY_AFTER_MAX",
+    "WRITE_INTERVAL",
+    "CONSTRAINTS",
+    "IMAGE",
+}
 METRICS_REPORT = "metrics.txt"  # GitLab's `artifacts:reports:metrics` format: `name value` lines
 SETUP_HINT = (
     "create a project access token (Settings > Access tokens: role Developer, scope `api`) and "
@@ -220,9 +234,23 @@ class GitLabContext:
         return build(self, settings, token, log)
 
 
+def unknown_variables(env: Mapping[str, str]) -> list[str]:
+    """MLGATE_* variables that are neither an input nor a known limit (a typo, most likely)."""
+    fields = {f.name.upper() for f in dataclasses.fields(Settings)}
+    return sorted(
+        var
+        for var in env
+        if var.startswith("MLGATE_") and var[len("MLGATE_") :] not in fields | KNOBS
+    )
+
+
 def load(env: Mapping[str, str], log: Log) -> tuple[Settings, CIContext]:
     """`mlgate.hosts.load` for GitLab CI."""
     settings = settings_from_environ(env)
+    for var in unknown_variables(env):
+        log.warning(
+            f"{var} is not an mlgate input: ignored (inputs are MLGATE_<INPUT>, see README)"
+        )
     ctx = GitLabContext.from_environ(env)
     log.mask(ctx.gitlab_token)
     return settings, ctx
