@@ -5,6 +5,7 @@ and every way the API or the set-up can fail: one line, exit 2 or 3, the report 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -147,7 +148,22 @@ def test_second_pipeline_edits_the_same_note(pipeline: Pipeline) -> None:
     assert pipeline.run() == 0
     first = dict(pipeline.state.notes[7][0])
     pipeline.repo.write("metrics.json", {"acc": 0.95, "loss": 0.2})
+    pipeline.state.requests.clear()
     assert pipeline.run() == 0, pipeline.err
+    # every call an update makes, in order: 8 requests
+    p = "/api/v4/projects/42"
+    assert [
+        (m, re.sub(r"/[0-9a-f]{40}$", "/SHA", path)) for m, path in pipeline.state.requests
+    ] == [
+        ("GET", f"{p}/merge_requests/7"),  # the MR and its head
+        ("POST", f"{p}/uploads"),  # two charts
+        ("POST", f"{p}/uploads"),
+        ("GET", "/api/v4/user"),  # who we are
+        ("GET", f"{p}/merge_requests/7/notes"),  # our note (one page here)
+        ("GET", f"{p}/merge_requests/7"),  # stale check right before the write
+        ("PUT", f"{p}/merge_requests/7/notes/{first['id']}"),
+        ("POST", f"{p}/statuses/SHA"),
+    ]
     [note] = pipeline.state.notes[7]
     assert note["id"] == first["id"]
     assert "0.95" in note["body"] and note["body"] != first["body"]
