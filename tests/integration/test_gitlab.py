@@ -440,3 +440,11 @@ def test_a_misspelt_input_variable_is_named_not_silently_ignored(pipeline: Pipel
     assert pipeline.run() == 0, pipeline.err
     assert "warning: MLGATE_METRIC is not an mlgate input: ignored" in pipeline.err
     assert "MLGATE_IMAGE" not in pipeline.err
+
+
+def test_429_with_a_short_retry_after_is_waited_out(pipeline: Pipeline) -> None:
+    pipeline.state.fail("GET", r"/user$", 429, times=2, headers={"Retry-After": "0"})
+    pipeline.env()
+    assert pipeline.run() == 0, pipeline.err
+    assert len(bot_notes(pipeline.state)) == 1
+    assert [m for m, p in pipeline.state.requests if p.endswith("/user")] == ["GET"] * 3
