@@ -2,7 +2,7 @@
 # heavy dependencies are in the dependency image (docker/deps.Dockerfile), published by
 # .github/workflows/release-deps.yml and tagged by a hash of docker/requirements.lock, so this
 # build only installs mlgate itself: seconds, not minutes.
-ARG DEPS_IMAGE=ghcr.io/mlgate/mlgate-deps:lock-6d77fad1af8e
+ARG DEPS_IMAGE=ghcr.io/mlgate/mlgate-deps:lock-ab299727dc94
 FROM ${DEPS_IMAGE}
 COPY pyproject.toml README.md /opt/mlgate/src/
 COPY src /opt/mlgate/src/src

@@ -13,11 +13,19 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlgate.errors import UsageError
 from mlgate.github import events
+from mlgate.hosts import Target
 from mlgate.metrics import decode_json
+
+if TYPE_CHECKING:
+    from mlgate.hosts import CIContext, Host
+    from mlgate.log import Log
+    from mlgate.settings import Settings
+
+__all__ = ["Context", "Target", "load", "target_from_event"]
 
 Redactor = Callable[[str], str]
 _OUTSIDE = (
@@ -30,25 +38,9 @@ SUMMARY_LIMIT = 1024 * 1024  # GitHub rejects a step summary over 1 MiB
 
 
 @dataclass(frozen=True)
-class Target:
-    """What to report on: the PR (if known), and the commit whose status is the merge gate."""
-
-    repository: str
-    head_sha: str
-    pr_number: int | None = None
-    base_ref: str | None = None
-    base_sha: str | None = None
-    head_ref: str | None = None
-    head_repository: str | None = None
-    needs_lookup: bool = False  # push / workflow_run: find the PR through the API
-
-    @property
-    def is_fork(self) -> bool:
-        return bool(self.head_repository) and self.head_repository != self.repository
-
-
-@dataclass(frozen=True)
 class Context:
+    """GitHub Actions' CI context (`mlgate.hosts.CIContext`): the event payload and runner files."""
+
     event_name: str
     payload: Mapping[str, Any]
     repository: str
@@ -107,6 +99,58 @@ class Context:
             output=Path(env["GITHUB_OUTPUT"]) if env.get("GITHUB_OUTPUT") else None,
             base_ref=env.get("GITHUB_BASE_REF") or None,
         )
+
+    # -- mlgate.hosts.CIContext ------------------------------------------------------------
+    @property
+    def host_name(self) -> str:
+        return "GitHub"
+
+    @property
+    def change_word(self) -> str:
+        return "pull request"
+
+    @property
+    def change_abbr(self) -> str:
+        return "PR"
+
+    @property
+    def meta_key(self) -> str:
+        return "github"
+
+    def target(self) -> Target:
+        return target_from_event(self)
+
+    def token(self, settings: Settings) -> str | None:
+        return settings.github_token
+
+    def no_token(self) -> str:
+        return "no GitHub token (input `github-token`): the report is in the job summary only"
+
+    def write_summary(self, markdown: str, redact: Redactor, log: Log) -> None:
+        write_summary(self.step_summary, markdown, redact)
+
+    def append_summary(self, text: str, redact: Redactor) -> None:
+        append_summary(self.step_summary, text, redact)
+
+    def write_outputs(self, values: Mapping[str, str], redact: Redactor) -> None:
+        write_outputs(self.output, values, redact)
+
+    def after_report(self, result: Mapping[str, Any], out_dir: Path, log: Log) -> None:
+        return None
+
+    def build_host(self, settings: Settings, token: str, log: Log) -> Host:
+        from mlgate.github.host import build
+
+        return build(self, settings, token, log)
+
+
+def load(env: Mapping[str, str], log: Log) -> tuple[Settings, CIContext]:
+    """`mlgate.hosts.load` for GitHub Actions: inputs from `INPUT_*`, then the event."""
+    from mlgate.settings import Settings
+
+    settings = Settings.from_environ(env)
+    log.mask(settings.github_token)
+    return settings, Context.from_environ(env)
 
 
 def _read_event(path: str | None, name: str) -> dict[str, Any]:

@@ -56,8 +56,23 @@ class ServiceError(MlgateError):
     exit_code = EXIT_SERVICE
 
 
-class GitHubError(ServiceError):
+class HostError(ServiceError):
+    """The code host's API (GitHub, GitLab) failed after retries."""
+
+
+class ReadOnlyToken(HostError):
+    """The token can read but not write (a fork PR's token). With `fatal` False the job keeps
+    the gate's exit code: the report is in the job summary and the message says what to add."""
+
+    fatal = False
+
+
+class GitHubError(HostError):
     """The GitHub API failed after retries."""
+
+
+class GitLabError(HostError):
+    """The GitLab API failed after retries."""
 
 
 class TrainingError(ServiceError):

@@ -97,6 +97,8 @@ def test_lock_pins_every_runtime_dependency() -> None:
         "dvc",
         "dvc-s3",
         "pygithub",
+        "python-gitlab",
+        "requests-toolbelt",
         "matplotlib",
         "pandas",
         "jinja2",

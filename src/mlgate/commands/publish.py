@@ -14,16 +14,16 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from mlgate import redact as redact_mod
-from mlgate.actions import Context, Target, target_from_event, write_outputs, write_summary
-from mlgate.errors import GitHubError, MlgateError, UsageError, gate_exit
+from mlgate.actions import Context, target_from_event, write_outputs, write_summary
+from mlgate.errors import HostError, MlgateError, ReadOnlyToken, UsageError, gate_exit
 from mlgate.github.bundle import IMAGE, Bundle, confined_image, load_bundle, plain
+from mlgate.hosts import CIContext, Host, Target
 from mlgate.log import Log
 from mlgate.marker import format_marker, strip_markers
 from mlgate.redact import Redactor
-from mlgate.render.fit import CHECK_RUN_LIMIT, COMMENT_LIMIT, fit
+from mlgate.render.fit import fit
 from mlgate.settings import Settings
 
 __all__ = ["Bundle", "load_bundle", "main", "publish", "strip_images"]
@@ -96,79 +96,79 @@ def publish(
     bundles: Sequence[Bundle],
     *,
     settings: Settings,
-    ctx: Context,
+    ctx: CIContext,
     target: Target,
     log: Log,
-    gh: Any = None,
+    host: Host | None = None,
     redact: Redactor = lambda text: text,
 ) -> Outcome:
-    """Post the comment, images and status. Raises GitHubError (Forbidden on 403), or
-    UsageError when a hostile bundle names another PR than the event's."""
-    from mlgate.github import client
-    from mlgate.github.publisher import Forbidden, Publisher
-
-    if not settings.github_token:
-        return Outcome(None, False, "no GitHub token: the report is in the job summary only")
-    gh = gh or client.build(ctx.api_url, settings.github_token)
-    pub = Publisher(gh, ctx.repository, log)
+    """Post the note, images and status through the host seam. Raises HostError
+    (ReadOnlyToken when the token cannot write), or UsageError when a hostile bundle names
+    another change request than the CI's."""
+    token = ctx.token(settings)
+    if host is None:
+        if not token:
+            return Outcome(None, False, ctx.no_token())
+        host = ctx.build_host(settings, token, log)
     hostile = any(b.hostile for b in bundles)
     head_sha = (
         target.head_sha if hostile else str(bundles[0].meta.get("head_sha") or target.head_sha)
     )
-    with log.group("Finding the pull request"):
-        if hostile:  # the PR from GitHub's event (or a lookup by its commit), not the bundle
-            pr = pub.find_pr(target)
+    with log.group(f"Finding the {ctx.change_word}"):
+        if hostile:  # the PR from the CI's event (or a lookup by its commit), not the bundle
+            change = host.find_change(target)
             claimed = bundles[0].meta.get("pr_number")
-            if pr is not None and claimed is not None and claimed != pr.number:
+            if change is not None and claimed is not None and claimed != change.number:
                 raise UsageError(
                     f"bundle is for PR #{claimed} but the triggering run's commit "
-                    f"{head_sha[:7]} belongs to PR #{pr.number}: refusing to publish it"
+                    f"{head_sha[:7]} belongs to PR #{change.number}: refusing to publish it"
                 )
         else:
             number = bundles[0].meta.get("pr_number") or target.pr_number
             lookup = (
-                Target(ctx.repository, head_sha, int(number), target.base_ref) if number else target
+                Target(target.repository, head_sha, int(number), target.base_ref)
+                if number
+                else target
             )
-            pr = pub.find_pr(lookup)
-        if pr is None:
-            log("no open pull request for this commit: the report is in the job summary only")
+            change = host.find_change(lookup)
+        if change is None:
+            log(f"no open {ctx.change_word} for this commit: the report is in the job summary only")
     markdown, passed, verdict = combine(bundles, settings.comment_id, head_sha)
     body = markdown
     with log.group("Images"):
-        if settings.plots == "assets" and pr is not None:
+        if settings.plots == "assets" and change is not None:
             files = [
                 (_asset_key(b, rel, len(bundles)), data)
                 for b in bundles
                 for rel, data in _images(b).items()
             ]
             try:
-                urls = pub.publish_assets(
-                    files,
-                    branch=settings.assets_branch,
-                    prefix=f"pr-{pr.number}/{head_sha}",
-                    server_url=ctx.server_url,
-                )
+                urls = host.host_images(files, change=change, head_sha=head_sha) if files else {}
+            except ReadOnlyToken as exc:
+                if exc.fatal:
+                    raise
+                log(f"cannot push images ({exc}); falling back to inline Mermaid charts")
+                urls = None
+            if urls is not None:
                 linked = [
                     replace(b, markdown=link_images(b.markdown, _linked(b, urls, len(bundles))))
                     for b in bundles
                 ]
                 body = combine(linked, settings.comment_id, head_sha)[0]
-            except Forbidden as exc:
-                log(f"cannot push images ({exc}); falling back to inline Mermaid charts")
+            else:
                 inline = [replace(b, markdown=b.mermaid) if b.mermaid else b for b in bundles]
                 body = strip_images(
-                    combine(inline, settings.comment_id, head_sha)[0],
-                    "image not published: the token lacks `contents: write`",
+                    combine(inline, settings.comment_id, head_sha)[0], host.images_hint
                 )
         elif settings.plots in ("summary", "off"):
             body = strip_images(markdown, "image in the job summary's report artifact")
     body = redact(body)
     comment_url = None
-    if pr is not None and settings.comment != "off":
+    if change is not None and settings.comment != "off":
         with log.group("Comment"):
-            comment_url = pub.upsert_comment(
-                pr.number,
-                fit(body, COMMENT_LIMIT, ctx.run_url),
+            comment_url = host.upsert_report(
+                change,
+                fit(body, host.comment_limit, ctx.run_url),
                 comment_id=settings.comment_id,
                 head_sha=head_sha,
                 mode=settings.comment,
@@ -176,23 +176,14 @@ def publish(
     with log.group("Merge gate"):
         line = redact(plain(verdict.splitlines()[0] if verdict else "", 140))
         line = line or ("passed" if passed else "failed")
-        if settings.check_run:
-            pub.create_check_run(
-                head_sha,
-                passed=passed,
-                title=line,
-                summary=fit(body, CHECK_RUN_LIMIT, ctx.run_url),
-                name=settings.status_context,
-                url=ctx.run_url,
-            )
-        else:
-            pub.set_status(
-                head_sha,
-                passed=passed,
-                description=line,
-                context=settings.status_context,
-                target_url=ctx.run_url,
-            )
+        host.set_status(
+            head_sha,
+            passed=passed,
+            description=line,
+            summary=body,
+            context=settings.status_context,
+            target_url=ctx.run_url,
+        )
     return Outcome(comment_url, True, body=body)
 
 
@@ -230,7 +221,10 @@ def _check_claims(bundles: Sequence[Bundle], target: Target) -> None:
         )
 
 
-def main(env: Mapping[str, str], log: Log, bundle_dirs: Sequence[Path], *, gh: Any = None) -> int:
+def main(
+    env: Mapping[str, str], log: Log, bundle_dirs: Sequence[Path], *, host: Host | None = None
+) -> int:
+    """Stage two on GitHub Actions (`workflow_run`): the commit and PR come from the event."""
     settings = Settings.from_environ(env)
     log.mask(settings.github_token)
     redact = redact_mod.from_environ(env, extra=[settings.github_token])
@@ -256,9 +250,9 @@ def main(env: Mapping[str, str], log: Log, bundle_dirs: Sequence[Path], *, gh: A
     code, comment_url = gate_exit(passed, enforce=settings.fail_on_regression), ""
     try:
         outcome = publish(
-            bundles, settings=settings, ctx=ctx, target=target, log=log, gh=gh, redact=redact
+            bundles, settings=settings, ctx=ctx, target=target, log=log, host=host, redact=redact
         )
-    except GitHubError as exc:
+    except HostError as exc:
         log.error(str(exc), title="mlgate could not publish")
         code = code or exc.exit_code
     except MlgateError:

@@ -1,5 +1,6 @@
-"""`mlgate run`: the action's entry point. Reads the Actions environment, trains if asked,
-writes the report (disk and job summary first), then publishes the comment and the merge gate.
+"""`mlgate run`: the CI entry point. Reads the CI's environment (GitHub Actions or GitLab CI,
+through `mlgate.hosts`), trains if asked, writes the report (disk and job summary first), then
+publishes the note and the merge gate through the host seam.
 
 Whatever happens after the report is written, GITHUB_OUTPUT gets `passed`, `report-path`,
 `result-json` and `comment-url` (empty when nothing was posted), and on the way out what the
@@ -14,19 +15,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from mlgate import hosts
 from mlgate import redact as redact_mod
-from mlgate.actions import (
-    Context,
-    append_summary,
-    give_to_owner,
-    target_from_event,
-    write_outputs,
-    write_summary,
-)
+from mlgate.actions import Context, give_to_owner
 from mlgate.commands import publish as publish_cmd
 from mlgate.commands import report
-from mlgate.errors import GitHubError, UsageError, gate_exit
-from mlgate.github.publisher import Forbidden
+from mlgate.errors import HostError, ReadOnlyToken, UsageError, gate_exit
+from mlgate.hosts import CIContext, Host
 from mlgate.log import Log
 from mlgate.redact import Redactor
 from mlgate.settings import Settings
@@ -43,22 +38,30 @@ def redact_tree(value: Any, redact: Redactor) -> Any:
     return value
 
 
-def main(env: Mapping[str, str], log: Log, *, gh: object = None) -> int:
+def main(env: Mapping[str, str], log: Log, *, host: Host | None = None) -> int:
     try:
-        settings = Settings.from_environ(env)
-        log.mask(settings.github_token)
-        ctx = Context.from_environ(env)
+        settings, ci = hosts.load(env, log)  # GitHub Actions or GitLab CI, from the environment
         if settings.bundles:  # stage two of the fork-safe setup, or a matrix's final job
-            return publish_cmd.main(env, log, [ctx.workspace / b for b in settings.bundles], gh=gh)
-        return _run(env, log, settings, ctx, gh)
+            if not isinstance(ci, Context):
+                raise UsageError(
+                    f"input `bundles` (mlgate publish) is for GitHub Actions' two-stage setup; "
+                    f"on {ci.host_name} run `mlgate run` in the merge-request pipeline"
+                )
+            return publish_cmd.main(
+                env, log, [ci.workspace / b for b in settings.bundles], host=host
+            )
+        return _run(env, log, settings, ci, host)
     finally:  # on success, on failure, on bad input: later steps must own their workspace
         if env.get("GITHUB_WORKSPACE"):
             give_to_owner(Path(env["GITHUB_WORKSPACE"]), log)
 
 
-def _run(env: Mapping[str, str], log: Log, settings: Settings, ctx: Context, gh: object) -> int:
-    redact = redact_mod.from_environ(env, extra=[settings.github_token])
-    target = target_from_event(ctx)
+def _run(
+    env: Mapping[str, str], log: Log, settings: Settings, ctx: CIContext, host: Host | None
+) -> int:
+    token = ctx.token(settings)
+    redact = redact_mod.from_environ(env, extra=[token])
+    target = ctx.target()
     root = (ctx.workspace / settings.working_directory).resolve()
     if not root.is_dir():
         raise UsageError(
@@ -85,7 +88,7 @@ def _run(env: Mapping[str, str], log: Log, settings: Settings, ctx: Context, gh:
         training=training,
         with_mermaid=settings.plots == "assets",
     )
-    produced.result["github"] = {
+    produced.result[ctx.meta_key] = {
         "repository": ctx.repository,
         "pr_number": target.pr_number,
         "head_sha": target.head_sha,
@@ -103,13 +106,14 @@ def _run(env: Mapping[str, str], log: Log, settings: Settings, ctx: Context, gh:
     )
     # Nothing is lost: the report is on disk and in the job summary before any API call.
     path = report.write(produced)
+    ctx.after_report(produced.result, out_dir, log)
     bundle = publish_cmd.load_bundle(out_dir)
-    write_summary(
-        ctx.step_summary,
+    ctx.write_summary(
         publish_cmd.strip_images(
             produced.mermaid_markdown or produced.markdown, "image in the report directory"
         ),
         redact,
+        log,
     )
     report.print_gate_summary(produced.report, log)
     passed = produced.report.passed
@@ -121,28 +125,34 @@ def _run(env: Mapping[str, str], log: Log, settings: Settings, ctx: Context, gh:
     gate_code = gate_exit(passed, enforce=settings.fail_on_regression)
     code, comment_url = gate_code, ""
     try:
-        if not settings.github_token:
-            log.warning(
-                "no GitHub token (input `github-token`): the report is in the job summary only"
-            )
+        if not token and host is None:
+            log.warning(ctx.no_token())
             return code
         try:
             outcome = publish_cmd.publish(
-                [bundle], settings=settings, ctx=ctx, target=target, log=log, gh=gh, redact=redact
+                [bundle],
+                settings=settings,
+                ctx=ctx,
+                target=target,
+                log=log,
+                host=host,
+                redact=redact,
             )
-        except Forbidden as exc:
+        except ReadOnlyToken as exc:
             # A fork PR's read-only token: the report stays in the summary; say what to add.
             log.error(str(exc), title="mlgate could not publish")
-            append_summary(
-                ctx.step_summary, f"\n> ⚠️ mlgate could not post to the PR: {exc}\n", redact
+            ctx.append_summary(
+                f"\n> ⚠️ mlgate could not post to the {ctx.change_abbr}: {exc}\n", redact
             )
-        except GitHubError as exc:
+            if exc.fatal:
+                code = gate_code or exc.exit_code
+        except HostError as exc:
             log.error(str(exc), title="mlgate could not publish")
             code = gate_code or exc.exit_code
         else:
             if outcome.body:  # now with hosted image links, not "image in the report directory"
-                write_summary(ctx.step_summary, outcome.body, redact)
+                ctx.write_summary(outcome.body, redact, log)
             comment_url = outcome.comment_url or ""
         return code
     finally:
-        write_outputs(ctx.output, {**outputs, "comment-url": comment_url}, redact)
+        ctx.write_outputs({**outputs, "comment-url": comment_url}, redact)

@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from mlgate.actions import Target
-from mlgate.errors import GitHubError
+from mlgate.errors import GitHubError, ReadOnlyToken
 from mlgate.github.client import RetryAfterTooLong
+from mlgate.hosts import Target
 from mlgate.log import neutralize
 from mlgate.marker import parse_marker
 
@@ -36,7 +36,7 @@ PERMISSION_HINT = (
 )
 
 
-class Forbidden(GitHubError):
+class Forbidden(GitHubError, ReadOnlyToken):
     """403: the token lacks a permission (read-only fork token, missing `permissions:`)."""
 
 

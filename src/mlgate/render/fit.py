@@ -36,7 +36,7 @@ def fit(markdown: str, limit: int = COMMENT_LIMIT, full_report: str | None = Non
     if len(markdown) <= limit:
         return markdown
     where = f" Full report: {full_report}" if full_report else ""
-    note = f"\n> ✂️ Shortened to fit GitHub's {limit:,}-character limit.{where}\n"
+    note = f"\n> ✂️ Shortened to fit the {limit:,}-character limit of a comment.{where}\n"
     head, *rest = markdown.split("\n### ")
     sections = ["### " + s for s in rest]
     budget = limit - len(note) - 64

@@ -1,0 +1,77 @@
+"""GitHub behind the host seam (`mlgate.hosts.Host`): the Publisher (PyGithub) adapted.
+
+The PR's one sticky comment, the commit status (or a check run), images on an orphan branch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from mlgate.actions import Context
+from mlgate.github import client
+from mlgate.github.publisher import Publisher
+from mlgate.hosts import Change, Target
+from mlgate.log import Log
+from mlgate.render.fit import CHECK_RUN_LIMIT, COMMENT_LIMIT, fit
+from mlgate.settings import Settings
+
+
+class GitHubHost:
+    name = "GitHub"
+    comment_limit = COMMENT_LIMIT
+    images_hint = "image not published: the token lacks `contents: write`"
+
+    def __init__(self, pub: Publisher, ctx: Context, settings: Settings) -> None:
+        self.pub, self.ctx, self.settings = pub, ctx, settings
+
+    def find_change(self, target: Target) -> Change | None:
+        pr = self.pub.find_pr(target)
+        return None if pr is None else Change(pr.number, pr.head_sha, pr.base_ref, pr.html_url)
+
+    def upsert_report(
+        self, change: Change, body: str, *, comment_id: str, head_sha: str, mode: str
+    ) -> str | None:
+        return self.pub.upsert_comment(
+            change.number, body, comment_id=comment_id, head_sha=head_sha, mode=mode
+        )
+
+    def set_status(
+        self,
+        sha: str,
+        *,
+        passed: bool,
+        description: str,
+        summary: str,
+        context: str,
+        target_url: str | None,
+    ) -> None:
+        if self.settings.check_run:
+            self.pub.create_check_run(
+                sha,
+                passed=passed,
+                title=description,
+                summary=fit(summary, CHECK_RUN_LIMIT, self.ctx.run_url),
+                name=context,
+                url=target_url,
+            )
+        else:
+            self.pub.set_status(
+                sha, passed=passed, description=description, context=context, target_url=target_url
+            )
+
+    def host_images(
+        self, files: Sequence[tuple[str, bytes]], *, change: Change, head_sha: str
+    ) -> dict[str, str] | None:
+        return self.pub.publish_assets(
+            files,
+            branch=self.settings.assets_branch,
+            prefix=f"pr-{change.number}/{head_sha}",
+            server_url=self.ctx.server_url,
+        )
+
+
+def build(ctx: Context, settings: Settings, token: str, log: Log, gh: Any = None) -> GitHubHost:
+    """The one place the PyGithub client is built for publishing."""
+    gh = gh or client.build(ctx.api_url, token)
+    return GitHubHost(Publisher(gh, ctx.repository, log), ctx, settings)

@@ -1,0 +1,1 @@
+"""GitLab CI and the GitLab REST API (python-gitlab) behind `mlgate.hosts`."""

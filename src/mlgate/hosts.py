@@ -1,0 +1,178 @@
+"""The host seam: what `mlgate run` and `mlgate publish` need from a code host and its CI.
+
+The commands talk to a `Host` (the change request, the one report note, the status on the head
+commit, images) and a `CIContext` (the CI runner's variables or event payload: what to report
+on, where the job's log, summary and outputs go). Neither protocol names a client library:
+PyGithub stays in `mlgate.github`, python-gitlab in `mlgate.gitlab`.
+
+A host is picked from the environment by `load()`: `GITHUB_ACTIONS` -> GitHub Actions
+(`mlgate.actions`), `GITLAB_CI` -> GitLab CI (`mlgate.gitlab.ci`). A third host is its adapter
+module (Host + CIContext + `load`) and one line in `HOSTS` below.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from mlgate.log import Log
+    from mlgate.settings import Settings
+
+Redactor = Callable[[str], str]
+
+# environment variable set by the CI -> the module whose `load(env, log)` reads that CI
+HOSTS: dict[str, str] = {
+    "GITHUB_ACTIONS": "mlgate.actions",
+    "GITLAB_CI": "mlgate.gitlab.ci",
+}
+DEFAULT = "mlgate.actions"  # GitHub Actions: what `mlgate run` was first written for
+
+
+@dataclass(frozen=True)
+class Target:
+    """What to report on: the change request (if known), and the commit whose status is the
+    merge gate (the change's own head, never a merge commit the CI made)."""
+
+    repository: str
+    head_sha: str
+    pr_number: int | None = None
+    base_ref: str | None = None
+    base_sha: str | None = None
+    head_ref: str | None = None
+    head_repository: str | None = None
+    needs_lookup: bool = False  # push / workflow_run: find the PR through the API
+
+    @property
+    def is_fork(self) -> bool:
+        return bool(self.head_repository) and self.head_repository != self.repository
+
+
+@dataclass(frozen=True)
+class Change:
+    """A pull request or merge request as the host answered it."""
+
+    number: int
+    head_sha: str
+    base_ref: str
+    url: str
+
+
+class Host(Protocol):
+    """A code host's API, behind one client built in the host's module.
+
+    Every method raises `mlgate.errors.HostError` (one line, exit 3) when the API fails after
+    retries, or `ReadOnlyToken` when the token can read but cannot write.
+    """
+
+    name: str  # "GitHub", for messages
+    comment_limit: int  # the longest note/comment body the host accepts, in characters
+    images_hint: str  # shown where an image could not be hosted
+
+    def find_change(self, target: Target) -> Change | None:
+        """The open change request for the target (None: no open one; the job log says so)."""
+        ...
+
+    def upsert_report(
+        self, change: Change, body: str, *, comment_id: str, head_sha: str, mode: str
+    ) -> str | None:
+        """Create or edit the one report note whose body starts with the marker and whose
+        author is the token's own identity; None when skipped because the change's head moved
+        on since `head_sha` (a newer run owns the note)."""
+        ...
+
+    def set_status(
+        self,
+        sha: str,
+        *,
+        passed: bool,
+        description: str,
+        summary: str,
+        context: str,
+        target_url: str | None,
+    ) -> None:
+        """The merge gate: the status named `context` on the head commit `sha`."""
+        ...
+
+    def host_images(
+        self, files: Sequence[tuple[str, bytes]], *, change: Change, head_sha: str
+    ) -> dict[str, str] | None:
+        """Upload images (already read and checked); rel path -> URL for the note, or None
+        when this host cannot host images (the note then carries Mermaid charts)."""
+        ...
+
+
+class CIContext(Protocol):
+    """The CI job: where the report goes besides the note, and what it reports on."""
+
+    @property
+    def host_name(self) -> str:
+        """ "GitHub" / "GitLab", for messages."""
+        ...
+
+    @property
+    def change_word(self) -> str:
+        """ "pull request" / "merge request"."""
+        ...
+
+    @property
+    def change_abbr(self) -> str:
+        """ "PR" / "MR"."""
+        ...
+
+    @property
+    def meta_key(self) -> str:
+        """result.json's key for the CI facts ("github" / "gitlab")."""
+        ...
+
+    @property
+    def workspace(self) -> Path: ...
+
+    @property
+    def event_name(self) -> str: ...
+
+    @property
+    def repository(self) -> str: ...
+
+    @property
+    def run_url(self) -> str | None: ...
+
+    @property
+    def step_summary(self) -> Path | None: ...
+
+    def target(self) -> Target: ...
+
+    def token(self, settings: Settings) -> str | None: ...
+
+    def no_token(self) -> str:
+        """One line: what to create so mlgate can post (the report is in the log/artifacts)."""
+        ...
+
+    def write_summary(self, markdown: str, redact: Redactor, log: Log) -> None: ...
+
+    def append_summary(self, text: str, redact: Redactor) -> None: ...
+
+    def write_outputs(self, values: Mapping[str, str], redact: Redactor) -> None: ...
+
+    def after_report(self, result: Mapping[str, Any], out_dir: Path, log: Log) -> None:
+        """Host-specific files beside the bundle (GitLab's metrics report)."""
+        ...
+
+    def build_host(self, settings: Settings, token: str, log: Log) -> Host: ...
+
+
+def module_for(env: Mapping[str, str]) -> str:
+    for variable, module in HOSTS.items():
+        if env.get(variable, "").lower() == "true":
+            return module
+    return DEFAULT
+
+
+def load(env: Mapping[str, str], log: Log) -> tuple[Settings, CIContext]:
+    """The settings and CI context of the CI this process runs in (UsageError if unusable)."""
+    module = importlib.import_module(module_for(env))
+    loaded: tuple[Settings, CIContext] = module.load(env, log)
+    return loaded
