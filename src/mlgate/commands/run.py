@@ -108,9 +108,12 @@ def _run(
     path = report.write(produced)
     ctx.after_report(produced.result, out_dir, log)
     bundle = publish_cmd.load_bundle(out_dir)
-    ctx.write_summary(
-        publish_cmd.strip_images(
-            produced.mermaid_markdown or produced.markdown, "image in the report directory"
+    ctx.write_summary(  # with the full table when the comment shows only its top rows
+        report.summary_markdown(
+            produced,
+            publish_cmd.strip_images(
+                produced.mermaid_markdown or produced.markdown, "image in the report directory"
+            ),
         ),
         redact,
         log,
@@ -151,7 +154,7 @@ def _run(
             code = gate_code or exc.exit_code
         else:
             if outcome.body:  # now with hosted image links, not "image in the report directory"
-                ctx.write_summary(outcome.body, redact, log)
+                ctx.write_summary(report.summary_markdown(produced, outcome.body), redact, log)
             comment_url = outcome.comment_url or ""
         return code
     finally:
