@@ -7,8 +7,10 @@ that looks like a credential is replaced by `***` wherever it appears in text ml
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 Redactor = Callable[[str], str]
 
@@ -24,13 +26,39 @@ MIN_SECRET_LENGTH = 6
 MASK = "***"
 
 
+def _parts(value: str) -> Iterator[str]:
+    """A secret, and the pieces of it a script may print alone: each line (GitHub masks a
+    multi-line secret line by line), and for a JSON credential each text field and its lines
+    (a service-account key's PEM body)."""
+    yield value
+    texts = [value]
+    with contextlib.suppress(ValueError, RecursionError):
+        texts += list(_strings(json.loads(value)))
+    for text in texts:
+        yield text
+        yield from re.split(r"\r?\n|\\n", text)
+
+
+def _strings(doc: object) -> Iterator[str]:
+    if isinstance(doc, str):
+        yield doc
+    elif isinstance(doc, dict):
+        for item in doc.values():
+            yield from _strings(item)
+    elif isinstance(doc, list):
+        for item in doc:
+            yield from _strings(item)
+
+
 def secret_values(env: Mapping[str, str], extra: Iterable[str | None] = ()) -> tuple[str, ...]:
     """The values to hide: credential-named variables of `env`, plus `extra` (a token input)."""
     found: set[str] = set()
     for name, value in env.items():
         if name in _ALWAYS or name.startswith("ACTIONS_") or _SECRET_NAME.search(name):
-            found.add(value)
-    found.update(v for v in extra if v)
+            found.update(_parts(value))
+    for given in extra:
+        if given:
+            found.update(_parts(given))
     values = {v.strip() for v in found if v and len(v.strip()) >= MIN_SECRET_LENGTH}
     # Longest first, so a secret that contains another is replaced whole.
     return tuple(sorted(values, key=len, reverse=True))

@@ -340,7 +340,6 @@ def test_a_forged_manifest_committed_by_the_pr_fails_closed(
 # publishes that field. GitHub's own masking hides each line of a multi-line secret.
 
 
-@pytest.mark.xfail(strict=True, reason="finding 9: parts of a structured secret are not redacted")
 def test_a_field_of_a_structured_secret_is_redacted() -> None:
     from mlgate.redact import from_environ
 

@@ -86,6 +86,8 @@ class BudgetedSandbox(SandboxedEnvironment):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(optimized=False, **kwargs)
         self.budget = Budget()
+        # lipsum(n) builds n paragraphs inside one call, before the budget can look
+        self.globals.pop("lipsum", None)
 
     def call(self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         self.budget.check()
