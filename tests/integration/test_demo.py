@@ -18,9 +18,9 @@ def test_demo_builds_the_flow_and_writes_the_report(tmp_path, cli) -> None:  # t
     assert "## ❌ mlgate report: 2 of 4 gates failed: log\\_loss" in text
     (accuracy,) = [line for line in text.splitlines() if "metrics.json:accuracy" in line]
     assert accuracy.startswith("| ✅ |")
-    assert "| accuracy −2.3 pts, 95% CI \\[" in accuracy
+    assert "| accuracy −1.8 pts, 95% CI \\[" in accuracy
     assert (
-        "McNemar p = 0.12 \\(4 of 171 rows right only at base, 0 only at head\\): within noise"
+        "McNemar p = 0.38 \\(4 of 171 rows right only at base, 1 only at head\\): within noise"
         in text
     )
     assert "| ✅ | metrics.json:roc\\_auc" in text
