@@ -257,7 +257,6 @@ def test_a_metrics_file_new_inside_a_directory_output_is_new(
 # both files; mlgate keeps the first file's x for all and drops the whole plot.
 
 
-@pytest.mark.xfail(strict=True, reason="finding 7: per-file x of a top-level plot is ignored")
 def test_a_plot_with_one_x_column_per_file_is_drawn(repo: Repo, cli: Any, chdir: Any) -> None:
     repo.write("ev/train.csv", "epoch,acc\n0,0.5\n1,0.6\n")
     repo.write("ev/test.csv", "ep,acc\n0,0.4\n1,0.55\n")
@@ -282,7 +281,6 @@ def test_a_plot_with_one_x_column_per_file_is_drawn(repo: Repo, cli: Any, chdir:
 # reference) is read by mlgate (extra metrics; broken there, exit 2) while DVC never sees it.
 
 
-@pytest.mark.xfail(strict=True, reason="finding 8: .dvcignore is not honoured")
 def test_dvc_files_in_a_dvcignored_directory_are_not_read(repo: Repo, cli: Any, chdir: Any) -> None:
     repo.write("m.json", {"acc": 0.9})
     repo.write("dvc.yaml", "metrics:\n  - m.json\n")

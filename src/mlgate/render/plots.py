@@ -156,10 +156,8 @@ def line_series(
 
 def series(records: Table, plot: PlotDef, y: str, path: str) -> Series:
     ys = numeric(column(records, y, path), y, path)
-    if plot.x:
-        xs = numeric(column(records, plot.x, path), plot.x, path)
-    else:  # DVC's default x: the row's index, as `step`
-        xs = np.arange(len(ys), dtype=np.float64)
+    x = plot.x_for(path)  # DVC's default x is the row's index, as `step`
+    xs = numeric(column(records, x, path), x, path) if x else np.arange(len(ys), dtype=np.float64)
     return minmax_downsample(xs, ys)
 
 

@@ -45,6 +45,10 @@ class PlotDef:
     y_label: str | None = None
     cache: bool = True
     path_id: bool = False  # the id is a path: a file, or a directory with one plot per file
+    x_files: tuple[tuple[str, str], ...] = ()  # `x: {file: field}`: a file's own x field
+
+    def x_for(self, file: str) -> str | None:
+        return dict(self.x_files).get(file, self.x)
 
     @property
     def is_image(self) -> bool:
@@ -160,7 +164,9 @@ def _plot_def(pid: str, opts: Mapping[str, Any], base: str, cache: bool, source:
         cols = y if isinstance(y, list) else ([] if y is None else [y])
         ys = [str(c) for c in cols]
         sources = [(join(base, pid), c) for c in ys] or [(join(base, pid), None)]
-    if isinstance(x, Mapping):  # x: {file: col}; one x field per plot is drawn
+    x_files: tuple[tuple[str, str], ...] = ()
+    if isinstance(x, Mapping):  # x: {file: col}: each file's own x field
+        x_files = tuple((join(base, str(f)), str(c)) for f, c in x.items())
         x = next(iter(x.values()), None)
     for key in ("template", "title", "x_label", "y_label"):
         value = opts.get(key)
@@ -177,6 +183,7 @@ def _plot_def(pid: str, opts: Mapping[str, Any], base: str, cache: bool, source:
         y_label=opts.get("y_label"),
         cache=bool(opts.get("cache", cache)),
         path_id=path_id,
+        x_files=x_files,
     )
 
 

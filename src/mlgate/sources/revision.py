@@ -59,11 +59,27 @@ class Revision(Protocol):
         ...
 
 
-def dvc_files(names: Iterable[str]) -> tuple[list[str], list[str]]:
-    """(`dvc.yaml` files, `.dvc` files) among repository paths, DVC's own state left out."""
+def ignored_by(dvcignore: bytes | None) -> Callable[[str], bool]:
+    """DVC's `.dvcignore` (gitignore patterns, at the project root) as a test on a path."""
+    if not dvcignore:
+        return lambda _path: False
+    import pathspec
+
+    lines = dvcignore.decode("utf-8", errors="replace").splitlines()
+    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+    return lambda path: bool(spec.match_file(path))
+
+
+def dvc_files(
+    names: Iterable[str], ignored: Callable[[str], bool] = lambda _p: False
+) -> tuple[list[str], list[str]]:
+    """(`dvc.yaml` files, `.dvc` files) among repository paths, DVC's own state and what
+    `.dvcignore` hides left out (DVC never reads those)."""
     yamls, dvcs = [], []
     for name in names:
         if name.startswith(".dvc/") or "/.dvc/" in name or repo_paths.refusal(name):
+            continue
+        if ignored(name):
             continue
         base = name.rsplit("/", 1)[-1]
         if base == "dvc.yaml":
@@ -228,7 +244,8 @@ class GitRevision(Resolvable):
     def pipeline(self) -> Pipeline:
         if self._pipeline is None:
             tree = self.files()
-            yamls, dvcs = dvc_files(tree)
+            ignore = self._read_git([".dvcignore"])[".dvcignore"].data
+            yamls, dvcs = dvc_files(tree, ignored_by(ignore))
             locks = [f"{_dirname(y)}/dvc.lock" if _dirname(y) else "dvc.lock" for y in yamls]
             wanted = [*yamls, *locks, *dvcs]
             contents = self._read_git(wanted)
@@ -368,7 +385,8 @@ class Workspace(Resolvable):
 
     def pipeline(self) -> Pipeline:
         if self._pipeline is None:
-            yamls, dvcs = dvc_files(self._listing())
+            ignore = self.read([".dvcignore"])[".dvcignore"].data
+            yamls, dvcs = dvc_files(self._listing(), ignored_by(ignore))
             yamls = [y for y in yamls if (self.root / y).is_file()]
             dvcs = [d for d in dvcs if (self.root / d).is_file()]
             locks = [f"{_dirname(y)}/dvc.lock" if _dirname(y) else "dvc.lock" for y in yamls]
