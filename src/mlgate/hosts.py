@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from mlgate.log import neutralize
+
 if TYPE_CHECKING:
     from mlgate.log import Log
     from mlgate.settings import Settings
@@ -176,3 +178,32 @@ def load(env: Mapping[str, str], log: Log) -> tuple[Settings, CIContext]:
     module = importlib.import_module(module_for(env))
     loaded: tuple[Settings, CIContext] = module.load(env, log)
     return loaded
+
+
+def one_line(text: object, limit: int = 200) -> str:
+    """An API's message as one neutral line for the log and the report."""
+    line = " ".join(neutralize(str(text)).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def transport_problem(exc: BaseException, timeout_setting: str) -> str:
+    """A short cause for a transport failure (requests nests urllib3's reason deep inside)."""
+    seen: list[BaseException] = []
+    todo: list[BaseException] = [exc]
+    while todo and len(seen) < 20:
+        e = todo.pop()
+        seen.append(e)
+        todo += [a for a in getattr(e, "args", ()) if isinstance(a, BaseException)]
+        todo += [
+            r for r in (getattr(e, "reason", None), e.__cause__) if isinstance(r, BaseException)
+        ]
+    names = " ".join(type(e).__name__ for e in seen) + " " + " ".join(str(e) for e in seen)
+    if "Timeout" in names or "timed out" in names:
+        return f"no answer within the timeout ({timeout_setting}, default 30 s)"
+    if "Reset" in names or "reset by peer" in names or "RemoteDisconnected" in names:
+        return "the connection was reset"
+    if "Refused" in names or "refused" in names:
+        return "the connection was refused"
+    if "ResponseError" in names and "too many" in names:
+        return "the server kept answering with errors"
+    return one_line(exc, 160)

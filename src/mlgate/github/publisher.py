@@ -18,8 +18,7 @@ from typing import Any, TypeVar
 
 from mlgate.errors import GitHubError, ReadOnlyToken
 from mlgate.github.client import RetryAfterTooLong
-from mlgate.hosts import Target
-from mlgate.log import neutralize
+from mlgate.hosts import Target, one_line, transport_problem
 from mlgate.marker import parse_marker
 
 Log = Callable[[str], None]
@@ -49,11 +48,6 @@ def status_of(exc: Exception) -> int | None:
     return status if isinstance(status, int) else None
 
 
-def _one_line(text: object, limit: int = 200) -> str:
-    line = " ".join(neutralize(str(text)).split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
 def explain(exc: Exception, what: str) -> GitHubError:
     status = status_of(exc)
     data = getattr(exc, "data", None)
@@ -61,7 +55,7 @@ def explain(exc: Exception, what: str) -> GitHubError:
     if isinstance(data, dict) and isinstance(data.get("errors"), list):
         details = [e.get("message") for e in data["errors"] if isinstance(e, dict)]
         message = "; ".join(str(d) for d in [message, *details] if d)
-    text = _one_line(message or data or exc)
+    text = one_line(message or data or exc)
     if status == 401:
         return GitHubError(
             f"GitHub rejected the token (401: {text}) trying to {what}: check the `github-token` "
@@ -105,29 +99,6 @@ def _int(value: object, what: str, field: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise BadAnswer(f"GitHub's answer to {what} has no {field}: not the API's shape")
     return value
-
-
-def _transport_problem(exc: BaseException) -> str:
-    """A short cause for a transport failure (requests nests urllib3's reason deep inside)."""
-    seen: list[BaseException] = []
-    todo: list[BaseException] = [exc]
-    while todo and len(seen) < 20:
-        e = todo.pop()
-        seen.append(e)
-        todo += [a for a in getattr(e, "args", ()) if isinstance(a, BaseException)]
-        todo += [
-            r for r in (getattr(e, "reason", None), e.__cause__) if isinstance(r, BaseException)
-        ]
-    names = " ".join(type(e).__name__ for e in seen) + " " + " ".join(str(e) for e in seen)
-    if "Timeout" in names or "timed out" in names:
-        return "no answer within the timeout (MLGATE_GITHUB_TIMEOUT, default 30 s)"
-    if "Reset" in names or "reset by peer" in names or "RemoteDisconnected" in names:
-        return "the connection was reset"
-    if "Refused" in names or "refused" in names:
-        return "the connection was refused"
-    if "ResponseError" in names and "too many" in names:
-        return "the server kept answering with errors"
-    return _one_line(exc, 160)
 
 
 @dataclass(frozen=True)
@@ -183,7 +154,8 @@ class Publisher:
         except (OSError, requests.exceptions.RequestException) as exc:
             # retries exhausted: timeouts, connection refused or reset
             raise GitHubError(
-                f"GitHub API failed to {what} after retries: {_transport_problem(exc)}"
+                f"GitHub API failed to {what} after retries: "
+                f"{transport_problem(exc, 'MLGATE_GITHUB_TIMEOUT')}"
             ) from exc
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             # PyGithub parsing a body that is not JSON, or JSON of the wrong shape
@@ -355,7 +327,7 @@ class Publisher:
     def set_status(
         self, sha: str, *, passed: bool, description: str, context: str, target_url: str | None
     ) -> None:
-        desc = _one_line(description, STATUS_DESCRIPTION_LIMIT)
+        desc = one_line(description, STATUS_DESCRIPTION_LIMIT)
         kwargs: dict[str, Any] = {
             "state": "success" if passed else "failure",
             "description": desc,
@@ -378,7 +350,7 @@ class Publisher:
             "head_sha": sha,
             "status": "completed",
             "conclusion": "success" if passed else "failure",
-            "output": {"title": _one_line(title, 1000), "summary": summary},
+            "output": {"title": one_line(title, 1000), "summary": summary},
         }
         if url:
             kwargs["details_url"] = url

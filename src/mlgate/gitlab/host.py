@@ -22,8 +22,8 @@ from urllib3.util.retry import Retry
 
 from mlgate.errors import GitLabError, ReadOnlyToken
 from mlgate.gitlab.ci import SETUP_HINT, GitLabContext
-from mlgate.hosts import Change, Target
-from mlgate.log import Log, neutralize
+from mlgate.hosts import Change, Target, one_line, transport_problem
+from mlgate.log import Log
 from mlgate.marker import parse_marker
 from mlgate.settings import Settings
 
@@ -66,14 +66,9 @@ class CappedRetry(Retry):
         return seconds
 
 
-def _one_line(text: object, limit: int = 200) -> str:
-    line = " ".join(neutralize(str(text)).split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
 def explain(exc: Any, what: str, ctx: GitLabContext) -> GitLabError:
     status = getattr(exc, "response_code", None)
-    text = _one_line(getattr(exc, "error_message", None) or exc)
+    text = one_line(getattr(exc, "error_message", None) or exc)
     if status == 401:
         return GitLabError(
             f"GitLab rejected the token (401: {text}) trying to {what}: check the "
@@ -91,28 +86,6 @@ def explain(exc: Any, what: str, ctx: GitLabContext) -> GitLabError:
     if status is None:
         return GitLabError(f"GitLab's answer to {what} is not the API's shape ({text})")
     return GitLabError(f"GitLab API failed to {what} ({status}: {text})")
-
-
-def _transport_problem(exc: BaseException) -> str:
-    seen: list[BaseException] = []
-    todo: list[BaseException] = [exc]
-    while todo and len(seen) < 20:
-        e = todo.pop()
-        seen.append(e)
-        todo += [a for a in getattr(e, "args", ()) if isinstance(a, BaseException)]
-        todo += [
-            r for r in (getattr(e, "reason", None), e.__cause__) if isinstance(r, BaseException)
-        ]
-    names = " ".join(type(e).__name__ for e in seen) + " " + " ".join(str(e) for e in seen)
-    if "Timeout" in names or "timed out" in names:
-        return "no answer within the timeout (MLGATE_GITLAB_TIMEOUT, default 30 s)"
-    if "Reset" in names or "reset by peer" in names or "RemoteDisconnected" in names:
-        return "the connection was reset"
-    if "Refused" in names or "refused" in names:
-        return "the connection was refused"
-    if "ResponseError" in names or "too many" in names:
-        return "the server kept answering with errors"
-    return _one_line(exc, 160)
 
 
 def _sha(value: object, what: str) -> str:
@@ -162,7 +135,8 @@ class GitLabHost:
             raise GitLabError(f"cannot {what}: {exc}") from exc
         except (OSError, requests.exceptions.RequestException) as exc:
             raise GitLabError(
-                f"GitLab API failed to {what} after retries: {_transport_problem(exc)}"
+                f"GitLab API failed to {what} after retries: "
+                f"{transport_problem(exc, 'MLGATE_GITLAB_TIMEOUT')}"
             ) from exc
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise GitLabError(
@@ -313,7 +287,7 @@ class GitLabHost:
         data: dict[str, Any] = {
             "state": "success" if passed else "failed",
             "name": context,
-            "description": _one_line(description, DESCRIPTION_LIMIT),
+            "description": one_line(description, DESCRIPTION_LIMIT),
         }
         if target_url:
             data["target_url"] = target_url
