@@ -16,12 +16,11 @@ pandera (`sources.tables`); drift and missing rates are computed by mlgate (`dat
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mlgate.errors import ConfigError
+from mlgate.schema import check_keys, choice, fail, number, shown
 
 TYPES = ("int", "float", "str", "bool", "datetime")
 RULE_KEYS = ("path", "required", "columns", "max_psi", "max_ks")
@@ -60,56 +59,30 @@ def is_tabular(path: str) -> bool:
     return path.lower().endswith(TABULAR)
 
 
-def _fail(source: str, where: str, problem: str) -> ConfigError:
-    return ConfigError(f"{source}: {where}: {problem}")
-
-
-def _keys(raw: Mapping[str, Any], allowed: tuple[str, ...], source: str, where: str) -> None:
-    for key in raw:
-        if key not in allowed:
-            raise _fail(source, where, f"unknown key {key!r}; accepted keys: {', '.join(allowed)}")
-
-
-def _num(value: Any, source: str, where: str, lo: float | None = None) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _fail(source, where, f"expected a number, got {value!r}"[:200])
-    try:
-        number = float(value)
-    except OverflowError:
-        raise _fail(source, where, "the number is too large") from None
-    if not math.isfinite(number) or (lo is not None and number < lo):
-        raise _fail(source, where, f"expected a finite number >= {lo or 0}, got {value!r}")
-    return number
-
-
 def _column(name: str, raw: Any, source: str, where: str) -> ColumnRule:
     if raw is None:
         raw = {}
     if not isinstance(raw, Mapping):
-        raise _fail(source, where, "expected a mapping of rules (type, min, max, allowed, ...)")
-    _keys(raw, COLUMN_KEYS, source, where)
-    kind = raw.get("type")
-    if kind is not None and kind not in TYPES:
-        raise _fail(source, f"{where}.type", f"expected one of {', '.join(TYPES)}, got {kind!r}")
+        raise fail(source, where, "expected a mapping of rules (type, min, max, allowed, ...)")
+    check_keys(raw, COLUMN_KEYS, source, where)
+    kind = choice(raw.get("type"), TYPES, "", source, f"{where}.type") or None
     allowed = raw.get("allowed")
     if allowed is not None and (
         not isinstance(allowed, list)
         or not all(isinstance(v, str | int | float | bool) for v in allowed)
     ):
-        raise _fail(source, f"{where}.allowed", "expected a list of values")
+        raise fail(source, f"{where}.allowed", "expected a list of values")
     unique = raw.get("unique", False)
     if not isinstance(unique, bool):
-        raise _fail(source, f"{where}.unique", f"expected true or false, got {unique!r}")
-    max_missing = _num(raw.get("max_missing"), source, f"{where}.max_missing", 0.0)
+        raise fail(source, f"{where}.unique", f"expected true or false, got {shown(unique)}")
+    max_missing = number(raw.get("max_missing"), source, f"{where}.max_missing", non_negative=True)
     if max_missing is not None and max_missing > 1:
-        raise _fail(source, f"{where}.max_missing", "a fraction of the rows, from 0 to 1")
+        raise fail(source, f"{where}.max_missing", "a fraction of the rows, from 0 to 1")
     return ColumnRule(
         name=name,
         type=kind,
-        min=_num(raw.get("min"), source, f"{where}.min"),
-        max=_num(raw.get("max"), source, f"{where}.max"),
+        min=number(raw.get("min"), source, f"{where}.min"),
+        max=number(raw.get("max"), source, f"{where}.max"),
         allowed=tuple(allowed) if allowed is not None else None,
         unique=unique,
         max_missing=max_missing,
@@ -120,23 +93,23 @@ def parse_data_rules(raw: Any, source: str) -> tuple[DataRule, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        raise _fail(source, "data", "expected a list of `- path: ...` entries")
+        raise fail(source, "data", "expected a list of `- path: ...` entries")
     rules = []
     for i, entry in enumerate(raw):
         where = f"data[{i}]"
         item = {"path": entry} if isinstance(entry, str) else entry
         if not isinstance(item, Mapping):
-            raise _fail(source, where, "expected a path or a mapping with `path:`")
-        _keys(item, RULE_KEYS, source, where)
+            raise fail(source, where, "expected a path or a mapping with `path:`")
+        check_keys(item, RULE_KEYS, source, where)
         path = item.get("path")
         if not isinstance(path, str) or not path.strip():
-            raise _fail(source, f"{where}.path", "required: a tabular file or a directory")
+            raise fail(source, f"{where}.path", "required: a tabular file or a directory")
         required = item.get("required") or []
         if not isinstance(required, list) or not all(isinstance(c, str) for c in required):
-            raise _fail(source, f"{where}.required", "expected a list of column names")
+            raise fail(source, f"{where}.required", "expected a list of column names")
         columns = item.get("columns") or {}
         if not isinstance(columns, Mapping):
-            raise _fail(source, f"{where}.columns", "expected a mapping of column names to rules")
+            raise fail(source, f"{where}.columns", "expected a mapping of column names to rules")
         rules.append(
             DataRule(
                 path=path.strip(),
@@ -144,8 +117,8 @@ def parse_data_rules(raw: Any, source: str) -> tuple[DataRule, ...]:
                 columns=tuple(
                     _column(str(n), r, source, f"{where}.columns.{n}") for n, r in columns.items()
                 ),
-                max_psi=_num(item.get("max_psi"), source, f"{where}.max_psi", 0.0),
-                max_ks=_num(item.get("max_ks"), source, f"{where}.max_ks", 0.0),
+                max_psi=number(item.get("max_psi"), source, f"{where}.max_psi", non_negative=True),
+                max_ks=number(item.get("max_ks"), source, f"{where}.max_ks", non_negative=True),
             )
         )
     return tuple(rules)

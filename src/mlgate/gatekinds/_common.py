@@ -7,7 +7,7 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from mlgate.config import shown
+from mlgate.schema import shown
 
 if TYPE_CHECKING:
     from mlgate.compare import Change

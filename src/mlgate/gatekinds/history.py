@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from mlgate import stats
-from mlgate.config import shown
 from mlgate.gatekinds import _common
+from mlgate.schema import shown
 
 if TYPE_CHECKING:
     from mlgate.compare import Change

@@ -1,0 +1,66 @@
+"""The shape checks every strict parser of user configuration shares (`.mlgate.yml`, its `data:`
+rules): one-line errors naming the file, the key path and what was found. Pure."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from mlgate.errors import ConfigError
+
+
+def fail(source: str, where: str, problem: str) -> ConfigError:
+    return ConfigError(f"{source}: {where}: {problem}")
+
+
+def check_keys(raw: Mapping[str, Any], allowed: tuple[str, ...], source: str, where: str) -> None:
+    unknown = [str(k) for k in raw if k not in allowed]
+    if unknown:
+        raise fail(
+            source,
+            where,
+            f"unknown key {unknown[0]!r}; accepted keys: {', '.join(allowed)}",
+        )
+
+
+def shown(value: Any) -> str:
+    """A value as the user wrote it, in one short line: `"abc"`, `5`, `a list`, `a mapping`."""
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value) if value.bit_length() < 64 else "a very large integer"
+    if isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=False)
+        return text if len(text) <= 60 else text[:57] + '…"'
+    return repr(value)[:60]
+
+
+def number(value: Any, source: str, where: str, *, non_negative: bool = False) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise fail(source, where, f"expected a number, got {shown(value)}")
+    if isinstance(value, int) and abs(value) > sys.float_info.max:
+        raise fail(source, where, "expected a number within ±1.8e308, got a larger integer")
+    if not math.isfinite(value):
+        raise fail(source, where, f"expected a finite number, got {shown(value)}")
+    if non_negative and value < 0:
+        raise fail(source, where, f"expected a number >= 0, got {shown(value)}")
+    return float(value)
+
+
+def choice(value: Any, choices: tuple[str, ...], default: str, source: str, where: str) -> str:
+    if value is None:
+        return default
+    if not isinstance(value, str) or value not in choices:
+        raise fail(source, where, f"expected one of {', '.join(choices)}, got {shown(value)}")
+    return value
