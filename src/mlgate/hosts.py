@@ -207,3 +207,15 @@ def transport_problem(exc: BaseException, timeout_setting: str) -> str:
     if "ResponseError" in names and "too many" in names:
         return "the server kept answering with errors"
     return one_line(exc, 160)
+
+
+class RetryAfterTooLong(Exception):
+    """A host asked to wait longer than mlgate's cap before retrying (`Retry-After`): the call
+    fails at once (exit 3) instead of hanging the job."""
+
+    def __init__(self, host: str, seconds: float, cap: float) -> None:
+        super().__init__(
+            f"{host} asked to wait {seconds:.0f} s before retrying (Retry-After), more than the "
+            f"{cap:.0f} s mlgate waits; re-run the job later"
+        )
+        self.seconds = seconds

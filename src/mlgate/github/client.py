@@ -17,16 +17,7 @@ from typing import Any
 
 from github import GithubRetry
 
-
-class RetryAfterTooLong(Exception):
-    """GitHub asked to wait longer than the cap before retrying."""
-
-    def __init__(self, seconds: float, cap: float) -> None:
-        super().__init__(
-            f"GitHub asked to wait {seconds:.0f} s before retrying (Retry-After), more than the "
-            f"{cap:.0f} s mlgate waits; re-run the job later"
-        )
-        self.seconds = seconds
+from mlgate.hosts import RetryAfterTooLong
 
 
 class CappedRetry(GithubRetry):
@@ -47,7 +38,7 @@ class CappedRetry(GithubRetry):
             return None
         seconds = float(self.parse_retry_after(str(value)))
         if seconds > self.retry_after_cap:
-            raise RetryAfterTooLong(seconds, self.retry_after_cap)
+            raise RetryAfterTooLong("GitHub", seconds, self.retry_after_cap)
         return seconds
 
 

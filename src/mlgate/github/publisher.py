@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from mlgate.errors import GitHubError, ReadOnlyToken
-from mlgate.github.client import RetryAfterTooLong
-from mlgate.hosts import Target, one_line, transport_problem
+from mlgate.hosts import RetryAfterTooLong, Target, one_line, transport_problem
 from mlgate.marker import parse_marker
 
 Log = Callable[[str], None]

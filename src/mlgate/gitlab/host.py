@@ -22,7 +22,7 @@ from urllib3.util.retry import Retry
 
 from mlgate.errors import GitLabError, ReadOnlyToken
 from mlgate.gitlab.ci import SETUP_HINT, GitLabContext
-from mlgate.hosts import Change, Target, one_line, transport_problem
+from mlgate.hosts import Change, RetryAfterTooLong, Target, one_line, transport_problem
 from mlgate.log import Log
 from mlgate.marker import parse_marker
 from mlgate.settings import Settings
@@ -40,14 +40,6 @@ class Forbidden(GitLabError, ReadOnlyToken):
     fatal = True
 
 
-class RetryAfterTooLong(Exception):
-    def __init__(self, seconds: float, cap: float) -> None:
-        super().__init__(
-            f"GitLab asked to wait {seconds:.0f} s before retrying (Retry-After), more than the "
-            f"{cap:.0f} s mlgate waits; re-run the job later"
-        )
-
-
 class CappedRetry(Retry):
     """urllib3's Retry whose `Retry-After` waits are capped: over the cap, give up at once."""
 
@@ -62,7 +54,7 @@ class CappedRetry(Retry):
     def get_retry_after(self, response: Any) -> float | None:
         seconds = super().get_retry_after(response)
         if seconds is not None and seconds > self.retry_after_cap:
-            raise RetryAfterTooLong(seconds, self.retry_after_cap)
+            raise RetryAfterTooLong("GitLab", seconds, self.retry_after_cap)
         return seconds
 
 

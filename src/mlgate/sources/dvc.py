@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import configparser
 import contextlib
-import hashlib
 import io
 import logging
 import tempfile
@@ -20,6 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from mlgate.sources.dvccache import matches
 from mlgate.sources.fileread import FileRead
 from mlgate.sources.pipeline import LockedOut
 
@@ -57,15 +57,6 @@ def _quiet_dvc() -> Iterator[None]:
 def one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
-
-
-def _md5(data: bytes) -> str:
-    return hashlib.md5(data).hexdigest()  # noqa: S324 - DVC's content address, not security
-
-
-def _dos2unix_md5(data: bytes) -> str:
-    # DVC 2's `md5-dos2unix`: text files hashed with CRLF read as LF.
-    return _md5(data if b"\x00" in data[:8000] else data.replace(b"\r\n", b"\n"))
 
 
 class DvcAt:
@@ -191,10 +182,11 @@ class DvcAt:
         dvc_info = info.get("dvc_info") or {}
         md5 = info.get("md5") or dvc_info.get("md5")
         legacy = info.get("md5-dos2unix") or dvc_info.get("md5-dos2unix")
-        if (md5 and _md5(data) != md5) or (legacy and _dos2unix_md5(data) != legacy):
+        expected = md5 or legacy
+        if expected and not matches(data, expected):
             return FileRead(
                 None,
-                f"{where} but the object read for it does not match its hash {md5 or legacy} "
+                f"{where} but the object read for it does not match its hash {expected} "
                 "(a corrupt or forged cache); delete it from .dvc/cache and fetch again",
             )
         return FileRead(data)
@@ -209,7 +201,7 @@ class DvcAt:
             return f"the local cache holds a symbolic link for the manifest of {owner.path}"
         if not file.is_file():
             return None
-        if _md5(file.read_bytes()) != owner.md5.removesuffix(".dir"):
+        if not matches(file.read_bytes(), owner.md5.removesuffix(".dir")):
             return (
                 f"the local cache holds a manifest for {owner.path} that does not match its "
                 f"hash {owner.md5} (a corrupt or forged cache); delete {file} and fetch again"
