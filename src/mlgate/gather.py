@@ -346,14 +346,14 @@ def gather(
     base_ref = settings.base or git.default_base()
     preliminary = Workspace(root)
     head_config = read_config(root, settings, preliminary)
-    if not settings.base:  # the default branch's config may name another base, never the PR's
-        default = base_config(git, git.resolve(base_ref), base_ref, settings)
-        if default is not None and default.base:
-            base_ref = default.base
     base_sha = git.resolve(base_ref)
-    config, config_notes = govern(
-        head_config, base_config(git, base_sha, base_ref, settings), base_ref
-    )
+    governing = base_config(git, base_sha, base_ref, settings)
+    # the default branch's config may name another base (never the PR's config)
+    if not settings.base and governing is not None and governing.base:
+        base_ref = governing.base
+        base_sha = git.resolve(base_ref)
+        governing = base_config(git, base_sha, base_ref, settings)
+    config, config_notes = govern(head_config, governing, base_ref)
     base_git, head = open_revisions(root, git, base_sha, base_ref, log)
     base: Revision = base_git  # may become results kept elsewhere (issue 14)
 

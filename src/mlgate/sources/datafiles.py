@@ -86,9 +86,9 @@ def _local(rev: GitRevision | Workspace, path: str, tmp: Path) -> tuple[Path | N
         if real is None:
             return None, None
         return (real, None) if real.is_file() else (None, f"{path} is not a file")
+    out = tmp / hashlib.sha1(path.encode()).hexdigest()  # noqa: S324 - a file name
     entry = rev.files().get(path)
     if entry is not None and entry.kind == "blob" and entry.mode != SYMLINK:
-        out = tmp / hashlib.sha1(path.encode()).hexdigest()  # noqa: S324 - a file name
         with out.open("wb") as fh:  # streamed: a large blob never sits in memory
             proc = subprocess.run(
                 ["git", "cat-file", "blob", entry.oid], cwd=rev.git.root, stdout=fh, check=False
@@ -97,7 +97,6 @@ def _local(rev: GitRevision | Workspace, path: str, tmp: Path) -> tuple[Path | N
     read = rev.read([path])[path]
     if read.data is None:
         return None, None if read.absent else read.error
-    out = tmp / hashlib.sha1(path.encode()).hexdigest()  # noqa: S324 - a file name
     out.write_bytes(read.data)
     return out, None
 
