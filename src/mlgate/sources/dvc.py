@@ -21,7 +21,9 @@ from typing import Any
 
 from mlgate.sources.dvccache import matches
 from mlgate.sources.fileread import FileRead
+from mlgate.sources.paths import join
 from mlgate.sources.pipeline import LockedOut
+from mlgate.sources.project import Project, find_project
 
 Log = Callable[[str], None]
 
@@ -37,9 +39,13 @@ def _config(root: Path) -> configparser.ConfigParser:
 
 
 def has_remote(root: Path) -> bool:
-    return any(
-        s.startswith("'remote ") or s.startswith("remote ") for s in _config(root).sections()
-    )
+    """Whether the DVC project `root` is in (found as `dvc repro` run there finds it) has a
+    remote."""
+    project = find_project(root, Path(root.resolve().anchor)).root
+    if project is None:
+        return False
+    sections = _config(project).sections()
+    return any(s.startswith("'remote ") or s.startswith("remote ") for s in sections)
 
 
 @contextlib.contextmanager
@@ -69,9 +75,18 @@ class DvcAt:
     """
 
     def __init__(
-        self, root: Path, rev: str | None, label: str, log: Log, *, untrusted_local: bool = False
+        self,
+        project: Project,
+        rev: str | None,
+        label: str,
+        log: Log,
+        *,
+        untrusted_local: bool = False,
     ) -> None:
-        self.root = root
+        assert project.root is not None
+        self.project = project
+        self.root = project.root
+        self.prefix = project.prefix  # mlgate's paths are relative to the working directory
         self.rev = rev
         self.label = label
         self.log = log
@@ -91,20 +106,43 @@ class DvcAt:
                 )
                 raise Unavailable(self._error)
             try:
-                from dvc.repo import Repo
-
                 with _quiet_dvc():
-                    if self.rev:
-                        self._repo = Repo(str(self.root), rev=self.rev)
-                    else:
-                        # The workspace's `.dvc/config` is the PR's: it must not choose where
-                        # DVC writes its site cache (anywhere on the runner).
-                        site = tempfile.mkdtemp(prefix="mlgate-dvc-site-")
-                        self._repo = Repo(str(self.root), config={"core": {"site_cache_dir": site}})
+                    self._repo = self._open()
+            except Unavailable as exc:
+                self._error = str(exc)
+                raise
             except Exception as exc:  # DVC raises many types; the reason goes to the report
                 self._error = f"DVC cannot open the project at {self.label}: {one_line(exc)}"
                 raise Unavailable(self._error) from exc
         return self._repo
+
+    def _open(self) -> Any:
+        from dvc.repo import Repo
+
+        if not self.rev:
+            # The workspace's `.dvc/config` is the PR's: it must not choose where DVC writes
+            # its site cache (anywhere on the runner).
+            site = tempfile.mkdtemp(prefix="mlgate-dvc-site-")
+            return Repo(str(self.root), config={"core": {"site_cache_dir": site}})
+        from dvc.fs import GitFileSystem
+        from dvc.scm import SCM
+
+        # As `dvc metrics diff` reads a revision: the commit's tree as a file system, the
+        # project at the same place in it as in the workspace (dvc.repo.brancher).
+        scm = SCM(str(self.project.git_root))
+        fs = GitFileSystem(scm=scm, rev=self.rev)
+        where = fs.join("/", *filter(None, self.project.git_path.split("/")))
+        if not fs.isdir(fs.join(where, ".dvc")):
+            scm.close()
+            raise Unavailable(
+                f"{self.label} has no DVC project at {self.project.git_path or 'the top'} of "
+                "the repository (no .dvc/ there)"
+            )
+        return Repo(where, fs=fs, scm=scm)
+
+    def path(self, path: str) -> str:
+        """A working-directory path as DVC names it (relative to the project's root)."""
+        return join(self.prefix, path) if self.prefix else path
 
     def close(self) -> None:
         if self._repo is not None:
@@ -117,7 +155,8 @@ class DvcAt:
         from dvc.parsing import DataResolver
 
         repo = self.repo()
-        wdir = repo.fs.join(repo.root_dir, directory) if directory else repo.root_dir
+        inside = self.path(directory)
+        wdir = repo.fs.join(repo.root_dir, *inside.split("/")) if inside else repo.root_dir
         try:
             with _quiet_dvc():
                 resolver = DataResolver(repo, wdir, dict(doc))
@@ -134,9 +173,11 @@ class DvcAt:
         try:
             fs = self.repo().dvcfs
             with _quiet_dvc():
-                if not fs.isdir(directory):
+                if not fs.isdir(self.path(directory)):
                     return None
-                return sorted(str(p).lstrip("/") for p in fs.find(directory))
+                found = (str(p).lstrip("/") for p in fs.find(self.path(directory)))
+                cut = len(self.prefix) + 1 if self.prefix else 0
+                return sorted(p[cut:] for p in found)
         except Unavailable:
             return None
         except Exception:  # DVC raises many types: the caller reports the reason
@@ -164,8 +205,8 @@ class DvcAt:
             return FileRead(None, f"{where}, but {bad}")
         try:
             with _quiet_dvc():
-                info = fs.info(path)
-                data = bytes(fs.read_bytes(path))
+                info = fs.info(self.path(path))
+                data = bytes(fs.read_bytes(self.path(path)))
         except FileNotFoundError as exc:
             if owner.is_dir and "No storage" not in str(exc):
                 # DVC read the directory's manifest (checked when cached): no such file at base

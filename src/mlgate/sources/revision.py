@@ -35,6 +35,7 @@ from mlgate.sources.pipeline import (
     parse_dvc_yaml,
     parse_lock,
 )
+from mlgate.sources.project import in_subrepo, subrepos
 
 if TYPE_CHECKING:
     from mlgate.sources.dvc import DvcAt
@@ -73,11 +74,15 @@ def ignored_by(dvcignore: bytes | None) -> Callable[[str], bool]:
 def dvc_files(
     names: Iterable[str], ignored: Callable[[str], bool] = lambda _p: False
 ) -> tuple[list[str], list[str]]:
-    """(`dvc.yaml` files, `.dvc` files) among repository paths, DVC's own state and what
-    `.dvcignore` hides left out (DVC never reads those)."""
+    """(`dvc.yaml` files, `.dvc` files) among repository paths, DVC's own state, what
+    `.dvcignore` hides and what DVC subrepos below hold left out (DVC never reads those)."""
+    names = list(names)
+    nested = subrepos(names)
     yamls, dvcs = [], []
     for name in names:
         if name.startswith(".dvc/") or "/.dvc/" in name or repo_paths.refusal(name):
+            continue
+        if nested and in_subrepo(name, nested):
             continue
         if ignored(name):
             continue
