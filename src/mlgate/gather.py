@@ -327,13 +327,13 @@ def gather(
         base_sha = git.resolve(base_ref)
         governing = base_config(git, base_sha, base_ref, settings)
     config, config_notes = govern(head_config, governing, base_ref)
-    base_git, head = open_revisions(root, git, base_sha, base_ref, log)
+    base_git, head, where = open_revisions(root, git, base_sha, base_ref, log)
     base: Revision = base_git  # may become results kept elsewhere (issue 14)
 
     head_pipeline = head.pipeline()
     base_pipeline = base.pipeline()
     unsure = base_pipeline.errors[0] if base_pipeline.errors else None
-    notes = [*config_notes, *head_pipeline.notes]
+    notes = [*config_notes, *where, *head_pipeline.notes]
     notes += [f"base: {e}" for e in base_pipeline.errors]
 
     head_metrics = metric_files(settings, config, head_pipeline, head)

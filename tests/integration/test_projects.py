@@ -1,0 +1,143 @@
+"""DVC projects anywhere in the repository (issue 23): gates from a fresh clone whose base is only
+in a local DVC remote, a working directory below its project's root, and data checks that leave
+metrics and plot data to their own sections. Values are held against DVC's own in
+test_conformance_projects.py; here the gates and the report are."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import Repo
+from tests.integration.test_conformance_projects import LAYOUTS
+
+pytestmark = pytest.mark.slow
+
+# (layout, its project directory, a metric the PR adds there: written by the test when None)
+GATED = [
+    ("subdirectory", "proj", None),
+    ("subrepo", "proj", "eval/c/metrics.json:acc"),  # the PR's new item in the `${}` list
+    ("side_by_side", "a", None),
+]
+
+
+def add_metrics_file(p: Repo) -> str:
+    """The PR declares a new git-tracked metrics file at the top level of its dvc.yaml."""
+    text = (p.path / "dvc.yaml").read_text()
+    p.write("dvc.yaml", text.replace("\nmetrics:\n  - ", "\nmetrics:\n  - extra.json\n  - "))
+    p.write("extra.json", {"recall": 0.7})
+    return "extra.json:recall"
+
+
+def report(cli: Any, directory: str) -> tuple[int, str, dict[str, Any]]:
+    res = cli("report", "-C", directory, "--base", "main", "--out", "out")
+    assert "Traceback" not in res.err
+    out = Path(directory) / "out"
+    return res.code, (out / "report.md").read_text(), json.loads((out / "result.json").read_text())
+
+
+@pytest.mark.parametrize(("layout", "directory", "new"), GATED)
+def test_a_regression_fails_and_a_min_bound_on_a_new_metric_passes(
+    layout: str, directory: str, new: str | None, tmp_path: Path, cli, chdir
+) -> None:  # type: ignore[no-untyped-def]
+    clone, _dirs = LAYOUTS[layout](tmp_path)
+    p = Repo(clone.path / directory)
+    new = new or add_metrics_file(p)
+    p.write(
+        ".mlgate.yml",
+        f'gates:\n  - metric: acc\n    max_drop: 0.01\n  - metric: "{new}"\n    min: 0.5\n',
+    )
+    chdir(clone.path)
+    code, text, result = report(cli, directory)
+    assert code == 1
+    gates = {g["metric"]: g for g in result["gates"]}
+    assert gates[new]["outcome"] == "pass"
+    assert gates[new]["message"].endswith("is new (0.81); no base to compare") or gates[new][
+        "message"
+    ].endswith("is new (0.7); no base to compare")
+    regressed = [g for g in result["gates"] if g["outcome"] == "fail"]
+    assert regressed and all(g["message"].startswith("acc fell") for g in regressed)
+    assert all(g["old"] == 0.9 for g in regressed)  # read from the DVC remote at base
+    assert not result["errors"]["base"]
+    assert "cannot" not in text  # no base dvc.yaml left unresolved
+
+
+def test_a_working_directory_below_the_project_root(repo: Repo, cli, chdir) -> None:  # type: ignore[no-untyped-def]
+    """`-C models/a` in a project whose `.dvc/` is at the top: the DVC-cached base value is read
+    through the project's cache, and the DVC files outside models/a are named in a note."""
+    gen = (
+        'import json, yaml; json.dump({"f1": yaml.safe_load(open("params.yaml"))["scale"]}, '
+        'open("m.json", "w"))'
+    )
+    for name in ("a", "b"):
+        repo.write(f"models/{name}/gen.py", gen)
+        repo.write(f"models/{name}/params.yaml", "scale: 1.0\n")
+        repo.write(
+            f"models/{name}/dvc.yaml",
+            f"stages:\n  train:\n    cmd: {sys.executable} gen.py\n    deps: [gen.py]\n"
+            "    params: [scale]\n    metrics: [m.json]\n",
+        )
+    repo.dvc("repro", "--quiet", "--all-pipelines")
+    repo.commit("base")
+    repo.git("checkout", "--quiet", "-b", "pr")
+    repo.write("models/a/params.yaml", "scale: 0.5\n")
+    repo.dvc("repro", "--quiet", "--all-pipelines")
+    chdir(repo.path)
+    res = cli("diff", "-C", "models/a", "--base", "main", "--json")
+    assert res.code == 0, res.err
+    assert json.loads(res.out) == {
+        "m.json": {"f1": {"old": 1.0, "new": 0.5, "diff": -0.5, "diff_pct": -50.0}}
+    }
+    code, text, _result = report(cli, "models/a")
+    assert code == 0
+    assert (
+        "the working directory models/a is inside the DVC project at ., whose DVC files outside "
+        "it \\(models/b/dvc.yaml\\) are not read here"
+    ) in text
+
+
+LIVE = """
+import json, os, sys
+s = float(open("scale").read())
+os.makedirs("eval/plots/metrics", exist_ok=True)
+json.dump({"mse": 0.2 * s}, open("eval/metrics.json", "w"))
+for name in ("mse", "mae", "r2"):
+    open(f"eval/plots/metrics/{name}.tsv", "w").write(f"step\\t{name}\\n0\\t{0.2 * s}\\n")
+open("eval/roc.csv", "w").write("fpr,tpr\\n0,0\\n0.5,%s\\n1,1\\n" % (0.7 * s))
+rows = "".join(f"{i},{i * s}\\n" for i in range(200))
+open("eval/predictions.csv", "w").write("id,score\\n" + rows)
+"""
+
+
+def test_data_checks_leave_out_metrics_plots_and_dvclive_inside_a_directory_output(
+    repo: Repo, cli, chdir
+) -> None:  # type: ignore[no-untyped-def]
+    repo.write("live.py", LIVE)
+    repo.write("scale", "1.0")
+    repo.write(
+        "dvc.yaml",
+        f"stages:\n  train:\n    cmd: {sys.executable} live.py\n    deps: [live.py, scale]\n"
+        "    outs: [eval]\nmetrics:\n  - eval/metrics.json\nplots:\n  - eval/roc.csv:\n"
+        "      x: fpr\n      y: tpr\n",
+    )
+    repo.write(".mlgate.yml", "data:\n  - path: eval/plots/metrics/r2.tsv\n")
+    repo.dvc("repro", "--quiet")
+    repo.commit("base")
+    repo.git("checkout", "--quiet", "-b", "pr")
+    repo.write("scale", "0.5")
+    repo.dvc("repro", "--quiet")
+    chdir(repo.path)
+    _code, text, result = report(cli, ".")
+    # the data itself and the file `data:` names; not the declared plot nor dvclive's curves
+    assert [d["path"] for d in result["data"]] == [
+        "eval/plots/metrics/r2.tsv",
+        "eval/predictions.csv",
+    ]
+    assert (
+        "data checks: 2 file\\(s\\) in dvclive's layout not compared as data \\(training curves: "
+        "eval/plots/metrics/mae.tsv, eval/plots/metrics/mse.tsv\\)"
+    ) in text
