@@ -33,7 +33,9 @@ FOREACH_YAML = """stages:
   evaluate:
     foreach: ${datasets}
     do:
-      cmd: python gen.py metrics eval/${item}/metrics.json && python gen.py tsv eval/${item}/loss.tsv
+      cmd: >-
+        python gen.py metrics eval/${item}/metrics.json
+        && python gen.py tsv eval/${item}/loss.tsv
       deps: [gen.py]
       params: [scale]
       metrics:

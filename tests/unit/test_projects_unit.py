@@ -109,7 +109,9 @@ def _report(base: dict[str, Any], head: dict[str, Any]) -> report.Report:
 
 def test_the_metric_changes_chart_and_its_table_tell_repeated_names_apart(tmp_path: Path) -> None:
     base = {f"eval/{d}/metrics.json": {"f1": 0.8} for d in "abc"}
-    head = {f"eval/{d}/metrics.json": {"f1": v} for d, v in zip("abc", (0.7, 0.9, 0.8))}
+    head = {
+        f"eval/{d}/metrics.json": {"f1": v} for d, v in zip("abc", (0.7, 0.9, 0.8), strict=True)
+    }
     entry = summary.summary_chart(_report(base, head).metrics, tmp_path, mermaid=True)
     assert entry is not None and entry.mermaid is not None
     rows = [line.split("|")[1].strip() for line in entry.data_table.splitlines()[2:]]

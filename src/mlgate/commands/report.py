@@ -15,11 +15,11 @@ from typing import Any
 from mlgate import outdir
 from mlgate import redact as redact_mod
 from mlgate import report as report_mod
-from mlgate.actions import SUMMARY_LIMIT
 from mlgate.baseline import Baseline
 from mlgate.datacheck import TableChange
 from mlgate.errors import gate_exit
 from mlgate.gather import Gathered, gather, read_config
+from mlgate.limits import SUMMARY_LIMIT
 from mlgate.log import Log, neutralize
 from mlgate.render import markdown, summary
 from mlgate.render.html import page
