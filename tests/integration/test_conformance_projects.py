@@ -88,6 +88,16 @@ def push_and_clone(origin: Repo, projects: list[Repo], clone: Path) -> Repo:
     return c
 
 
+def one_stage(p: Repo, args: str, metrics: str) -> None:
+    """params.yaml with `scale`, and one stage `python gen.py ARGS` declaring one metrics file."""
+    p.write("params.yaml", "scale: 1.0\n")
+    p.write(
+        "dvc.yaml",
+        f"stages:\n  train:\n    cmd: python gen.py {args}\n    deps: [gen.py]\n"
+        f"    params: [scale]\n    metrics:\n      - {metrics}\n",
+    )
+
+
 def set_scale(p: Repo, scale: str, extra: str = "") -> None:
     text = (p.path / "params.yaml").read_text().replace("scale: 1.0", f"scale: {scale}")
     p.write("params.yaml", text + extra)
@@ -115,12 +125,7 @@ def subrepo(tmp: Path) -> tuple[Repo, list[str]]:
     DVC subrepo with its own `.dvc/`: a `foreach` over a `${}` list that grows in the PR."""
     origin = init_git(tmp / "origin")
     top = init_dvc(origin, "", tmp / "remote-top")
-    top.write("params.yaml", "scale: 1.0\n")
-    top.write(
-        "dvc.yaml",
-        "stages:\n  top:\n    cmd: python gen.py metrics top.json\n    deps: [gen.py]\n"
-        "    params: [scale]\n    metrics:\n      - top.json:\n          cache: false\n",
-    )
+    one_stage(top, "metrics top.json", "top.json:\n          cache: false")
     p = init_dvc(origin, "proj", tmp / "remote-proj")
     p.write("params.yaml", "scale: 1.0\ndatasets: [a, b]\n")
     p.write("dvc.yaml", FOREACH_YAML)
@@ -139,12 +144,7 @@ def side_by_side(tmp: Path) -> tuple[Repo, list[str]]:
     a.write("params.yaml", "scale: 1.0\npaths:\n  out: results\n")
     a.write("dvc.yaml", TEMPLATED_YAML)
     b = init_dvc(origin, "b", tmp / "remote-b")
-    b.write("params.yaml", "scale: 1.0\n")
-    b.write(
-        "dvc.yaml",
-        "stages:\n  train:\n    cmd: python gen.py yaml scores.yaml\n    deps: [gen.py]\n"
-        "    params: [scale]\n    metrics: [scores.yaml]\n",
-    )
+    one_stage(b, "yaml scores.yaml", "scores.yaml")
     c = push_and_clone(origin, [a, b], tmp / "clone")
     set_scale(Repo(c.path / "a"), "0.8")
     set_scale(Repo(c.path / "b"), "1.1")

@@ -6,6 +6,8 @@ test_conformance_projects.py; here the gates and the report are."""
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -66,27 +68,33 @@ def test_a_regression_fails_and_a_min_bound_on_a_new_metric_passes(
     assert "cannot" not in text  # no base dvc.yaml left unresolved
 
 
-def test_a_working_directory_below_the_project_root(repo: Repo, cli, chdir) -> None:  # type: ignore[no-untyped-def]
-    """`-C models/a` in a project whose `.dvc/` is at the top: the DVC-cached base value is read
-    through the project's cache, and the DVC files outside models/a are named in a note."""
+def test_a_working_directory_below_the_project_root(repo: Repo, tmp_path: Path, cli, chdir) -> None:  # type: ignore[no-untyped-def]
+    """`-C models/a` in a project whose `.dvc/` is at the top, from a fresh clone: the templated
+    dvc.yaml is resolved and the base value read from the remote at the project's root, and the
+    DVC files outside models/a are named in a note."""
     gen = (
-        'import json, yaml; json.dump({"f1": yaml.safe_load(open("params.yaml"))["scale"]}, '
-        'open("m.json", "w"))'
+        "import json, sys, yaml; s = yaml.safe_load(open('params.yaml'))['scale']; "
+        "json.dump({'f1': s}, open(sys.argv[1], 'w'))"
     )
+    repo.dvc("remote", "add", "--default", "store", str(tmp_path / "remote"))
     for name in ("a", "b"):
         repo.write(f"models/{name}/gen.py", gen)
-        repo.write(f"models/{name}/params.yaml", "scale: 1.0\n")
+        repo.write(f"models/{name}/params.yaml", "scale: 1.0\nout: m.json\n")
         repo.write(
             f"models/{name}/dvc.yaml",
-            f"stages:\n  train:\n    cmd: {sys.executable} gen.py\n    deps: [gen.py]\n"
-            "    params: [scale]\n    metrics: [m.json]\n",
+            "stages:\n  train:\n    cmd: python gen.py ${out}\n    deps: [gen.py]\n"
+            "    params: [scale]\n    metrics:\n      - ${out}\n",
         )
     repo.dvc("repro", "--quiet", "--all-pipelines")
+    repo.dvc("push", "--quiet")
     repo.commit("base")
-    repo.git("checkout", "--quiet", "-b", "pr")
-    repo.write("models/a/params.yaml", "scale: 0.5\n")
-    repo.dvc("repro", "--quiet", "--all-pipelines")
-    chdir(repo.path)
+    clone = Repo(tmp_path / "clone")
+    subprocess.run(["git", "clone", "--quiet", f"file://{repo.path}", str(clone.path)], check=True)
+    clone.git("checkout", "--quiet", "-b", "pr")
+    clone.write("models/a/params.yaml", "scale: 0.5\nout: m.json\n")
+    clone.dvc("repro", "--quiet", "--all-pipelines")
+    shutil.rmtree(clone.path / ".dvc" / "cache")  # the base's objects: only in the remote
+    chdir(clone.path)
     res = cli("diff", "-C", "models/a", "--base", "main", "--json")
     assert res.code == 0, res.err
     assert json.loads(res.out) == {
