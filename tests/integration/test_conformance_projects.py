@@ -4,15 +4,19 @@ Each layout is built in an origin repository (the base on `main`, pushed to a lo
 then cloned fresh, as CI checks it out: the base's DVC objects are only in the remote. The PR is
 made and reproduced in the clone. For every project directory of the layout, `mlgate diff -C DIR`
 (run from the top of the clone) equals `dvc metrics diff main` and `dvc params diff main` run in
-that directory, and every line mlgate draws equals `dvc plots diff main`'s points there.
+that directory, and every line mlgate draws equals `dvc plots diff main`'s points there. Then,
+in the first directory, a gate on a regressed metric fails and a `min:` bound on a metric new in
+the PR passes (no base value unreadable, no base dvc.yaml unresolved).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -156,21 +160,61 @@ LAYOUTS: dict[str, Callable[[Path], tuple[Repo, list[str]]]] = {
 }
 
 
+# A metric each layout's PR adds in its first project directory (None: the test adds a file)
+NEW_IN_PR = {"subrepo": "eval/c/metrics.json:acc"}  # the new item of the `${}` list
+
+
+def add_metrics_file(p: Repo) -> str:
+    """The PR declares a new git-tracked metrics file at the top level of its dvc.yaml."""
+    text = (p.path / "dvc.yaml").read_text()
+    p.write("dvc.yaml", text.replace("\nmetrics:\n  - ", "\nmetrics:\n  - extra.json\n  - "))
+    p.write("extra.json", {"recall": 0.7})
+    return "extra.json:recall"
+
+
+def agrees_with_dvc(cli: Any, top: Path, directory: str) -> None:
+    here = Repo(top / directory)
+    res = cli("diff", "-C", directory, "--base", "main", "--json")
+    assert res.code == 0, res.err
+    ours = without_pct(json.loads(res.out))
+    assert ours == dvc_json(here, "metrics", "diff", "main"), directory
+    assert ours, f"{directory}: the layout must change at least one metric"
+    assert all(v["old"] is not None for f in ours.values() for v in f.values() if "diff" in v)
+
+    res = cli("diff", "-C", directory, "--base", "main", "--params", "--json")
+    assert res.code == 0, res.err
+    assert without_pct(json.loads(res.out)) == dvc_json(here, "params", "diff", "main")
+
+    assert mlgate_lines(here) == dvc_lines(here), directory
+
+
+def gates_hold(cli: Any, top: Path, directory: str, new: str) -> None:
+    """A regression fails its gate; a `min:` bound on a metric new in the PR passes."""
+    Repo(top / directory).write(
+        ".mlgate.yml",
+        f'gates:\n  - metric: acc\n    max_drop: 0.01\n  - metric: "{new}"\n    min: 0.5\n',
+    )
+    res = cli("report", "-C", directory, "--base", "main", "--out", "out")
+    assert res.code == 1, res.err
+    out = top / directory / "out"
+    result = json.loads((out / "result.json").read_text())
+    gates = {g["metric"]: g for g in result["gates"]}
+    assert gates[new]["outcome"] == "pass"
+    assert re.fullmatch(r".* is new \(0\.(81|7)\); no base to compare", gates[new]["message"])
+    regressed = [g for g in result["gates"] if g["outcome"] == "fail"]
+    assert regressed and all(g["message"].startswith("acc fell") for g in regressed)
+    assert all(g["old"] == 0.9 for g in regressed)  # read from the DVC remote at base
+    assert not result["errors"]["base"]
+    assert "cannot" not in (out / "report.md").read_text()  # no base dvc.yaml left unresolved
+
+
 @pytest.mark.parametrize("layout", list(LAYOUTS))
-def test_project_directory_agrees_with_dvc(layout: str, tmp_path: Path, cli, chdir) -> None:  # type: ignore[no-untyped-def]
+def test_project_directory_agrees_with_dvc_and_gates(
+    layout: str, tmp_path: Path, cli, chdir
+) -> None:  # type: ignore[no-untyped-def]
     clone, dirs = LAYOUTS[layout](tmp_path)
     chdir(clone.path)
     for directory in dirs:
-        here = Repo(clone.path / directory)
-        res = cli("diff", "-C", directory, "--base", "main", "--json")
-        assert res.code == 0, res.err
-        ours = without_pct(json.loads(res.out))
-        assert ours == dvc_json(here, "metrics", "diff", "main"), directory
-        assert ours, f"{directory}: the layout must change at least one metric"
-        assert all(v["old"] is not None for f in ours.values() for v in f.values() if "diff" in v)
-
-        res = cli("diff", "-C", directory, "--base", "main", "--params", "--json")
-        assert res.code == 0, res.err
-        assert without_pct(json.loads(res.out)) == dvc_json(here, "params", "diff", "main")
-
-        assert mlgate_lines(here) == dvc_lines(here), directory
+        agrees_with_dvc(cli, clone.path, directory)
+    new = NEW_IN_PR.get(layout) or add_metrics_file(Repo(clone.path / dirs[0]))
+    gates_hold(cli, clone.path, dirs[0], new)

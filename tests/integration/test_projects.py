@@ -1,7 +1,7 @@
-"""DVC projects anywhere in the repository (issue 23): gates from a fresh clone whose base is only
-in a local DVC remote, a working directory below its project's root, and data checks that leave
-metrics and plot data to their own sections. Values are held against DVC's own in
-test_conformance_projects.py; here the gates and the report are."""
+"""DVC projects anywhere in the repository (issue 23): a working directory below its project's
+root, and data checks that leave metrics and plot data to their own sections. The layouts with a
+project in a subdirectory, their values against DVC's and their gates, are in
+test_conformance_projects.py."""
 
 from __future__ import annotations
 
@@ -15,24 +15,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import Repo
-from tests.integration.test_conformance_projects import LAYOUTS
 
 pytestmark = pytest.mark.slow
-
-# (layout, its project directory, a metric the PR adds there: written by the test when None)
-GATED = [
-    ("subdirectory", "proj", None),
-    ("subrepo", "proj", "eval/c/metrics.json:acc"),  # the PR's new item in the `${}` list
-    ("side_by_side", "a", None),
-]
-
-
-def add_metrics_file(p: Repo) -> str:
-    """The PR declares a new git-tracked metrics file at the top level of its dvc.yaml."""
-    text = (p.path / "dvc.yaml").read_text()
-    p.write("dvc.yaml", text.replace("\nmetrics:\n  - ", "\nmetrics:\n  - extra.json\n  - "))
-    p.write("extra.json", {"recall": 0.7})
-    return "extra.json:recall"
 
 
 def report(cli: Any, directory: str) -> tuple[int, str, dict[str, Any]]:
@@ -40,32 +24,6 @@ def report(cli: Any, directory: str) -> tuple[int, str, dict[str, Any]]:
     assert "Traceback" not in res.err
     out = Path(directory) / "out"
     return res.code, (out / "report.md").read_text(), json.loads((out / "result.json").read_text())
-
-
-@pytest.mark.parametrize(("layout", "directory", "new"), GATED)
-def test_a_regression_fails_and_a_min_bound_on_a_new_metric_passes(
-    layout: str, directory: str, new: str | None, tmp_path: Path, cli, chdir
-) -> None:  # type: ignore[no-untyped-def]
-    clone, _dirs = LAYOUTS[layout](tmp_path)
-    p = Repo(clone.path / directory)
-    new = new or add_metrics_file(p)
-    p.write(
-        ".mlgate.yml",
-        f'gates:\n  - metric: acc\n    max_drop: 0.01\n  - metric: "{new}"\n    min: 0.5\n',
-    )
-    chdir(clone.path)
-    code, text, result = report(cli, directory)
-    assert code == 1
-    gates = {g["metric"]: g for g in result["gates"]}
-    assert gates[new]["outcome"] == "pass"
-    assert gates[new]["message"].endswith("is new (0.81); no base to compare") or gates[new][
-        "message"
-    ].endswith("is new (0.7); no base to compare")
-    regressed = [g for g in result["gates"] if g["outcome"] == "fail"]
-    assert regressed and all(g["message"].startswith("acc fell") for g in regressed)
-    assert all(g["old"] == 0.9 for g in regressed)  # read from the DVC remote at base
-    assert not result["errors"]["base"]
-    assert "cannot" not in text  # no base dvc.yaml left unresolved
 
 
 def test_a_working_directory_below_the_project_root(repo: Repo, tmp_path: Path, cli, chdir) -> None:  # type: ignore[no-untyped-def]
