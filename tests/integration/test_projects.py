@@ -9,6 +9,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -107,3 +108,23 @@ def test_data_checks_leave_out_metrics_plots_and_dvclive_inside_a_directory_outp
         "data checks: 2 file\\(s\\) in dvclive's layout not compared as data \\(training curves: "
         "eval/plots/metrics/mae.tsv, eval/plots/metrics/mse.tsv\\)"
     ) in text
+
+
+def test_resolving_the_workspace_templates_leaves_nothing_behind(
+    repo: Repo, tmp_path: Path, cli, chdir, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """DVC resolves the PR's templated dvc.yaml without a state database or site cache: nothing
+    is written (before, every run left a `mlgate-dvc-site-*` directory in the temp dir)."""
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    repo.write("params.yaml", "out: m.json\n")
+    repo.write("dvc.yaml", "metrics:\n  - ${out}\n")
+    repo.write("m.json", {"f1": 0.5})
+    repo.commit("base")
+    repo.write("m.json", {"f1": 0.6})
+    chdir(repo.path)
+    res = cli("diff", "--base", "main", "--json")
+    assert res.code == 0, res.err
+    assert json.loads(res.out)["m.json"]["f1"]["old"] == 0.5
+    assert list(temp.iterdir()) == []

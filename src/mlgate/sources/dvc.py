@@ -14,8 +14,8 @@ import configparser
 import contextlib
 import io
 import logging
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -120,10 +120,7 @@ class DvcAt:
         from dvc.repo import Repo
 
         if not self.rev:
-            # The workspace's `.dvc/config` is the PR's: it must not choose where DVC writes
-            # its site cache (anywhere on the runner).
-            site = tempfile.mkdtemp(prefix="mlgate-dvc-site-")
-            return Repo(str(self.root), config={"core": {"site_cache_dir": site}})
+            return _workspace_view(self.root)
         from dvc.fs import GitFileSystem
         from dvc.scm import SCM
 
@@ -269,6 +266,33 @@ class DvcAt:
             return str(name) if name else None
         except Exception:  # DVC raises many types: the caller reports the reason
             return None
+
+
+@dataclass(frozen=True)
+class WorkspaceView:
+    """What DVC's template resolver (`dvc.parsing.DataResolver`) reads of a repository: its
+    file system and its config. In the workspace, mlgate reads files itself and DVC only
+    resolves templates; a whole `Repo` there would also build DVC's state database in a site
+    cache (0.1 s, and a directory left behind on every run) that nothing here uses."""
+
+    fs: Any
+    config: Any
+    root_dir: str
+
+    def close(self) -> None:
+        """Nothing to release (as `Repo.close`)."""
+
+
+def _workspace_view(root: Path) -> WorkspaceView:
+    from dvc.config import Config
+    from dvc.fs import LocalFileSystem
+
+    if not (root / ".dvc").is_dir():
+        raise Unavailable(f"the workspace has no DVC project at {root} (no .dvc/ there)")
+    dvc_dir = str(root / ".dvc")
+    # DVC's own config, as `Repo` loads it (.dvc/config, config.local, global and system)
+    config = Config(dvc_dir, local_dvc_dir=dvc_dir, fs=LocalFileSystem())
+    return WorkspaceView(LocalFileSystem(), config, str(root))
 
 
 class Unavailable(Exception):
