@@ -15,11 +15,11 @@ import contextlib
 import io
 import logging
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mlgate.sources.dvccache import matches
+from mlgate.sources.dvcopen import Unavailable, View, full_repo, revision_view, workspace_view
 from mlgate.sources.fileread import FileRead
 from mlgate.sources.paths import join
 from mlgate.sources.pipeline import LockedOut
@@ -92,71 +92,70 @@ class DvcAt:
         self.log = log
         self.untrusted_local = untrusted_local
         self._repo: Any = None
+        self._view: View | None = None
         self._error: str | None = None
 
-    def repo(self) -> Any:
-        """The `dvc.repo.Repo` at this revision; raises Unavailable with the reason."""
-        if self._error:
-            raise Unavailable(self._error)
-        if self._repo is None:
-            if self.untrusted_local:
-                self._error = (
-                    ".dvc/config.local is committed in this pull request; mlgate does not read "
-                    "the DVC cache or remote through it (remove it from git)"
+    def view(self) -> View:
+        """DVC's file system and config at this revision (all its template resolver reads)."""
+        if self._view is None:
+            rev = self.rev
+            self._view = self._guarded(
+                lambda: (
+                    revision_view(self.project, rev, self.label)
+                    if rev
+                    else workspace_view(self.root)
                 )
-                raise Unavailable(self._error)
-            try:
-                with _quiet_dvc():
-                    self._repo = self._open()
-            except Unavailable as exc:
-                self._error = str(exc)
-                raise
-            except Exception as exc:  # DVC raises many types; the reason goes to the report
-                self._error = f"DVC cannot open the project at {self.label}: {one_line(exc)}"
-                raise Unavailable(self._error) from exc
+            )
+        return self._view
+
+    def repo(self) -> Any:
+        """The `dvc.repo.Repo` at this revision (its cache and remote); raises Unavailable with
+        the reason. The workspace's files are read by mlgate itself: there it is the view."""
+        if self._repo is None:
+            view = self.view()
+            self._repo = self._guarded(lambda: full_repo(view)) if self.rev else view
         return self._repo
 
-    def _open(self) -> Any:
-        from dvc.repo import Repo
-
-        if not self.rev:
-            return _workspace_view(self.root)
-        from dvc.fs import GitFileSystem
-        from dvc.scm import SCM
-
-        # As `dvc metrics diff` reads a revision: the commit's tree as a file system, the
-        # project at the same place in it as in the workspace (dvc.repo.brancher).
-        scm = SCM(str(self.project.git_root))
-        fs = GitFileSystem(scm=scm, rev=self.rev)
-        where = fs.join("/", *filter(None, self.project.git_path.split("/")))
-        if not fs.isdir(fs.join(where, ".dvc")):
-            scm.close()
-            raise Unavailable(
-                f"{self.label} has no DVC project at {self.project.git_path or 'the top'} of "
-                "the repository (no .dvc/ there)"
+    def _guarded(self, open_it: Callable[[], Any]) -> Any:
+        if self._error:
+            raise Unavailable(self._error)
+        if self.untrusted_local:
+            self._error = (
+                ".dvc/config.local is committed in this pull request; mlgate does not read "
+                "the DVC cache or remote through it (remove it from git)"
             )
-        return Repo(where, fs=fs, scm=scm)
+            raise Unavailable(self._error)
+        try:
+            with _quiet_dvc():
+                return open_it()
+        except Unavailable as exc:
+            self._error = str(exc)
+            raise
+        except Exception as exc:  # DVC raises many types; the reason goes to the report
+            self._error = f"DVC cannot open the project at {self.label}: {one_line(exc)}"
+            raise Unavailable(self._error) from exc
 
     def path(self, path: str) -> str:
         """A working-directory path as DVC names it (relative to the project's root)."""
         return join(self.prefix, path) if self.prefix else path
 
     def close(self) -> None:
-        if self._repo is not None:
-            with contextlib.suppress(Exception):
-                self._repo.close()
-            self._repo = None
+        for held in (self._repo, self._view):
+            if held is not None:
+                with contextlib.suppress(Exception):
+                    held.close()
+        self._repo = self._view = None
 
     def resolve(self, doc: Mapping[str, Any], directory: str, source: str) -> dict[str, Any]:
         """A templated `dvc.yaml` as DVC resolves it: foreach/matrix expanded, `${}` filled."""
         from dvc.parsing import DataResolver
 
-        repo = self.repo()
+        view = self.view()
         inside = self.path(directory)
-        wdir = repo.fs.join(repo.root_dir, *inside.split("/")) if inside else repo.root_dir
+        wdir = view.fs.join(view.root_dir, *inside.split("/")) if inside else view.root_dir
         try:
             with _quiet_dvc():
-                resolver = DataResolver(repo, wdir, dict(doc))
+                resolver = DataResolver(view, wdir, dict(doc))
                 out: dict[str, Any] = dict(resolver.resolve())
                 out["metrics"] = resolver.resolve_metrics()
                 out["params"] = resolver.resolve_params()
@@ -266,34 +265,3 @@ class DvcAt:
             return str(name) if name else None
         except Exception:  # DVC raises many types: the caller reports the reason
             return None
-
-
-@dataclass(frozen=True)
-class WorkspaceView:
-    """What DVC's template resolver (`dvc.parsing.DataResolver`) reads of a repository: its
-    file system and its config. In the workspace, mlgate reads files itself and DVC only
-    resolves templates; a whole `Repo` there would also build DVC's state database in a site
-    cache (0.1 s, and a directory left behind on every run) that nothing here uses."""
-
-    fs: Any
-    config: Any
-    root_dir: str
-
-    def close(self) -> None:
-        """Nothing to release (as `Repo.close`)."""
-
-
-def _workspace_view(root: Path) -> WorkspaceView:
-    from dvc.config import Config
-    from dvc.fs import LocalFileSystem
-
-    if not (root / ".dvc").is_dir():
-        raise Unavailable(f"the workspace has no DVC project at {root} (no .dvc/ there)")
-    dvc_dir = str(root / ".dvc")
-    # DVC's own config, as `Repo` loads it (.dvc/config, config.local, global and system)
-    config = Config(dvc_dir, local_dvc_dir=dvc_dir, fs=LocalFileSystem())
-    return WorkspaceView(LocalFileSystem(), config, str(root))
-
-
-class Unavailable(Exception):
-    """DVC cannot give a view of this revision; the message says why."""

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from mlgate.errors import GitError, InputError
 from mlgate.metrics import parse_document
 from mlgate.sources import paths as repo_paths
+from mlgate.sources.dvcopen import Unavailable
 from mlgate.sources.fileread import FileRead
 from mlgate.sources.git import SYMLINK, Git
 from mlgate.sources.pipeline import (
@@ -203,8 +204,6 @@ class Resolvable:
             return None
 
         def resolve(doc: Mapping[str, Any], directory: str, source: str) -> Mapping[str, Any]:
-            from mlgate.sources.dvc import Unavailable
-
             # DVC's resolver reads `vars` files itself, through links and absolute paths: a PR
             # must not make it load a file from outside the repository into the report.
             for file in vars_files(doc, directory):
