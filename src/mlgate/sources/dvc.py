@@ -13,7 +13,6 @@ from __future__ import annotations
 import configparser
 import contextlib
 import io
-import logging
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -50,6 +49,8 @@ def has_remote(root: Path) -> bool:
 
 @contextlib.contextmanager
 def _quiet_dvc() -> Iterator[None]:
+    import logging  # 10 ms, and only DVC logs: a project without DVC never pays it
+
     logger = logging.getLogger("dvc")
     level = logger.level
     logger.setLevel(logging.CRITICAL)
