@@ -9,6 +9,9 @@ COPY src /opt/mlgate/src/src
 COPY examples/demo-project /opt/mlgate/src/examples/demo-project
 RUN pip install --no-cache-dir --no-deps --no-build-isolation /opt/mlgate/src \
     && rm -rf /opt/mlgate/src
+# The training's requirements go into an environment of its own, made in the job under the
+# workspace (actions/cache keeps it), not under mlgate's pins (src/mlgate/trainenv.py).
+ENV MLGATE_TRAINING_VENV=.cache/mlgate/venv
 # GitHub runs container actions as root with the workspace mounted at /github/workspace.
 WORKDIR /github/workspace
 ENTRYPOINT ["mlgate", "run"]
