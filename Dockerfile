@@ -1,7 +1,7 @@
-# The action's image, built by GitHub at the start of every job that uses the action. All the
-# heavy dependencies are in the dependency image (docker/deps.Dockerfile), published by
-# .github/workflows/release-deps.yml and tagged by a hash of docker/requirements.lock, so this
-# build only installs mlgate itself: seconds, not minutes.
+# The action's image, built and pushed by the release (.github/workflows/release.yml) and run by
+# action.yml as `docker://ghcr.io/mlgate/mlgate:vX.Y.Z`. All the heavy dependencies are in the
+# dependency image (docker/deps.Dockerfile), published by the same workflow and tagged by a hash
+# of docker/requirements.lock, so this build only installs mlgate: seconds.
 ARG DEPS_IMAGE=ghcr.io/mlgate/mlgate-deps:lock-ab299727dc94
 FROM ${DEPS_IMAGE}
 COPY pyproject.toml README.md /opt/mlgate/src/
