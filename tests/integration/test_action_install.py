@@ -31,6 +31,7 @@ from tests.integration.test_github import (  # noqa: F401  (fixtures)
     project,
     runner,
 )
+from tests.wheels import make_wheel
 
 # one fresh environment for the module: `make test` keeps the module on one worker
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("fresh-venv")]
@@ -197,7 +198,9 @@ def job(
     runner.repo.commit("ignore the report")
     runner.github.state.add_pull(7, head(runner.repo), head_ref="feature")
 
-    def call(token: str = INSTALLATION, **inputs: str) -> composite.Result:
+    def call(
+        token: str = INSTALLATION, extra: dict[str, str] | None = None, **inputs: str
+    ) -> composite.Result:
         event = runner.pr_event()
         env = clean_env(fresh) | runner_environment(
             runner.github,
@@ -210,6 +213,7 @@ def job(
         )
         env.pop("GITHUB_TOKEN", None)  # the action's input, not the job's variable, carries it
         env["MLGATE_INSTALL"] = str(wheel)
+        env.update(extra or {})
         steps = tmp_path / "steps"
         steps.mkdir(exist_ok=True)
         return composite.run(
@@ -220,15 +224,24 @@ def job(
 
 
 def test_the_in_job_action_trains_with_the_jobs_python_and_publishes(
-    job: Callable[..., composite.Result], runner: Runner, fresh: Path
+    job: Callable[..., composite.Result], runner: Runner, fresh: Path, tmp_path: Path
 ) -> None:
-    result = job(run="python -c 'import sys; print(\"trained with\", sys.prefix)'")
+    # a `requirements` input, in-job, goes into the job's own Python (offline: a local wheel)
+    make_wheel(tmp_path / "wheels", "beta", "2.0")
+    runner.repo.write("requirements-train.txt", "beta==2.0\n")
+    runner.repo.commit("the training's requirements")
+    runner.github.state.add_pull(7, head(runner.repo), head_ref="feature")
+    result = job(
+        extra={"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(tmp_path / "wheels")},
+        run="python -c 'import sys, beta; print(\"trained with\", sys.prefix, beta.__version__)'",
+        requirements="requirements-train.txt",
+    )
     assert result.code == 0, result.log
     assert result.steps_run == ["install", "run"]
-    assert f"trained with {fresh}" in result.log
+    assert f"trained with {fresh} 2.0" in result.log
     [comment] = runner.github.state.comments[7]
     assert "all 1 gate passed" in comment["body"]
-    assert f"trained with {fresh}" in comment["body"]
+    assert f"trained with {fresh} 2.0" in comment["body"]
     [status] = runner.github.state.statuses
     assert (status["sha"], status["state"]) == (head(runner.repo), "success")
     assert result.outputs["passed"] == "true"

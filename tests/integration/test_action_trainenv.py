@@ -11,18 +11,15 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 import pytest
 import tabulate
 
 from mlgate.trainenv import ACTIVE_VARIABLE, VENV_VARIABLE
 from tests.conftest import Repo
-from tests.fake_github import FakeGitHub
-from tests.integration.test_github import Runner, github, head  # noqa: F401  (fixtures)
+from tests.integration.test_github import Runner, github, head, runner  # noqa: F401  (fixtures)
 from tests.wheels import make_wheel
 
 pytestmark = pytest.mark.slow
@@ -51,16 +48,9 @@ def wheels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def runner(
-    repo: Repo,
-    github: FakeGitHub,
-    wheels: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    events: Callable[[str], dict[str, Any]],
-) -> Runner:
-    """A DVC stage whose script imports `tabulate`; a PR that changes the script."""
+def project(repo: Repo, wheels: Path) -> Repo:
+    """A DVC stage whose script imports `tabulate`; a PR that changes the script. (Replaces
+    test_github's `project` under its `runner` fixture.)"""
     repo.write(".gitignore", ".cache/\n")
     repo.write(
         "dvc.yaml",
@@ -75,8 +65,7 @@ def runner(
     repo.git("checkout", "--quiet", "-b", "feature")
     repo.write("train.py", TRAIN)
     repo.commit("better model")
-    github.state.add_pull(7, head(repo), head_ref="feature")
-    return Runner(repo, github, tmp_path, monkeypatch, capsys, events)
+    return repo
 
 
 def report(runner: Runner) -> str:
