@@ -39,6 +39,7 @@ VENV_VARIABLE = "MLGATE_TRAINING_VENV"  # set by the action's image: where the e
 ACTIVE_VARIABLE = "MLGATE_TRAINING_ENV"  # set once it is ready: the environment the training uses
 STAMP = ".mlgate-env.json"
 TAIL_LINES = 40
+MAX_REQUIREMENTS_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -64,18 +65,20 @@ def training_environ(base: Mapping[str, str]) -> dict[str, str]:
 
 
 def requirements_file(settings: Settings, root: Path) -> Path | None:
-    """The requirements input, or requirements.txt when present (inside the image only)."""
-    if settings.requirements:
-        file = root / settings.requirements
-        if not file.is_file():
-            raise UsageError(
-                f"{settings.requirements}: requirements file not found (input `requirements`)"
-            )
-        return file
-    if not os.environ.get(VENV_VARIABLE):
+    """The requirements input, or requirements.txt when present (inside the image only): a
+    regular file of the repository, never a link (pip echoes lines it cannot parse)."""
+    name = settings.requirements or "requirements.txt"
+    file = root / name
+    if not settings.requirements and (not os.environ.get(VENV_VARIABLE) or not file.exists()):
         return None  # the job's own Python: its packages are the job's to install
-    default = root / "requirements.txt"
-    return default if default.is_file() else None
+    if not file.is_file() or file.is_symlink():
+        why = "is a symbolic link" if file.is_symlink() else "not found"
+        raise UsageError(f"{name}: requirements file {why} (input `requirements`)")
+    if not file.resolve().is_relative_to(root.resolve()):
+        raise UsageError(f"{name}: the requirements file lies outside the repository")
+    if file.stat().st_size > MAX_REQUIREMENTS_BYTES:
+        raise UsageError(f"{name}: larger than {MAX_REQUIREMENTS_BYTES:,} bytes")
+    return file
 
 
 def prepare(settings: Settings, *, root: Path, workspace: Path, log: Log) -> Prepared:
@@ -91,17 +94,17 @@ def prepare(settings: Settings, *, root: Path, workspace: Path, log: Log) -> Pre
         return _pip_install([sys.executable], file, root=root, cache=cache, log=log)
     venv = _confined(workspace, workspace / place)
     stamp = _stamp(file)
-    if _stamp_of(venv) == stamp:
+    made = Prepared()
+    if _stamp_of(venv) == stamp:  # pip then only checks (files the requirements include)
         log(f"training environment {place}: reused (same Python and requirements)")
     else:
         made = _create(venv, place, log)
-        if made.failure is None and file is not None:
-            made = _pip_install(
-                [str(venv / "bin" / "python")], file, root=root, cache=cache, log=log
-            )
-        if made.failure is not None:
-            return made
-        (venv / STAMP).write_text(json.dumps(stamp) + "\n")
+    if made.failure is None and file is not None:
+        made = _pip_install([str(venv / "bin" / "python")], file, root=root, cache=cache, log=log)
+    if made.failure is not None:
+        (venv / STAMP).unlink(missing_ok=True)
+        return made
+    (venv / STAMP).write_text(json.dumps(stamp) + "\n")
     os.environ[ACTIVE_VARIABLE] = str(venv)
     return Prepared(venv=venv)
 
@@ -215,7 +218,7 @@ def unresolved(output: str) -> str:
     if m := _NOT_FOUND.search(output):
         return f"{m.group(1)} (no version on the package index matches)"
     if "conflicting dependencies" in output or "ResolutionImpossible" in output:
-        why = [c.strip() for c in _CONFLICT.findall(output)]
+        why = [c.strip().rstrip(";") for c in _CONFLICT.findall(output)]
         return "conflicting pins: " + ("; ".join(dict.fromkeys(why)) or "see pip's output")
     if m := _INVALID.search(output):
         return f"{m.group(1)} (not a valid requirement)"

@@ -86,20 +86,17 @@ def test_training_sees_its_own_pins_and_mlgate_keeps_its_own(runner: Runner) -> 
     assert not list(Path(sys.prefix).glob("lib/python*/site-packages/tabulate-0.1.0.dist-info"))
     stamp = json.loads((venv / ".mlgate-env.json").read_text())
     assert stamp["python"] == sys.version
-    # the next run (the environment restored by actions/cache) installs nothing
+    # the next run (the environment restored by actions/cache) makes no new one; pip checks
     assert runner.run() == 0, runner.err
     assert f"training environment {PLACE}: reused" in runner.err
-    assert "Installing requirements.txt" not in runner.err
-
-
-def test_changed_requirements_make_a_fresh_environment(runner: Runner) -> None:
-    runner.env(runner.pr_event(), run=RUN)
-    assert runner.run() == 0, runner.err
-    marker = runner.repo.path / PLACE / "lib" / "left-over"
+    assert "Creating the training environment" not in runner.err
+    assert "Requirement already satisfied: tabulate==0.1.0" in runner.err
+    # changed requirements: a fresh environment, nothing left of the last one
+    marker = venv / "lib" / "left-over"
     marker.write_text("from the last requirements")
     runner.repo.write("requirements.txt", "tabulate==0.1.0\nbeta==2.0\n")
     assert runner.run() == 0, runner.err
-    assert "Installing requirements.txt" in runner.err
+    assert "Creating the training environment" in runner.err
     assert not marker.exists()
 
 
@@ -147,6 +144,17 @@ def test_a_committed_link_cannot_move_the_environment(runner: Runner, tmp_path: 
     assert runner.run() == 2, runner.err
     assert ".cache/mlgate is a symbolic link" in runner.err
     assert list(outside.iterdir()) == []
+
+
+@pytest.mark.parametrize("target", ["/etc/passwd", "requirements-real.txt"])
+def test_a_requirements_file_that_is_a_link_is_refused(runner: Runner, target: str) -> None:
+    (runner.repo.path / "requirements-real.txt").write_text("tabulate==0.1.0\n")
+    (runner.repo.path / "requirements.txt").unlink()
+    os.symlink(target, runner.repo.path / "requirements.txt")
+    runner.env(runner.pr_event(), run=RUN)
+    assert runner.run() == 2, runner.err
+    assert "requirements.txt: requirements file is a symbolic link" in runner.err
+    assert "root:" not in runner.err and "Installing" not in runner.err
 
 
 def test_outside_the_image_the_training_uses_the_jobs_python(
