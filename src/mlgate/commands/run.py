@@ -15,12 +15,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mlgate import hosts
+from mlgate import hosts, trainenv
 from mlgate import redact as redact_mod
 from mlgate.actions import Context, give_to_owner
 from mlgate.commands import publish as publish_cmd
 from mlgate.commands import report
-from mlgate.errors import HostError, ReadOnlyToken, UsageError, gate_exit
+from mlgate.errors import EXIT_USAGE, HostError, ReadOnlyToken, UsageError, gate_exit
 from mlgate.hosts import CIContext, Host
 from mlgate.log import Log
 from mlgate.redact import Redactor
@@ -72,12 +72,12 @@ def _run(
         settings = settings.replace(base=target.base_ref)
     out_dir = root / settings.report_dir  # an absolute report-dir stays as it is
 
-    training = None
+    training, setup = None, trainenv.Prepared()
     if settings.run or settings.repro:
         from mlgate.commands import train
 
-        train.install_requirements(settings, root=root, workspace=ctx.workspace, log=log)
-        training = train.run_training(settings, root=root, log=log)
+        setup = trainenv.prepare(settings, root=root, workspace=ctx.workspace, log=log)
+        training = setup.failure or train.run_training(settings, root=root, log=log)
     produced = report.produce(
         settings,
         root=root,
@@ -126,6 +126,9 @@ def _run(
         "result-json": json.dumps(produced.result, separators=(",", ":")),
     }
     gate_code = gate_exit(passed, enforce=settings.fail_on_regression)
+    if setup.problem:  # pip's output is in the report; the one line says what to fix
+        log.error(setup.problem)
+        gate_code = EXIT_USAGE
     code, comment_url = gate_code, ""
     try:
         if not token and host is None:
