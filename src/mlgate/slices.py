@@ -168,7 +168,9 @@ def texts(values: Array) -> Array:
 
 def _edges_text(edges: Array) -> list[str]:
     """Bin edges as short numbers, with as many digits as it takes to tell them apart."""
-    for digits in range(3, 17):
+    finite = edges[np.isfinite(edges)]
+    whole = len(str(int(np.abs(finite).max()))) if finite.size else 1
+    for digits in range(max(3, whole), 17):
         out = [f"{e:.{digits}g}" for e in edges]
         if len(set(out)) == len(out):
             return out
