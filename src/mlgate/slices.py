@@ -129,7 +129,10 @@ def missing(arr: Array) -> Array:
         return np.isnan(arr)
     if arr.dtype.kind in "iub":
         return np.zeros(len(arr), dtype=bool)
-    return np.asarray(pd.isna(arr) | pd.Series(arr, dtype=object).isin(list(NA_TEXT)).to_numpy())
+    # one hash pass (pandas' factorize: None and NaN get -1), then a look at each distinct value
+    codes, uniques = pd.factorize(arr)
+    na_text = np.array([isinstance(u, str) and u in NA_TEXT for u in uniques], dtype=bool)
+    return np.asarray((codes < 0) | np.append(na_text, True)[codes])
 
 
 def numbers(arr: Array, absent: Array) -> Array | None:
@@ -206,12 +209,12 @@ def _with_missing(
     return Column(name, tuple(labels), codes, binned)
 
 
-def code(name: str, values: Any, bins: int) -> Column | str:
-    """The column cut into slices, or why it cannot be."""
+def code(name: str, values: Any, bins: int, absent: Array | None = None) -> Column | str:
+    """The column cut into slices, or why it cannot be (`absent`: `missing(values)`)."""
     import pandas as pd
 
     arr = as_array(values)
-    absent = missing(arr)
+    absent = missing(arr) if absent is None else absent
     nums = numbers(arr, absent)
     present = texts(arr[~absent]) if nums is None else nums[~absent]
     codes, uniques = pd.factorize(present, sort=True)
@@ -240,9 +243,9 @@ def _comparable(arr: Array, absent: Array) -> Array:
     return out
 
 
-def differ(base: Array, head: Array) -> int:
-    """Rows whose value differs between the revisions (missing at both is the same)."""
-    b_abs, h_abs = missing(base), missing(head)
+def differ(base: Array, head: Array, b_abs: Array, h_abs: Array) -> int:
+    """Rows whose value differs between the revisions (missing at both is the same; `b_abs`,
+    `h_abs`: which are missing)."""
     b, h = _comparable(base, b_abs), _comparable(head, h_abs)
     if b.dtype.kind != h.dtype.kind:  # numbers at one revision, text at the other
         b, h = b.astype(str), h.astype(str)
@@ -268,14 +271,15 @@ def read(
         b, h = as_array(base[name]), as_array(head[name])
         if head_row is not None:
             h = h[head_row]
-        bad = differ(b, h)
+        b_abs, h_abs = missing(b), missing(h)
+        bad = differ(b, h, b_abs, h_abs)
         if bad:
             same = "id" if head_row is not None else "row"
             return (
                 f"slice column `{name}` of {path} differs between base and head at {bad:,} of "
                 f"{len(b):,} rows (same {same}): a slice must hold the same rows at both"
             )
-        found = code(name, b, options.bins)
+        found = code(name, b, options.bins, b_abs)
         if isinstance(found, str):
             return found
         out[name] = found

@@ -60,7 +60,11 @@ def binom_cdf_half(k: int, n: int) -> float:
     if k >= n:
         return 1.0
     if n <= _EXACT_LIMIT:
-        total = sum(math.comb(n, i) for i in range(k + 1))
+        # C(n, i + 1) from C(n, i), in exact integers: one product per term, not a comb each
+        term = total = 1
+        for i in range(k):
+            term = term * (n - i) // (i + 1)
+            total += term
         return float(Fraction(total, 2**n))
     logs = _log_comb_row(n, k) - n * math.log(2.0)
     top = float(logs.max())
