@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from statistics import NormalDist
 from typing import Any
@@ -518,18 +518,8 @@ def _regression(
         count = wf @ sizes
         deltas = finish(tot[:, 1] / count) - finish(tot[:, 0] / count)
     lo, hi = _percentile(deltas, ci)
-    return Comparison(
-        metric,
-        n,
-        base_value,
-        head_value,
-        lo,
-        hi,
-        ci,
-        resamples,
-        method=method,
-        boot_p=boot_p(deltas),
-    )
+    found = Comparison(metric, n, base_value, head_value, lo, hi, ci, resamples, method=method)
+    return replace(found, boot_p=boot_p(deltas))
 
 
 # --- verdict text --------------------------------------------------------------------------

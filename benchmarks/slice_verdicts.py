@@ -1,6 +1,6 @@
 """Benchmark of slice gates (issue 26): the family-wise false-alarm rate, detection, and speed.
 
-    python benchmarks/slices.py            (or: make bench-verdicts, which runs it after
+    python benchmarks/slice_verdicts.py            (or: make bench-verdicts, which runs it after
                                             benchmarks/verdicts.py)
 
 1. Error rates, through mlgate's own `slicetest.evaluate` (exact McNemar test on accuracy per
@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from verdicts import table  # benchmarks/verdicts.py, beside this file
 
 from mlgate import slices, slicetest, stats
 from mlgate.evidence import Source, align
@@ -228,12 +229,6 @@ def end_to_end(n: int = 1_000_000) -> list[list[str]]:
             ]
         )
     return out
-
-
-def table(headers: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(lines)
 
 
 def main() -> int:
