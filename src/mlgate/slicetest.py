@@ -302,9 +302,14 @@ def movement(s: Slice) -> str:
     size = f"{abs(c.delta) * 100:.1f} pts" if stats.points(c.metric) else f"{abs(c.delta):.4g}"
     return (
         f"{c.metric} in {s.name} {moved} {size} ({value(c.base_value, c.metric)} → "
-        f"{value(c.head_value, c.metric)}), {test_name(c)} p = {s.p:.2g}, "
-        f"Holm-adjusted p = {s.p_holm:.2g}"
+        f"{value(c.head_value, c.metric)}), {test_name(c)} p {p_text(s.p)}, "
+        f"Holm-adjusted p {p_text(s.p_holm)}"
     )
+
+
+def p_text(p: float) -> str:
+    """'= 3e-12', or '< 1e-300' where the tail underflows to 0 in floating point."""
+    return f"= {p:.2g}" if p > 0 else "< 1e-300"
 
 
 def summary(f: Finding) -> str:
