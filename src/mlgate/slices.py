@@ -247,8 +247,8 @@ def differ(base: Array, head: Array, b_abs: Array, h_abs: Array) -> int:
     """Rows whose value differs between the revisions (missing at both is the same; `b_abs`,
     `h_abs`: which are missing)."""
     b, h = _comparable(base, b_abs), _comparable(head, h_abs)
-    if b.dtype.kind != h.dtype.kind:  # numbers at one revision, text at the other
-        b, h = b.astype(str), h.astype(str)
+    if b.dtype.kind != h.dtype.kind:  # numbers at one revision, text at the other: 1.0 is "1"
+        b, h = (texts(v) if v.dtype.kind == "f" else v for v in (b, h))
     return int(np.count_nonzero((b_abs != h_abs) | (~b_abs & ~h_abs & (b != h))))
 
 

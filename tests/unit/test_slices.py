@@ -196,6 +196,12 @@ def test_numbers_and_their_text_are_the_same_value_at_both_revisions() -> None:
     found = read(base, head)
     assert isinstance(found, dict)
     assert found["g"].labels == ("1", "2", slices.MISSING)
+    as_text = read(base, {**BASE, "g": ["1", "2", "NA", "2"]})  # JSON text at one revision
+    assert isinstance(as_text, dict)
+    assert read(base, {**BASE, "g": ["1", "3", "NA", "2"]}) == (
+        "slice column `g` of p.csv differs between base and head at 1 of 4 rows (same id): "
+        "a slice must hold the same rows at both"
+    )
 
 
 # --- Holm ------------------------------------------------------------------------------------
