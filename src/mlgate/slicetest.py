@@ -283,7 +283,7 @@ def evaluate(
 # --- text and JSON ---------------------------------------------------------------------------
 
 
-def test_name(c: Comparison) -> str:
+def test_of(c: Comparison) -> str:
     if c.p_value is not None:
         return "McNemar"
     return "DeLong" if c.method == "DeLong" else "bootstrap"
@@ -302,7 +302,7 @@ def movement(s: Slice) -> str:
     size = f"{abs(c.delta) * 100:.1f} pts" if stats.points(c.metric) else f"{abs(c.delta):.4g}"
     return (
         f"{c.metric} in {s.name} {moved} {size} ({value(c.base_value, c.metric)} → "
-        f"{value(c.head_value, c.metric)}), {test_name(c)} p {p_text(s.p)}, "
+        f"{value(c.head_value, c.metric)}), {test_of(c)} p {p_text(s.p)}, "
         f"Holm-adjusted p {p_text(s.p_holm)}"
     )
 
@@ -339,7 +339,7 @@ def slice_json(s: Slice) -> SliceJson:
         "head": None if c is None else c.head_value,
         "delta": None if c is None else c.delta,
         "ci": None if c is None else [c.ci_low, c.ci_high],
-        "test": None if c is None else test_name(c),
+        "test": None if c is None else test_of(c),
         "p": s.p,
         "p_holm": s.p_holm,
         "only_base_right": None if c is None else c.only_base,
