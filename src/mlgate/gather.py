@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from mlgate.compare import Diff, Snapshot, diff
 from mlgate.config import Config, load_config
 from mlgate.errors import ConfigError, GitError, InputError
-from mlgate.metrics import Flat, load_metrics, load_params
+from mlgate.metrics import Flat, load_base_metrics, load_metrics, load_params
 from mlgate.settings import Settings
 from mlgate.sources.fileread import FileRead
 from mlgate.sources.git import Git
@@ -119,7 +119,8 @@ def govern(head: Config, base: Config | None, label: str) -> tuple[Config, list[
             f"this pull request changes {', '.join(f'`{k}`' for k in changed)} in .mlgate.yml; "
             f"{label}'s apply until it is merged"
         )
-    return dataclasses.replace(head, **{k: getattr(base, k) for k in GOVERNING}), notes
+    governed = {k: getattr(base, k) for k in GOVERNING}
+    return dataclasses.replace(head, **governed, warnings=base.warnings), notes
 
 
 def snapshot(
@@ -213,12 +214,13 @@ def compare(
     *,
     load: Callable[[bytes, str], Flat],
     unsure: str | None,
+    base_load: Callable[[bytes, str], Flat] | None = None,
 ) -> Diff:
     """Each revision's own files, diffed; a file only head declares is read at base too when
     base's DVC files could not be read (then a missing one is unreadable, not new)."""
     if unsure:
         base_files = {**dict.fromkeys(head_files), **base_files}
-    old = snapshot(_side(base, base_files, unsure), base_files, load, strict=False)
+    old = snapshot(_side(base, base_files, unsure), base_files, base_load or load, strict=False)
     return diff(
         inherit_errors(old, head_files),
         snapshot(head.read(head_files), head_files, load, strict=True),
@@ -381,6 +383,7 @@ def gather(
         dict.fromkeys(base_metrics),
         dict.fromkeys(head_metrics),
         load=load_metrics,
+        base_load=load_base_metrics,
         unsure=unsure,
     )
     head_params = param_files(settings, config, head_pipeline, head)

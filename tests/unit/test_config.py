@@ -53,7 +53,7 @@ def test_the_documented_schema_parses() -> None:
             'gates[0].max_drop: expected a number, got "lots"',
         ),
         (
-            "gates:\n  - metric: a\n  - metric: b\n  - metric: c\n    max_drop: abc\n",
+            "gates:\n  - metric: acc\n  - metric: loss\n  - metric: f1\n    max_drop: abc\n",
             'gates[2].max_drop: expected a number, got "abc"',
         ),
         (
@@ -120,7 +120,7 @@ def test_gates_left_empty_is_no_gates_and_plots_are_accepted() -> None:
 
 def test_on_missing_base_defaults_to_fail() -> None:
     config = load_config(
-        "gates:\n  - metric: a\n  - metric: b\n    on_missing_base: warn\n", ".mlgate.yml"
+        "gates:\n  - metric: acc\n  - metric: loss\n    on_missing_base: warn\n", ".mlgate.yml"
     )
     assert [g.on_missing_base for g in config.gates] == ["fail", "warn"]
 
