@@ -2,8 +2,9 @@
 
 Pure: takes text, returns values. Nested mappings become dotted keys (`{"a": {"b": 1}}` ->
 `a.b`). For metrics, like `dvc metrics show`, only numbers, booleans and strings are kept (lists
-and nulls are dropped; at base a null is kept, to be told from an absent key); for params, like `dvc params diff`, every leaf is kept and lists are shown
-as their text.
+and nulls are dropped; at base a null is kept, to be told from an absent key); for params, like
+`dvc params diff`, every leaf is kept and lists are shown as their text. YAML is read as DVC
+reads it (YAML 1.2, `mlgate.safeyaml`).
 """
 
 from __future__ import annotations
