@@ -15,16 +15,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mlgate import hosts
+from mlgate import hosts, results
 from mlgate import redact as redact_mod
 from mlgate.actions import Context, give_to_owner
 from mlgate.commands import publish as publish_cmd
+from mlgate.commands import record as record_cmd
 from mlgate.commands import report
 from mlgate.errors import HostError, ReadOnlyToken, UsageError, gate_exit
-from mlgate.hosts import CIContext, Host
-from mlgate.log import Log
+from mlgate.gather import read_config
+from mlgate.hosts import CIContext, Host, ResultsStore, Target
+from mlgate.log import Log, neutralize
 from mlgate.redact import Redactor
 from mlgate.settings import Settings
+from mlgate.sources.git import Git
 
 
 def redact_tree(value: Any, redact: Redactor) -> Any:
@@ -68,6 +71,9 @@ def _run(
             f"{settings.working_directory}: no such directory in the workspace "
             "(input `working-directory`)"
         )
+    base_branch = recorded_branch(target, settings, root)
+    if base_branch is not None:
+        return _record(log, settings, ctx, host, root=root, branch=base_branch, redact=redact)
     if settings.base is None and target.base_ref:
         settings = settings.replace(base=target.base_ref)
     out_dir = root / settings.report_dir  # an absolute report-dir stays as it is
@@ -159,3 +165,70 @@ def _run(
         return code
     finally:
         ctx.write_outputs({**outputs, "comment-url": comment_url}, redact)
+
+
+def recorded_branch(target: Target, settings: Settings, root: Path) -> str | None:
+    """The base branch, when this run is a push to it: then the run records the commit's
+    results on the results branch for later pull requests, and reports nothing (issue 20).
+    The base is the `base` input, else `.mlgate.yml` `base:`, else the repository's default
+    branch as the event names it."""
+    pushed = target.pushed_branch
+    if not pushed or set(target.head_sha) == {"0"}:  # not a push, or a deleted branch
+        return None
+    base = settings.base or read_config(root, settings).base or target.default_branch
+    return pushed if pushed == base else None
+
+
+def _record(
+    log: Log,
+    settings: Settings,
+    ctx: CIContext,
+    host: Host | None,
+    *,
+    root: Path,
+    branch: str,
+    redact: Redactor,
+) -> int:
+    """A push to the base branch: train if asked, then commit this commit's results to the
+    results branch through the host's API (no clone, no push rights needed)."""
+    git = Git(root, log)
+    sha = git.rev_parse("HEAD")
+    if sha is None:
+        raise UsageError("nothing to record: the checkout has no commit")
+    log(
+        f"push to the base branch {branch}: recording the results of {sha[:7]} on "
+        f"{settings.results_branch} for later pull requests (nothing is compared)"
+    )
+    if settings.run or settings.repro:
+        from mlgate.commands import train
+
+        train.install_requirements(settings, root=root, workspace=ctx.workspace, log=log)
+    command = record_cmd.train(settings, root=root, log=log)
+    files, doc = record_cmd.collect(settings, git, root=root, log=log, sha=sha, command=command)
+    token = ctx.token(settings)
+    if host is None:
+        if not token:
+            raise UsageError(f"{ctx.no_token()}; recording the base's results needs it")
+        host = ctx.build_host(settings, token, log)
+    if not isinstance(host, ResultsStore):
+        raise UsageError(
+            f"recording results on a push is not available on {ctx.host_name}: run "
+            "`mlgate record --push` in a job on the base branch"
+        )
+    entry = results.entry_contents(files, doc)
+    commit = host.store_results(
+        [(f"{sha}/{p}", d) for p, d in sorted(entry.items())],
+        branch=settings.results_branch,
+        message=f"mlgate: results of {sha}",
+    )
+    line = (
+        f"mlgate: recorded the results of {sha[:7]} ({', '.join(sorted(files))}) on "
+        f"{settings.results_branch} ({commit[:7]}): pull requests based on it compare with them"
+    )
+    print(neutralize(line))
+    ctx.write_summary(f"{line}\n", redact, log)
+    ctx.write_outputs(
+        {"passed": "true", "report-path": "", "result-json": json.dumps(doc), "comment-url": ""},
+        redact,
+    )
+    return 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -180,3 +180,27 @@ class Git:
         }
         data = self.blobs(oids.values())
         return {p: data.get(oids[p]) if p in oids else None for p in wanted}
+
+
+def blocked_reason(tree: Mapping[str, Entry], path: str, label: str) -> str | None:
+    """Why `path` cannot be read at a commit whose files are `tree` although something is on
+    its way: a directory on the path is a symbolic link, a git submodule or a file (mlgate
+    reads only a tree of blobs). None when nothing blocks it (the path may still be absent)."""
+    parts = path.split("/")
+    for end in range(1, len(parts)):
+        prefix = "/".join(parts[:end])
+        entry = tree.get(prefix)
+        if entry is None:
+            continue
+        if entry.mode == SYMLINK:
+            return (
+                f"{path} runs through {prefix}, a symbolic link at {label}; links are not "
+                "followed: commit the directory itself, or name the file it links to"
+            )
+        if entry.kind == "commit":
+            return (
+                f"{path} is inside {prefix}, a git submodule at {label}; mlgate reads no "
+                "submodule: keep the metrics in the repository itself"
+            )
+        return f"{path} cannot be at {label}: {prefix} is a file there, not a directory"
+    return None
