@@ -11,6 +11,7 @@ from typing import Any, Literal
 from mlgate.compare import Change, Diff
 from mlgate.config import GateRule
 from mlgate.metrics import Scalar, is_number
+from mlgate.schema import did_you_mean
 
 Outcome = Literal["pass", "fail", "warn", "skip"]
 
@@ -151,21 +152,26 @@ def evaluate_one(rule: GateRule, change: Change, base_error: str | None = None) 
     return result("pass", f"{movement}; within {_allowed_text(rule)}", worsening)
 
 
+def unmatched(rule: GateRule, result: Diff) -> GateResult:
+    """A rule no metric matches: `on_missing`, with the closest name found (a typo must not
+    read as a missing metric only)."""
+    names = {c.name if ":" in rule.metric else c.key for c in result.changes}
+    return GateResult(
+        rule,
+        rule.metric,
+        _MISSING[rule.on_missing],
+        f"no metric matches {rule.metric!r} on head or base{did_you_mean(rule.metric, names)} "
+        f"(on_missing: {rule.on_missing})",
+    )
+
+
 def evaluate(rules: Iterable[GateRule], result: Diff) -> tuple[GateResult, ...]:
     """Each rule against every metric it matches; a rule that matches nothing is `on_missing`."""
     out: list[GateResult] = []
     for rule in rules:
         matched = [c for c in result.changes if matches(rule.metric, c.path, c.key)]
         if not matched:
-            out.append(
-                GateResult(
-                    rule,
-                    rule.metric,
-                    _MISSING[rule.on_missing],
-                    f"no metric matches {rule.metric!r} on head or base "
-                    f"(on_missing: {rule.on_missing})",
-                )
-            )
+            out.append(unmatched(rule, result))
             continue
         out.extend(evaluate_one(rule, c, result.base_error(c)) for c in matched)
     return tuple(out)

@@ -182,6 +182,15 @@ class CIContext(Protocol):
     def build_host(self, settings: Settings, token: str, log: Log) -> Host: ...
 
 
+CI_VARIABLES = ("CI", "GITHUB_ACTIONS", "GITLAB_CI")
+
+
+def in_ci(env: Mapping[str, str]) -> bool:
+    """This process runs in a CI job (GitHub Actions, GitLab CI, or any CI that sets `CI`):
+    there the base branch's gates apply; outside, a local run applies the working tree's."""
+    return any(env.get(name, "").strip().lower() in ("true", "1", "yes") for name in CI_VARIABLES)
+
+
 def module_for(env: Mapping[str, str]) -> str:
     for variable, module in HOSTS.items():
         if env.get(variable, "").lower() == "true":

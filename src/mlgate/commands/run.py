@@ -22,7 +22,7 @@ from mlgate.commands import publish as publish_cmd
 from mlgate.commands import record as record_cmd
 from mlgate.commands import report
 from mlgate.errors import HostError, ReadOnlyToken, UsageError, gate_exit
-from mlgate.gather import read_config
+from mlgate.governing import read_config
 from mlgate.hosts import CIContext, Host, ResultsStore, Target
 from mlgate.log import Log, neutralize
 from mlgate.redact import Redactor
@@ -147,21 +147,19 @@ def _run(
                 host=host,
                 redact=redact,
             )
-        except ReadOnlyToken as exc:
-            # A fork PR's read-only token: the report stays in the summary; say what to add.
-            log.error(str(exc), title="mlgate could not publish")
-            ctx.append_summary(
-                f"\n> ⚠️ mlgate could not post to the {ctx.change_abbr}: {exc}\n", redact
-            )
-            if exc.fatal:
-                code = gate_code or exc.exit_code
-        except HostError as exc:
-            log.error(str(exc), title="mlgate could not publish")
-            code = gate_code or exc.exit_code
-        else:
-            if outcome.body:  # now with hosted image links, not "image in the report directory"
-                ctx.write_summary(report.summary_markdown(produced, outcome.body), redact, log)
-            comment_url = outcome.comment_url or ""
+        except HostError as exc:  # building the client: nothing was posted
+            outcome = publish_cmd.Outcome(None, False, failure=exc)
+        if outcome.body:  # now with hosted image links, not "image in the report directory"
+            ctx.write_summary(report.summary_markdown(produced, outcome.body), redact, log)
+        comment_url = outcome.comment_url or ""  # whenever a comment exists
+        if outcome.failure is not None:
+            if isinstance(outcome.failure, ReadOnlyToken):
+                # A fork PR's read-only token: the report stays in the summary; say what to add.
+                ctx.append_summary(
+                    f"\n> ⚠️ mlgate could not post to the {ctx.change_abbr}: {outcome.failure}\n",
+                    redact,
+                )
+            code = publish_cmd.failure_code(outcome.failure, gate_code, log)
         return code
     finally:
         ctx.write_outputs({**outputs, "comment-url": comment_url}, redact)

@@ -259,13 +259,25 @@ class Publisher:
             return True
         return False
 
-    def _edit(self, comment: Comment, body: str) -> str:
-        def edit() -> None:
-            comment.obj.edit(body)
+    def _edit(self, comment: Comment, body: str) -> str | None:
+        """The comment's URL once it holds `body`; None when it was deleted since it was
+        listed (the edit answers 404): then a new one is posted, never nothing (issue 20)."""
+        from github import GithubException
+
+        def edit() -> bool:
+            try:
+                comment.obj.edit(body)
+            except GithubException as exc:
+                if status_of(exc) == 404:
+                    return False
+                raise
             if comment.obj.body != body:  # PyGithub keeps the old body when the answer has none
                 raise BadAnswer("GitHub's answer to update the comment has no body")
+            return True
 
-        self._call("update the comment", edit)
+        if not self._call("update the comment", edit):
+            self.log(f"comment {comment.html_url} was deleted before it could be updated")
+            return None
         return comment.html_url
 
     def _delete(self, comment: Comment) -> None:
@@ -285,9 +297,11 @@ class Publisher:
         existing = self.own_comments(number, comment_id)
         if self._stale(number, head_sha):
             return None
-        if mode == "update" and existing:
-            url = self._edit(existing[0], body)
-            for extra in existing[1:]:
+        while mode == "update" and existing:
+            url = self._edit(existing.pop(0), body)
+            if url is None:
+                continue  # deleted meanwhile: the next one, else a new comment
+            for extra in existing:
                 self._delete(extra)
             self.log(f"updated comment {url}")
             return url
@@ -315,8 +329,8 @@ class Publisher:
         if len(ours) < 2 or ours[0].id == created.id:
             return created.html_url
         keep = ours[0]
-        if not self._stale(number, head_sha):
-            self._edit(keep, body)
+        if not self._stale(number, head_sha) and self._edit(keep, body) is None:
+            return created.html_url  # the older one is gone: ours stays
         self._delete(created)
         self.log(f"merged a concurrent duplicate into comment {keep.html_url}")
         return keep.html_url
