@@ -18,6 +18,7 @@ a gate on them follows `on_missing_base` (fail closed by default).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from mlgate import results
@@ -50,6 +51,12 @@ def holds(base: GitRevision, path: str) -> bool:
     return base.pipeline().locked_owner(path) is not None
 
 
+@dataclass(frozen=True)
+class _Head:
+    revision: Revision
+    pipeline: Pipeline
+
+
 class Baseline:
     """Called by `gather` with the base commit and the files the report needs; returns the
     revision to read the base from. `source` says what it did, for the log and the report."""
@@ -69,7 +76,6 @@ class Baseline:
         self.git = git
         self.log = log
         self.source: BaseSource | None = None
-        self._head_pipeline: Pipeline | None = None
 
     def choose(
         self,
@@ -84,7 +90,6 @@ class Baseline:
         from mlgate import gather as g
 
         s = self.settings
-        self._head_pipeline = head_pipeline
         needed = list(
             dict.fromkeys(
                 [
@@ -104,10 +109,16 @@ class Baseline:
             ),
             g.DVCLIVE_PLOTS,
         ]
-        return self._choose(base, config, needed, list(dict.fromkeys(wanted)))
+        head_side = _Head(head, head_pipeline)
+        return self._choose(base, head_side, config, needed, list(dict.fromkeys(wanted)))
 
     def _choose(
-        self, base: GitRevision, config: Config, needed: Sequence[str], wanted: Sequence[str]
+        self,
+        base: GitRevision,
+        head: _Head,
+        config: Config,
+        needed: Sequence[str],
+        wanted: Sequence[str],
     ) -> tuple[Revision, list[str]]:
         chosen = mode(self.settings, config)
         command = basetrain.training_command(self.settings)
@@ -119,7 +130,7 @@ class Baseline:
         if not needed:
             return base, []
         missing = [p for p in needed if not holds(base, p)]
-        added = {p for p in missing if self._added_by_pr(base, p)}  # new: the PR adds them
+        added = {p for p in missing if self._added_by_pr(base, head, p)}  # new: the PR adds them
         expected = [p for p in missing if p not in added]
         if chosen != "always" and not expected:
             return base, []
@@ -142,13 +153,16 @@ class Baseline:
                 self._say(BaseSource("stored", summary))
                 return Overlay(_not_held(stored.files, base), base, base.label), notes
         if command is None or chosen == "never":
+            shown = [p for p, r in head.revision.read(expected).items() if not r.absent]
+            if not shown:  # head has none of them either: nothing to compare, nothing to say
+                return base, notes
             why = (
                 "base-run: never forbids training it"
                 if chosen == "never"
                 else "no training command is set"
             )
-            reason = no_baseline(name, expected, why, self.settings.results_branch)
-            self.log.error(reason, title="mlgate: no baseline")
+            reason = no_baseline(name, shown, why, self.settings.results_branch)
+            self.log(reason)  # each gate on them fails with it, as an error annotation
             return Unproduced(base, reason, new=added), notes
         if self.no_training:
             notes.append(f"{name} has no results and was not trained: {self.no_training}")
@@ -158,7 +172,7 @@ class Baseline:
             trained.files = _not_held(trained.files, base)
         return trained, notes
 
-    def _added_by_pr(self, base: GitRevision, path: str) -> bool:
+    def _added_by_pr(self, base: GitRevision, head: _Head, path: str) -> bool:
         """The pull request adds `path`: committed at HEAD but not at the base, or declared by
         HEAD's DVC files and not by the base's (a new stage or metrics entry)."""
         try:
@@ -167,10 +181,9 @@ class Baseline:
             head_tree = {}
         if path in head_tree or any(repo_paths.is_under(p, path) for p in head_tree):
             return True
-        head = self._head_pipeline
-        base_pipeline = base.pipeline()
-        return head is not None and (
-            (path in head.metric_paths or head.owner(path) is not None)
+        declared, base_pipeline = head.pipeline, base.pipeline()
+        return (
+            (path in declared.metric_paths or declared.owner(path) is not None)
             and path not in base_pipeline.metric_paths
             and base_pipeline.owner(path) is None
         )

@@ -156,6 +156,7 @@ def publish(
                 )
             except HostError as exc:
                 failures.append(exc)
+                comment_url = exc.comment_url  # posted before the failure: still its URL
     with log.group("Merge gate"):
         line = redact(plain(verdict.splitlines()[0] if verdict else "", 140))
         line = line or ("passed" if passed else "failed")
@@ -170,6 +171,8 @@ def publish(
             )
         except HostError as exc:
             failures.append(exc)
+    for later in failures[1:]:  # the first is the job's error line; the others are said too
+        log(f"also: {later}")
     return Outcome(comment_url, True, body=body, failure=failures[0] if failures else None)
 
 

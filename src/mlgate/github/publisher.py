@@ -311,7 +311,11 @@ class Publisher:
         )
         self.log(f"posted comment {created.html_url}")
         if mode == "update":
-            return self._dedupe(number, body, comment_id, head_sha, created)
+            try:
+                return self._dedupe(number, body, comment_id, head_sha, created)
+            except GitHubError as exc:
+                exc.comment_url = created.html_url  # posted: still the comment-url output
+                raise
         for old in existing:
             try:
                 self._call(

@@ -267,7 +267,19 @@ class GitLabHost:
             if existing:
                 self.log(f"{len(existing)} older report note(s) kept (comment: new)")
             return url
-        ours = self.own_notes(iid, comment_id)  # another pipeline may have created one too
+        try:
+            return self._dedupe(change, body, comment_id, head_sha, created)
+        except GitLabError as exc:
+            exc.comment_url = url  # posted: still the comment-url output
+            raise
+
+    def _dedupe(
+        self, change: Change, body: str, comment_id: str, head_sha: str, created: int
+    ) -> str:
+        """Another pipeline created a note at the same time: keep the oldest, with our body."""
+        iid = change.number
+        url = self._url(change, created)
+        ours = self.own_notes(iid, comment_id)
         if len(ours) < 2 or ours[0].id == created:
             return url
         keep = ours[0]
