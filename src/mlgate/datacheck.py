@@ -185,8 +185,8 @@ def _column(name: str, base: ColumnStats | None, head: ColumnStats | None) -> Co
         base.missing_rate if base else None,
         head.missing_rate if head else None,
     )
-    if base is None or head is None:
-        return change
+    if base is None or head is None or "empty" in (base.kind, head.kind):
+        return change  # no values on a side: no statistic (a drift rule then fails, with why)
     if base.numeric and head.numeric:
         return dataclasses.replace(
             change,

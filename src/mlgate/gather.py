@@ -299,7 +299,9 @@ def gather(
     head_pipeline = head.pipeline()
     base_pipeline = base.pipeline()
     unsure = base_pipeline.errors[0] if base_pipeline.errors else None
-    notes = [*config_notes, *head_pipeline.notes]
+    for warning in config.warnings:  # a `direction:` that contradicts the metric's name
+        log.warning(warning)
+    notes = [*config_notes, *config.warnings, *head_pipeline.notes]
     notes += [f"base: {e}" for e in base_pipeline.errors]
 
     head_metrics = metric_files(settings, config, head_pipeline, head)
