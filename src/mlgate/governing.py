@@ -104,13 +104,13 @@ def choose_config(
     if not local:
         config, notes = govern(head_config, governing, base_ref)
         return config, base_ref, base_sha, notes
-    if head_config.present:
-        changed = [
-            k for k in GOVERNING if governing and getattr(head_config, k) != getattr(governing, k)
-        ]
-        differs = f" (it changes {', '.join(f'`{k}`' for k in changed)})" if changed else ""
+    changed = [
+        k for k in GOVERNING if governing and getattr(head_config, k) != getattr(governing, k)
+    ]
+    if head_config.present and changed:  # the edit takes effect here, and not yet in CI
         log(
-            f"local run: the gates of the working tree's .mlgate.yml apply{differs}; in CI, "
-            f"{base_ref}'s apply until the pull request is merged"
+            f"local run: the gates of the working tree's .mlgate.yml apply (it changes "
+            f"{', '.join(f'`{k}`' for k in changed)}); in CI, {base_ref}'s apply until the pull "
+            "request is merged"
         )
     return head_config, base_ref, base_sha, []

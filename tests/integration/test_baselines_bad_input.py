@@ -182,8 +182,9 @@ def test_a_cache_committed_by_the_pull_request_is_not_trusted(
 
 
 def test_base_run_never_and_always(
-    tmp_path: Path, marker: Path, cli: Callable[..., Result]
+    tmp_path: Path, marker: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("CI", "true")  # in CI the base branch's .mlgate.yml governs (issue 20)
     r = project(tmp_path)
     res, result, text = report(cli, r, "--command", "sh train.sh", "--base-run", "never")
     assert "baseline" not in result

@@ -31,6 +31,16 @@ def report(repo: Repo, cli: Cli, *args: str) -> tuple[Result, dict[str, Any], st
     return res, json.loads((out / "result.json").read_text()), (out / "report.md").read_text()
 
 
+def main_then_pr(repo: Repo, main: dict[str, Any], pr: dict[str, Any]) -> None:
+    """Commit `main`'s files on main, then `pr`'s on a branch `pr` (files: path -> content)."""
+    for name, files in (("main", main), ("pr", pr)):
+        if name == "pr":
+            repo.git("checkout", "--quiet", "-b", "pr")
+        for path, content in files.items():
+            repo.write(path, content)
+        repo.commit(name)
+
+
 # --- Seen 1: no baseline is not "new" -------------------------------------------------------
 
 
@@ -73,14 +83,13 @@ def test_a_metrics_file_the_pr_commits_is_new(repo: Repo, cli: Cli) -> None:
 
 def test_a_base_trained_here_is_a_real_baseline(repo: Repo, cli: Cli) -> None:
     """The first fix the message names: `run:` trains the base in a worktree; the drop shows."""
-    repo.write("train.sh", TRAIN)
-    repo.write("quality", "0.78")
-    repo.write(".gitignore", "metrics.json\nout/\n.cache/\n")
-    repo.write(".mlgate.yml", "metrics: [metrics.json]\ngates:\n  - metric: r2\n")
-    repo.commit("main")
-    repo.git("checkout", "--quiet", "-b", "pr")
-    repo.write("quality", "0.31")
-    repo.commit("worse")
+    main = {
+        "train.sh": TRAIN,
+        "quality": "0.78",
+        ".gitignore": "metrics.json\nout/\n.cache/\n",
+        ".mlgate.yml": "metrics: [metrics.json]\ngates:\n  - metric: r2\n",
+    }
+    main_then_pr(repo, main, {"quality": "0.31"})
     res, result, _ = report(repo, cli, "--command", "sh train.sh")
     assert res.code == 1, res.err
     assert result["gates"][0]["message"].startswith("r2 fell 0.47 (60.3%) from 0.78 to 0.31")
@@ -89,14 +98,9 @@ def test_a_base_trained_here_is_a_real_baseline(repo: Repo, cli: Cli) -> None:
 # --- Seen 2: the direction is known, or the config is refused -------------------------------
 
 
-def pr_with(repo: Repo, config: str, base: dict[str, Any], head: dict[str, Any]) -> None:
-    repo.write(".mlgate.yml", config)
-    repo.write("metrics.json", base)
-    repo.write("dvc.yaml", "metrics:\n  - metrics.json\n")
-    repo.commit("main")
-    repo.git("checkout", "--quiet", "-b", "pr")
-    repo.write("metrics.json", head)
-    repo.commit("pr")
+def pr_with(repo: Repo, config: str, base: Any, head: Any) -> None:
+    main = {".mlgate.yml": config, "metrics.json": base, "dvc.yaml": "metrics:\n  - metrics.json\n"}
+    main_then_pr(repo, main, {"metrics.json": head})
 
 
 def test_seen_2_a_loss_that_rose_fails_without_a_direction(repo: Repo, cli: Cli) -> None:
@@ -154,13 +158,9 @@ def test_an_unknown_name_is_exit_2_and_a_contradiction_is_a_warning(repo: Repo, 
 def test_seen_3_an_unusable_base_value_fails_the_gate(
     repo: Repo, cli: Cli, raw: str, shown: str | None
 ) -> None:
-    repo.write("dvc.yaml", "metrics:\n  - metrics.json\n")
-    repo.write(".mlgate.yml", "gates:\n  - metric: acc\n    max_drop: 0.5\n")
-    repo.write("metrics.json", '{"acc": ' + raw + "}")
-    repo.commit("main")
-    repo.git("checkout", "--quiet", "-b", "pr")
-    repo.write("metrics.json", {"acc": 0.2})
-    repo.commit("pr")
+    pr_with(
+        repo, "gates:\n  - metric: acc\n    max_drop: 0.5\n", '{"acc": ' + raw + "}", {"acc": 0.2}
+    )
     res, result, _ = report(repo, cli)
     assert res.code == 1, res.err
     message = result["gates"][0]["message"]
@@ -172,13 +172,12 @@ def test_seen_3_an_unusable_base_value_fails_the_gate(
 
 def test_seen_3_yaml_exponent_floats_are_numbers_at_both_revisions(repo: Repo, cli: Cli) -> None:
     """`loss: 5e-2` is 0.05 to DVC (YAML 1.2); PyYAML read it as text, failing a good value."""
-    repo.write("dvc.yaml", "metrics:\n  - metrics.yaml\n")
-    repo.write(".mlgate.yml", "gates:\n  - metric: loss\n    max_drop: 0.02\n")
-    repo.write("metrics.yaml", "loss: 5e-2\nauc: 9.1E-1\n")
-    repo.commit("main")
-    repo.git("checkout", "--quiet", "-b", "pr")
-    repo.write("metrics.yaml", "loss: 6e-2\nauc: 9.2E-1\n")
-    repo.commit("pr")
+    main = {
+        "dvc.yaml": "metrics:\n  - metrics.yaml\n",
+        ".mlgate.yml": "gates:\n  - metric: loss\n    max_drop: 0.02\n",
+        "metrics.yaml": "loss: 5e-2\nauc: 9.1E-1\n",
+    }
+    main_then_pr(repo, main, {"metrics.yaml": "loss: 6e-2\nauc: 9.2E-1\n"})
     res, result, _ = report(repo, cli)
     assert res.code == 0, res.err
     assert result["gates"][0]["message"] == "loss rose 0.01 (20.0%) from 0.05 to 0.06; within 0.02"
@@ -258,12 +257,8 @@ RULES = "data:\n  - path: data.csv\n    required: [x]\n    max_psi: 0.25\n    ma
 def test_seen_5_data_rules_fail_on_missing_evidence(
     repo: Repo, cli: Cli, head: str, expected: str
 ) -> None:
-    repo.write(".mlgate.yml", RULES)
-    repo.write("data.csv", "x,y\n" + "".join(f"5,{i}\n" for i in range(40)))
-    repo.commit("main")
-    repo.git("checkout", "--quiet", "-b", "pr")
-    repo.write("data.csv", head)
-    repo.commit("pr")
+    base = "x,y\n" + "".join(f"5,{i}\n" for i in range(40))
+    main_then_pr(repo, {".mlgate.yml": RULES, "data.csv": base}, {"data.csv": head})
     res, result, _ = report(repo, cli)
     assert res.code == 1, res.err
     messages = [g["message"] for g in result["gates"]]
@@ -278,16 +273,8 @@ def test_seen_6_a_predictions_file_that_contradicts_the_metric_fails(repo: Repo,
         f"{i},{i % 2},{i % 2 if i < 90 else 1 - i % 2}\n" for i in range(100)
     )
     repo.write("preds.csv", rows)
-    repo.write("dvc.yaml", "metrics:\n  - metrics.json\n")
-    repo.write(
-        ".mlgate.yml",
-        "gates:\n  - metric: acc\n    significance: 0.05\n    predictions: preds.csv\n",
-    )
-    repo.write("metrics.json", {"acc": 0.9})
-    repo.commit("main")
-    repo.git("checkout", "--quiet", "-b", "pr")
-    repo.write("metrics.json", {"acc": 0.5})  # preds.csv was not regenerated
-    repo.commit("pr")
+    config = "gates:\n  - metric: acc\n    significance: 0.05\n    predictions: preds.csv\n"
+    pr_with(repo, config, {"acc": 0.9}, {"acc": 0.5})  # preds.csv was not regenerated
     res, result, _ = report(repo, cli)
     assert res.code == 1, res.err
     message = result["gates"][0]["message"]
@@ -299,13 +286,7 @@ def test_seen_6_a_predictions_file_that_contradicts_the_metric_fails(repo: Repo,
 
 
 def local_project(repo: Repo) -> None:
-    repo.write("dvc.yaml", "metrics:\n  - metrics.json\n")
-    repo.write(".mlgate.yml", "gates:\n  - metric: acc\n    max_drop: 0.5\n")
-    repo.write("metrics.json", {"acc": 0.9})
-    repo.commit("main")
-    repo.git("checkout", "--quiet", "-b", "pr")
-    repo.write("metrics.json", {"acc": 0.8})
-    repo.commit("pr")
+    pr_with(repo, "gates:\n  - metric: acc\n    max_drop: 0.5\n", {"acc": 0.9}, {"acc": 0.8})
     repo.write(".mlgate.yml", "gates:\n  - metric: acc\n    max_drop: 0.01\n")  # not committed
 
 

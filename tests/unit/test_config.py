@@ -31,13 +31,14 @@ def test_the_documented_schema_parses() -> None:
     [
         (
             "gates:\n  - metric: acc\n    max_dorp: 1\n",
-            "gates[0]: unknown key 'max_dorp'; accepted keys: metric, direction, max_drop, "
+            "gates[0]: unknown key 'max_dorp' (did you mean 'max_drop'?); accepted keys: metric, "
+            "direction, max_drop, "
             "max_drop_pct, min, max, on_missing, on_missing_base, significance, ci, per_example, "
             "positive, predictions, on_no_paired_data, max_drop_sigma, history, on_no_history",
         ),
         (
             "gaets: []\n",
-            "top level: unknown key 'gaets'; accepted keys: "
+            "top level: unknown key 'gaets' (did you mean 'gates'?); accepted keys: "
             "base, metrics, params, plots, gates, title, template, data, base_run",
         ),
         (
