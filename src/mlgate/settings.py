@@ -75,8 +75,10 @@ class Settings:
         raw: dict[str, str] = {}
         for var, value in env.items():
             if var.startswith("INPUT_"):
-                name = var[len("INPUT_") :].lower()
-                if name.replace("_", "-") in known:
+                # the runner keeps hyphens (INPUT_GITHUB-TOKEN); the in-job action's step passes
+                # underscores (INPUT_GITHUB_TOKEN), which every shell keeps: one name for both
+                name = var[len("INPUT_") :].lower().replace("_", "-")
+                if name in known:
                     raw[name] = value
         if not raw.get("github-token") and env.get("GITHUB_TOKEN"):
             raw["github-token"] = env["GITHUB_TOKEN"]

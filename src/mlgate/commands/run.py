@@ -15,13 +15,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mlgate import hosts, results
+from mlgate import hosts, results, trainenv
 from mlgate import redact as redact_mod
 from mlgate.actions import Context, give_to_owner
 from mlgate.commands import publish as publish_cmd
 from mlgate.commands import record as record_cmd
 from mlgate.commands import report
-from mlgate.errors import HostError, ReadOnlyToken, UsageError, gate_exit
+from mlgate.errors import EXIT_USAGE, HostError, ReadOnlyToken, UsageError, gate_exit
 from mlgate.governing import read_config
 from mlgate.hosts import CIContext, Host, ResultsStore, Target
 from mlgate.log import Log, neutralize
@@ -78,12 +78,12 @@ def _run(
         settings = settings.replace(base=target.base_ref)
     out_dir = root / settings.report_dir  # an absolute report-dir stays as it is
 
-    training = None
+    training, setup = None, trainenv.Prepared()
     if settings.run or settings.repro:
         from mlgate.commands import train
 
-        train.install_requirements(settings, root=root, workspace=ctx.workspace, log=log)
-        training = train.run_training(settings, root=root, log=log)
+        setup = trainenv.prepare(settings, root=root, workspace=ctx.workspace, log=log)
+        training = setup.failure or train.run_training(settings, root=root, log=log)
     produced = report.produce(
         settings,
         root=root,
@@ -132,6 +132,9 @@ def _run(
         "result-json": json.dumps(produced.result, separators=(",", ":")),
     }
     gate_code = gate_exit(passed, enforce=settings.fail_on_regression)
+    if setup.problem:  # pip's output is in the report; the one line says what to fix
+        log.error(setup.problem)
+        gate_code = EXIT_USAGE
     code, comment_url = gate_code, ""
     try:
         if not token and host is None:
@@ -198,9 +201,10 @@ def _record(
         f"{settings.results_branch} for later pull requests (nothing is compared)"
     )
     if settings.run or settings.repro:
-        from mlgate.commands import train
-
-        train.install_requirements(settings, root=root, workspace=ctx.workspace, log=log)
+        setup = trainenv.prepare(settings, root=root, workspace=ctx.workspace, log=log)
+        if setup.failure is not None:  # pip's output is in the log above
+            why = setup.problem or "the training's requirements could not be installed"
+            raise UsageError(f"{why}; nothing was recorded")
     command = record_cmd.train(settings, root=root, log=log)
     files, doc = record_cmd.collect(settings, git, root=root, log=log, sha=sha, command=command)
     token = ctx.token(settings)
