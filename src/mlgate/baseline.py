@@ -283,5 +283,7 @@ def no_baseline(name: str, files: Sequence[str], why: str, branch: str) -> str:
         f"results branch {branch!r}, not in the base cache) and {why}. To get one: set `run:` "
         "or `repro: true` so mlgate trains the base in this job; or record the base branch's "
         "results (add `push: branches: [<base>]` to the workflow's `on:`, or run `mlgate "
-        "record --push` there); or train the base in the same job before mlgate"
+        "record --push` there); or, when training needs your own runner (a GPU), use the "
+        "in-job action `mlgate/mlgate/in-job` with `run:`/`repro:` there, which trains the "
+        "base on the same runner"
     )
