@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mlgate.errors import UsageError
+from mlgate.schema import did_you_mean
 
 CommentMode = Literal["update", "new", "off"]
 PlotsMode = Literal["assets", "summary", "mermaid", "off"]
@@ -58,7 +59,10 @@ class Settings:
         for key, value in raw.items():
             name = known.get(key.lower().replace("_", "-"))
             if name is None:
-                raise UsageError(f"unknown input {key!r}; accepted: {', '.join(sorted(known))}")
+                hint = did_you_mean(key.lower().replace("_", "-"), known)
+                raise UsageError(
+                    f"unknown input {key!r}{hint}; accepted: {', '.join(sorted(known))}"
+                )
             if value is None or (isinstance(value, str) and value.strip() == ""):
                 continue
             values[name] = globals()[f"clean_{name}"](value, key)

@@ -26,7 +26,11 @@ def rule(**raw: Any) -> GateRule:
     return parse_config({"gates": [{"metric": "accuracy", **raw}]}).gates[0]
 
 
-def judge(r: GateRule, ev: Evidence, old: float = 0.85, new: float = 0.85) -> Any:
+def judge(r: GateRule, ev: Evidence) -> Any:
+    """The gate on metrics.json's accuracy, which its rows agree with (issue 20 checks that)."""
+    assert ev.paired is not None
+    c = stats.compare(ev.paired, "accuracy", resamples=10)
+    old, new = c.base_value, c.head_value
     d = diff(
         Snapshot({"metrics.json": {"accuracy": old}}), Snapshot({"metrics.json": {"accuracy": new}})
     )

@@ -81,6 +81,36 @@ def infer(metric: str) -> str | None:
     return None
 
 
+ROUNDING_CAP = 0.005  # a metric written as 0.8 still has to agree with its rows to 0.005
+
+
+def agrees(metric: float, computed: float) -> bool:
+    """`computed` equals `metric` within the rounding the metric was written with (its decimal
+    places as Python prints it, at most ROUNDING_CAP), plus float noise."""
+    text = repr(float(metric))
+    decimals = len(text.split(".")[1]) if "." in text and "e" not in text else 15
+    tolerance = min(0.5 * 10.0**-decimals, ROUNDING_CAP) + 1e-9 * max(1.0, abs(metric))
+    return abs(metric - computed) <= tolerance
+
+
+def disagreement(change: Change, found: stats.Comparison, source: str) -> str | None:
+    """Why the per-example rows are not evidence for this metric: the value they give differs
+    from the gated metric's, at base or at head (a stale predictions file, or another metric)."""
+    for side, metric, computed in (
+        ("base", change.old, found.base_value),
+        ("head", change.new, found.head_value),
+    ):
+        value = float(metric)  # type: ignore[arg-type]  # comparable(): finite numbers
+        if not agrees(value, computed):
+            return (
+                f"the rows of {source or 'the per-example file'} give {found.metric} "
+                f"{computed:.6g} at {side}, but {change.key} is {value:.6g} there: the file is "
+                "stale (regenerate it with the metrics) or computes another metric (set "
+                "`per_example:` or `positive:`)"
+            )
+    return None
+
+
 class PairedKind:
     name: str = "significance"
     keys: tuple[str, ...] = KEYS
@@ -162,15 +192,20 @@ class PairedKind:
         if not _common.comparable(change):
             return plain  # unreadable base, missing head, not a number: fail closed as ever
         found = self.compare(opts, evidence)
+        what = "no paired per-example data"
+        if not isinstance(found, str) and (
+            stale := disagreement(change, found, evidence.paired_source)
+        ):
+            found, what = stale, "per-example rows that disagree with the metric"
         if isinstance(found, str):
             detail = {"kind": self.name, "problem": found}
             if opts.on_no_paired_data == "plain":
-                note = f" (plain comparison: no paired per-example data: {found})"
+                note = f" (plain comparison: {what}: {found})"
                 return dataclasses.replace(plain, message=plain.message + note, detail=detail)
             return dataclasses.replace(
                 plain,
                 outcome="fail",
-                message=f"{change.key}: no paired per-example data: {found}; {NO_DATA_FIX}",
+                message=f"{change.key}: {what}: {found}; {NO_DATA_FIX}",
                 detail=detail,
             )
         worse, significant = self.judge(opts, found)
