@@ -34,7 +34,8 @@ def test_the_documented_schema_parses() -> None:
             "gates[0]: unknown key 'max_dorp' (did you mean 'max_drop'?); accepted keys: metric, "
             "direction, max_drop, "
             "max_drop_pct, min, max, on_missing, on_missing_base, significance, ci, per_example, "
-            "positive, predictions, on_no_paired_data, max_drop_sigma, history, on_no_history",
+            "positive, predictions, on_no_paired_data, slices, bins, min_slice_rows, "
+            "max_drop_sigma, history, on_no_history",
         ),
         (
             "gaets: []\n",

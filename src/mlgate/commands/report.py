@@ -19,6 +19,7 @@ from mlgate.actions import SUMMARY_LIMIT
 from mlgate.baseline import Baseline
 from mlgate.datacheck import TableChange
 from mlgate.errors import gate_exit
+from mlgate.gates import GateResult
 from mlgate.gather import Gathered, gather
 from mlgate.governing import read_config
 from mlgate.hosts import in_ci
@@ -28,6 +29,7 @@ from mlgate.render.html import page
 from mlgate.render.sandbox import resolve_user_template
 from mlgate.report import DataChange, Report, Training
 from mlgate.settings import Settings
+from mlgate.slicetest import as_finding
 from mlgate.sources.datafiles import table_changes
 from mlgate.sources.git import Git
 from mlgate.sources.pipeline import diff_locks
@@ -157,6 +159,7 @@ def produce(
         with log.group("Rendering plots"):
             plots, plot_notes = draw_plots(g, rows, out_dir, mermaid=mermaid)
             plots += extra_plots(trends, tables, out_dir, mermaid=mermaid, notes=plot_notes)
+            plots += slice_plots(rep.gates, out_dir, mermaid=mermaid)
         if plot_notes:  # after the gathering notes, before the data-change ones
             at = len(g.notes)
             rep = dataclasses.replace(rep, notes=(*rep.notes[:at], *plot_notes, *rep.notes[at:]))
@@ -174,6 +177,7 @@ def produce(
     if with_mermaid and any(p.image for p in plots):
         inline, _ = draw_plots(g, rows, out_dir, mermaid=True)
         inline += extra_plots(trends, tables, out_dir, mermaid=True, notes=[])
+        inline += slice_plots(rep.gates, out_dir, mermaid=True)
         alt = redact(render(dataclasses.replace(rep, plots=tuple(inline))))
     result = redact_result(report_mod.result_json(with_plots, comment_id=cid), redact, secrets)
     full = redact(markdown.full_tables(tables_md))
@@ -235,6 +239,18 @@ def extra_plots(
 
         entries += plots_mod.histograms(tables, out_dir, mermaid=mermaid)
     return entries
+
+
+def slice_plots(
+    gates: Sequence[GateResult], out_dir: Path, *, mermaid: bool
+) -> list[report_mod.PlotEntry]:
+    """A chart per slice column of each gate with `slices:` (issue 26); matplotlib is imported
+    only when there is one."""
+    if not any(as_finding(g.detail) for g in gates):
+        return []
+    from mlgate.render import slicechart
+
+    return slicechart.entries(gates, out_dir, mermaid=mermaid)
 
 
 def summary_markdown(produced: Produced, markdown_text: str, limit: int = SUMMARY_LIMIT) -> str:

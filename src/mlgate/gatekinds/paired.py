@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from mlgate import slices as slicing
 from mlgate import stats
-from mlgate.gatekinds import _common
+from mlgate.gatekinds import _common, _sliced
 from mlgate.schema import shown
 
 if TYPE_CHECKING:
@@ -22,7 +23,10 @@ if TYPE_CHECKING:
     from mlgate.gates import GateResult, Outcome
 
 PREFIX = "per_example:"
-KEYS = ("significance", "ci", "per_example", "positive", "predictions", "on_no_paired_data")
+KEYS = (
+    *("significance", "ci", "per_example", "positive", "predictions", "on_no_paired_data"),
+    *slicing.KEYS,  # `slices:`, `bins`, `min_slice_rows` (issue 26)
+)
 # metric-name words -> the per-example metric mlgate computes for them
 _ALIASES = {
     "accuracy": "accuracy",
@@ -61,6 +65,7 @@ class Options:
     positive: str | None = None
     predictions: str | None = None
     on_no_paired_data: Literal["plain", "fail"] = "fail"
+    slices: slicing.Options | None = None
 
 
 def infer(metric: str) -> str | None:
@@ -154,6 +159,7 @@ class PairedKind:
             positive=None if positive is None else str(positive),
             predictions=predictions.strip() if isinstance(predictions, str) else None,
             on_no_paired_data=on_no,  # type: ignore[arg-type]
+            slices=slicing.parse(raw, fail, where),
         )
 
     @staticmethod
@@ -216,12 +222,13 @@ class PairedKind:
             text += " (a plain gate would fail)"
         if not ok:
             text += f"; {bound}"
-        return dataclasses.replace(
+        overall = dataclasses.replace(
             plain,
             outcome="fail" if failed else "pass",
             message=text,
             detail=self.detail(found, evidence, significant),
         )
+        return _sliced.with_slices(rule, overall, evidence)
 
     def evaluate_unmatched(self, rule: GateRule, evidence: Evidence) -> GateResult | None:
         from mlgate.gates import GateResult
@@ -238,7 +245,7 @@ class PairedKind:
             )
         worse, significant = self.judge(opts, found)
         text = stats.describe(found, worse=worse, significant=significant)
-        return GateResult(
+        overall = GateResult(
             rule,
             rule.metric,
             "fail" if significant else "pass",
@@ -248,6 +255,7 @@ class PairedKind:
             abs(found.delta) if worse else -abs(found.delta),
             self.detail(found, evidence, significant),
         )
+        return _sliced.with_slices(rule, overall, evidence)
 
     def detail(self, c: stats.Comparison, evidence: Evidence, significant: bool) -> dict[str, Any]:
         paired = evidence.paired
