@@ -14,6 +14,7 @@ import threading
 import time
 from pathlib import Path
 
+from mlgate import trainenv
 from mlgate.errors import UsageError
 from mlgate.log import Log
 from mlgate.report import Training
@@ -111,7 +112,7 @@ def _run_timed(
         stderr=subprocess.STDOUT,
         text=True,
         errors="replace",
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**trainenv.training_environ(os.environ), "PYTHONUNBUFFERED": "1"},
         start_new_session=True,  # its own process group, so a timeout can stop all of it
     )
     fired = threading.Event()
@@ -137,45 +138,6 @@ def _run_timed(
         lines.append((time.monotonic(), why))
         code = TIMEOUT_EXIT
     return code, lines
-
-
-def install_requirements(settings: Settings, *, root: Path, workspace: Path, log: Log) -> None:
-    """The training's own packages, into the action's environment, under mlgate's pins.
-
-    Only inside the action's image (MLGATE_CONSTRAINTS names its lock file): on a laptop the
-    user's environment is theirs to manage. pip's cache lives in the workspace's `.cache/pip`,
-    so a workflow that caches that directory skips the downloads next time.
-    """
-    constraints = os.environ.get("MLGATE_CONSTRAINTS")
-    if not constraints:
-        return
-    name = settings.requirements or "requirements.txt"
-    file = root / name
-    if not file.is_file():
-        if settings.requirements:
-            raise UsageError(f"{name}: requirements file not found (input `requirements`)")
-        return
-    cmd = [
-        sys.executable,
-        "-m",
-        "pip",
-        "install",
-        "--disable-pip-version-check",
-        "-r",
-        str(file),
-        "-c",
-        constraints,
-        "--cache-dir",
-        str(workspace / ".cache" / "pip"),
-    ]
-    with log.group(f"Installing {name}"):
-        code, output = _run(cmd, root, log)
-    if code != 0:
-        tail = output.strip().splitlines()[-1:] or ["no output"]
-        raise UsageError(
-            f"{name}: pip could not install it under mlgate's pinned versions ({tail[0]}); "
-            "relax the conflicting pin in your requirements file"
-        )
 
 
 def run_training(settings: Settings, *, root: Path, log: Log) -> Training:

@@ -24,7 +24,7 @@ from mlgate.errors import ConfigError
 from mlgate.gates import GateResult
 from mlgate.marker import format_marker, strip_markers
 from mlgate.metrics import Scalar, format_value
-from mlgate.render import datatables, sandbox, select
+from mlgate.render import datatables, sandbox, select, slicetable
 from mlgate.render.escape import md
 from mlgate.render.table import github_table
 from mlgate.report import DataChange, MetricRow, Report
@@ -317,6 +317,7 @@ def _setup(env: SandboxedEnvironment) -> SandboxedEnvironment:
         drift_table=datatables.drift_table,
         sample_size=f"{datatables.SAMPLE:,}",
         outcome_icon=OUTCOME_ICON,
+        slice_sections=slicetable.sections,  # issue 26
     )
     return env
 
