@@ -4,10 +4,12 @@
 
 1. start-up: `mlgate --help` vs `dvc --help` and vs a bare `python -c pass`;
 2. diff: `mlgate diff --json` vs `dvc metrics diff --json` on the same repository;
-   layouts: the conformance suite's DVC layouts (git-tracked, directory output from the local
-   cache and from the remote only, dvclive, foreach): `mlgate diff --json` vs `dvc metrics diff
+   layouts (benchmarks/layouts.py): the conformance suite's DVC layouts (git-tracked, directory
+   output from the local cache and from the remote only, dvclive, foreach) and DVC projects in
+   a subdirectory of a fresh clone (`-C proj`: base objects only in the remote, or fetched into
+   the local cache; a subrepo with `foreach`): `mlgate diff --json` vs `dvc metrics diff
    --json`, and `mlgate report` vs the three DVC diff commands (metrics, params, plots) run
-   one after the other;
+   one after the other, DVC in the project's directory;
    data checks: a 1 GiB CSV at base and at head summarized and compared (time, peak memory);
 3. plots: one 1,000,000-point series, and 50 plots, with wall time and peak memory (max RSS of
    the process that renders them).
@@ -28,43 +30,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-BIN = Path(sys.executable).parent
-RUNS = int(os.environ.get("BENCH_RUNS", "7"))
-SCALE_RUNS = int(os.environ.get("BENCH_RUNS", "3"))  # the 100k case takes seconds per command
-ENV = {
-    **os.environ,
-    "DVC_NO_ANALYTICS": "1",
-    "GIT_AUTHOR_NAME": "b",
-    "GIT_AUTHOR_EMAIL": "b@b",
-    "GIT_COMMITTER_NAME": "b",
-    "GIT_COMMITTER_EMAIL": "b@b",
-}
-
-
-def timed(cmd: list[str], cwd: Path | None = None) -> float:
-    start = time.perf_counter()
-    subprocess.run(cmd, cwd=cwd, env=ENV, check=True, capture_output=True)
-    return time.perf_counter() - start
-
-
-def median_interleaved(
-    cmds: dict[str, list[str]], cwd: Path | None = None, runs: int = RUNS
-) -> dict[str, float]:
-    """Alternate the commands run by run so that machine noise hits them alike."""
-    times: dict[str, list[float]] = {k: [] for k in cmds}
-    for c in cmds.values():  # warm-up: file cache, .pyc
-        timed(c, cwd)
-    for _ in range(runs):
-        for k, c in cmds.items():
-            times[k].append(timed(c, cwd))
-    return {k: statistics.median(v) for k, v in times.items()}
+import layouts  # benchmarks/*.py: beside this file
+from timing import BIN, ENV, SCALE_RUNS, median_interleaved
 
 
 def startup() -> dict[str, float]:
@@ -108,48 +80,6 @@ def diff() -> dict[str, float]:
             cwd=root,
         )
     return {**t, "mlgate/dvc": t["mlgate diff --json"] / t["dvc metrics diff --json"]}
-
-
-def layouts() -> dict[str, dict[str, float]]:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    os.environ.update({k: v for k, v in ENV.items() if k.startswith(("GIT_", "DVC_"))})
-    os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ['PATH']}"  # the stages' `python`
-    from tests.integration import test_conformance as conf
-
-    out: dict[str, dict[str, float]] = {}
-    for name in ("git_tracked", "directory_output", "remote_only", "dvclive", "foreach"):
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "repo"
-            if name == "remote_only":
-                path.mkdir()
-                repo = conf.Repo(path)
-            else:
-                repo = conf.new_repo(path)
-            conf.LAYOUTS[name](repo)
-            dvc = str(BIN / "dvc")
-            mlgate = str(BIN / "mlgate")
-            report = [mlgate, "report", "--base", "main", "--out", str(Path(tmp) / "out")]
-            three = [
-                "sh",
-                "-c",
-                f"{dvc} metrics diff main --json >/dev/null && {dvc} params diff main --json "
-                f">/dev/null && {dvc} plots diff main --json -o {tmp}/dvc_plots >/dev/null",
-            ]
-            t = median_interleaved(
-                {
-                    "mlgate diff": [mlgate, "diff", "--base", "main", "--json"],
-                    "dvc metrics diff": [dvc, "metrics", "diff", "main", "--json"],
-                    "mlgate report": report,
-                    "dvc x3": three,
-                },
-                cwd=path,
-            )
-        out[name] = {
-            **t,
-            "diff ratio": t["mlgate diff"] / t["dvc metrics diff"],
-            "report ratio": t["mlgate report"] / t["dvc x3"],
-        }
-    return out
 
 
 DATA_CHILD = r"""
@@ -425,12 +355,14 @@ def main() -> int:
     results = {
         "startup_s": startup(),
         "diff_s": diff(),
-        "layouts_s": layouts(),
+        "layouts_s": layouts.layouts(),
         "plot_1M_points": plots(1_000_000, 1),
         "plots_50_x_1000_points": plots(1_000, 50),
         "data_checks_1GiB_csv_each_side": data_scale(1.0),
     }
     print(json.dumps(results, indent=2))
+    print()
+    print(layouts.table(results["layouts_s"]))
     return 0
 
 

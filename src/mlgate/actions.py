@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from mlgate.errors import UsageError
 from mlgate.github import events
 from mlgate.hosts import Target
+from mlgate.limits import SUMMARY_LIMIT
 from mlgate.metrics import decode_json
 
 if TYPE_CHECKING:
@@ -33,8 +34,6 @@ _OUTSIDE = (
     "use `mlgate report` outside GitHub Actions"
 )
 EVENT_LIMIT = 25 * 1024 * 1024  # GitHub's webhook payloads are capped at 25 MB
-
-SUMMARY_LIMIT = 1024 * 1024  # GitHub rejects a step summary over 1 MiB
 
 
 @dataclass(frozen=True)

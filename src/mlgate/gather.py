@@ -10,7 +10,6 @@ below reads a file again.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from mlgate.compare import Diff, Snapshot, diff
 from mlgate.config import Config
-from mlgate.errors import GitError, InputError
+from mlgate.errors import InputError
 from mlgate.governing import choose_config
 from mlgate.log import Log
 from mlgate.metrics import Flat, load_base_metrics, load_metrics, load_params
@@ -28,6 +27,7 @@ from mlgate.sources.fileread import FileRead
 from mlgate.sources.git import Git
 from mlgate.sources.pipeline import Pipeline, PlotDef, select_params
 from mlgate.sources.revision import GitRevision, Revision, Workspace
+from mlgate.sources.views import open_revisions
 
 if TYPE_CHECKING:
     from mlgate.baseline import Baseline
@@ -255,33 +255,6 @@ def read_plots(defs: list[PlotDef], base: Revision, head: Revision) -> tuple[Plo
     )
 
 
-def open_revisions(
-    root: Path, git: Git, base_sha: str, base_ref: str, log: Log
-) -> tuple[GitRevision, Workspace]:
-    """The base commit and the workspace, each with DVC's view when the project uses DVC."""
-    try:
-        repo_root = git.toplevel()
-    except GitError:
-        repo_root = root
-    base_dvc = head_dvc = cache = None
-    if (root / ".dvc").is_dir() or ".dvc/config" in git.tree(base_sha):
-        from mlgate.sources.dvc import DvcAt
-        from mlgate.sources.dvccache import LocalCache, cache_dirs
-
-        config = git.read_files(base_sha, [".dvc/config"])[".dvc/config"]
-        cache = LocalCache(cache_dirs(root, config))
-
-        untrusted = False
-        # a `.dvc/config.local` committed by the PR could repoint the cache and the remote
-        with contextlib.suppress(GitError):
-            untrusted = ".dvc/config.local" in git.tree("HEAD")
-        base_dvc = DvcAt(root, base_sha, base_ref, log, untrusted_local=untrusted)
-        head_dvc = DvcAt(root, None, "workspace", log)
-    base = GitRevision(git, base_sha, base_ref, dvc=base_dvc, cache=cache)
-    head = Workspace(root, repo_root=repo_root, git=git, dvc=head_dvc)
-    return base, head
-
-
 def gather(
     settings: Settings,
     git: Git,
@@ -293,7 +266,7 @@ def gather(
     local: bool = False,
 ) -> Gathered:
     config, base_ref, base_sha, config_notes = choose_config(settings, git, root, log, local=local)
-    base_git, head = open_revisions(root, git, base_sha, base_ref, log)
+    base_git, head, where = open_revisions(root, git, base_sha, base_ref, log)
     base: Revision = base_git  # may become results kept elsewhere (issue 14)
 
     head_pipeline = head.pipeline()
@@ -301,7 +274,7 @@ def gather(
     unsure = base_pipeline.errors[0] if base_pipeline.errors else None
     for warning in config.warnings:  # a `direction:` that contradicts the metric's name
         log.warning(warning)
-    notes = [*config_notes, *config.warnings, *head_pipeline.notes]
+    notes = [*config_notes, *where, *config.warnings, *head_pipeline.notes]
     notes += [f"base: {e}" for e in base_pipeline.errors]
 
     head_metrics = metric_files(settings, config, head_pipeline, head)

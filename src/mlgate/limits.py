@@ -18,6 +18,7 @@ MAX_NUMBER = 1.7976931348623157e308
 # changes; a line counts the rest, which are in the job summary and the report's all-metrics.md.
 COMMENT_TABLE_ROWS = 50
 CHART_BARS = 30  # bars of the metric-change summary chart: the largest relative changes
+SUMMARY_LIMIT = 1024 * 1024  # GitHub rejects a step summary over 1 MiB
 
 MAX_TEMPLATE_BYTES = 1024 * 1024  # a user template file
 MAX_RENDER_SECONDS = 10.0  # rendering the report from a user template

@@ -15,7 +15,6 @@ from typing import Any
 from mlgate import outdir
 from mlgate import redact as redact_mod
 from mlgate import report as report_mod
-from mlgate.actions import SUMMARY_LIMIT
 from mlgate.baseline import Baseline
 from mlgate.datacheck import TableChange
 from mlgate.errors import gate_exit
@@ -23,6 +22,7 @@ from mlgate.gates import GateResult
 from mlgate.gather import Gathered, gather
 from mlgate.governing import read_config
 from mlgate.hosts import in_ci
+from mlgate.limits import SUMMARY_LIMIT
 from mlgate.log import Log, neutralize
 from mlgate.render import markdown, summary
 from mlgate.render.html import page

@@ -27,6 +27,7 @@ from tabulate import tabulate
 
 from mlgate import outdir
 from mlgate.render.escape import md
+from mlgate.render.labels import distinct_parts
 from mlgate.render.plotdata import (
     PlotDataError,
     Series,
@@ -219,7 +220,9 @@ class Drawer:
                 ax.scatter(s.x, s.y, s=12, color=color, alpha=0.7, label=name)
             else:
                 width = 2 if layer.side == "head" else 1.5
-                ax.plot(s.x, s.y, style, color=color, linewidth=width, label=name)
+                # a line through one point draws nothing: mark it, as DVC's template does
+                mark = "o" if np.count_nonzero(np.isfinite(s.x) & np.isfinite(s.y)) == 1 else ""
+                ax.plot(s.x, s.y, style, color=color, linewidth=width, label=name, marker=mark)
             if s.downsampled:
                 captions.append(
                     f"{name}: {s.original_points:,} points shown as {len(s.x):,} "
@@ -543,7 +546,7 @@ def file_labels(files: Sequence[str]) -> dict[str, str]:
     stems = [f.rsplit("/", 1)[-1].rsplit(".", 1)[0] for f in files]
     if len(set(stems)) == len(stems):
         return dict(zip(files, stems, strict=True))
-    return {f: f for f in files}
+    return distinct_parts(files)  # eval/a/roc.json, eval/b/roc.json: "a", "b"
 
 
 def units(pf: PlotFiles) -> list[tuple[PlotDef, tuple[str, ...]]]:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from mlgate import limits, outdir
 from mlgate.render import select
 from mlgate.render.escape import md
+from mlgate.render.labels import metric_labels
 from mlgate.render.table import github_table
 from mlgate.report import MetricRow, PlotEntry
 
@@ -148,7 +149,7 @@ def summary_chart(rows: Sequence[MetricRow], out_dir: Path, *, mermaid: bool) ->
     if not bars:
         return None
     usable = [r for r, _p in bars]
-    names = [r.change.key for r in usable]
+    names = metric_labels([(r.change.path, r.change.key) for r in usable])
     if len(bars) < usable_count and len({r.change.path for r in usable}) > 1:
         names = [r.change.name for r in usable]  # the top changes of several files: say which
     pcts = [p for _r, p in bars]

@@ -12,49 +12,89 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from mlgate.datacheck import TableChange, compare
 from mlgate.datarules import DataRule, is_tabular
 from mlgate.sources.git import SYMLINK
-from mlgate.sources.pipeline import LockedOut, diff_locks
+from mlgate.sources.paths import is_under, join
+from mlgate.sources.pipeline import Pipeline, diff_locks
 from mlgate.sources.revision import GitRevision, Workspace
 
 Log = Callable[[str], None]
 MAX_FILES = 20
+DVCLIVE = "dvclive"  # dvclive's default directory
+
+
+def reported(*pipelines: Pipeline) -> list[str]:
+    """Metrics files and plot sources (files, or directories of them) the DVC files declare:
+    they have their own sections of the report."""
+    out: list[str] = []
+    for p in pipelines:
+        out += p.metric_paths
+        out += (src for plot in p.plots for src, _y in plot.sources)
+    return list(dict.fromkeys(out))
+
+
+def dvclive_dirs(files: Iterable[str]) -> list[str]:
+    """Directories laid out as dvclive writes them: `metrics.json` beside `plots/`."""
+    listed = set(files)
+    out = {DVCLIVE}
+    for path in listed:
+        parts = path.split("/")
+        for i in range(len(parts) - 2):
+            top = "/".join(parts[:i])
+            if parts[i] == "plots" and join(top, "metrics.json") in listed:
+                out.add(top)
+    return sorted(out)
+
+
+def _live(path: str, dirs: Iterable[str]) -> bool:
+    return any(is_under(path, join(d, "plots")) or path == join(d, "metrics.json") for d in dirs)
 
 
 def candidates(
     base: GitRevision, head: Workspace, rules: tuple[DataRule, ...]
 ) -> tuple[list[tuple[str, DataRule | None]], list[str]]:
-    """(path, its rule) for every tabular file to compare, and notes on what was left out."""
+    """(path, its rule) for every tabular file to compare, and notes on what was left out.
+
+    Metrics and plot data (declared in DVC files, or in dvclive's layout) are left out, also
+    inside a changed directory output, unless `.mlgate.yml` `data:` names them."""
     notes: list[str] = []
     found: dict[str, DataRule | None] = {}
     bp, hp = base.pipeline(), head.pipeline()
-    changed: list[tuple[str, LockedOut | None, LockedOut | None]] = []
+    own = reported(bp, hp)
+    changed: list[str] = []
     for before, after in ((bp.locked, hp.locked), (bp.deps, hp.deps)):
         for path, _status, _o, _n in diff_locks(before, after):
-            changed.append((path, before.get(path), after.get(path)))
-    # metrics and plot data have their own sections; these checks are for data
-    reported = {
-        *bp.metric_paths,
-        *hp.metric_paths,
-        *(src for p in (*bp.plots, *hp.plots) for src, _y in p.sources),
-    }
-    for path, old, new in changed:
-        if path in reported:
+            old, new = before.get(path), after.get(path)
+            if any(is_under(path, r) for r in own):
+                continue
+            if (old and old.is_dir) or (new and new.is_dir):
+                changed += _expand(path, base, head)
+            else:
+                changed.append(path)
+    live = dvclive_dirs(changed)
+    left_live = []
+    for path in dict.fromkeys(changed):
+        if not is_tabular(path) or any(is_under(path, r) for r in own):
             continue
-        if is_tabular(path):
-            found.setdefault(path, None)
-        elif (old and old.is_dir) or (new and new.is_dir):
-            for file in _expand(path, base, head):
-                found.setdefault(file, None)
+        if _live(path, live):
+            left_live.append(path)
+            continue
+        found.setdefault(path, None)
     for rule in rules:
-        files = _expand(rule.path, base, head) or [rule.path]
+        files = [f for f in _expand(rule.path, base, head) if is_tabular(f)] or [rule.path]
         for file in files:
-            if is_tabular(file) or file == rule.path:
-                found[file] = rule
+            found[file] = rule
+    left_live = [p for p in left_live if p not in found]
+    if left_live:
+        notes.append(
+            f"data checks: {len(left_live)} file(s) in dvclive's layout not compared as data "
+            f"(training curves: {', '.join(left_live[:3])}{', ...' if len(left_live) > 3 else ''}"
+            "); name them under `data:` in .mlgate.yml to check them"
+        )
     paths = sorted(found, key=lambda p: (found[p] is None, p))
     if len(paths) > MAX_FILES:
         notes.append(
@@ -65,8 +105,7 @@ def candidates(
 
 
 def _expand(path: str, base: GitRevision, head: Workspace) -> list[str]:
-    inside = set(base.expand(path) or []) | set(head.expand(path) or [])
-    return sorted(p for p in inside if is_tabular(p))
+    return sorted(set(base.expand(path) or []) | set(head.expand(path) or []))
 
 
 def _md5_file(path: Path) -> str:

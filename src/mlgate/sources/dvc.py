@@ -13,15 +13,16 @@ from __future__ import annotations
 import configparser
 import contextlib
 import io
-import logging
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from mlgate.sources.dvccache import matches
+from mlgate.sources.dvcopen import Unavailable, View, full_repo, revision_view, workspace_view
 from mlgate.sources.fileread import FileRead
+from mlgate.sources.paths import join
 from mlgate.sources.pipeline import LockedOut
+from mlgate.sources.project import Project, find_project
 
 Log = Callable[[str], None]
 
@@ -37,13 +38,19 @@ def _config(root: Path) -> configparser.ConfigParser:
 
 
 def has_remote(root: Path) -> bool:
-    return any(
-        s.startswith("'remote ") or s.startswith("remote ") for s in _config(root).sections()
-    )
+    """Whether the DVC project `root` is in (found as `dvc repro` run there finds it) has a
+    remote."""
+    project = find_project(root, Path(root.resolve().anchor)).root
+    if project is None:
+        return False
+    sections = _config(project).sections()
+    return any(s.startswith("'remote ") or s.startswith("remote ") for s in sections)
 
 
 @contextlib.contextmanager
 def _quiet_dvc() -> Iterator[None]:
+    import logging  # 10 ms, and only DVC logs: a project without DVC never pays it
+
     logger = logging.getLogger("dvc")
     level = logger.level
     logger.setLevel(logging.CRITICAL)
@@ -69,58 +76,87 @@ class DvcAt:
     """
 
     def __init__(
-        self, root: Path, rev: str | None, label: str, log: Log, *, untrusted_local: bool = False
+        self,
+        project: Project,
+        rev: str | None,
+        label: str,
+        log: Log,
+        *,
+        untrusted_local: bool = False,
     ) -> None:
-        self.root = root
+        assert project.root is not None
+        self.project = project
+        self.root = project.root
+        self.prefix = project.prefix  # mlgate's paths are relative to the working directory
         self.rev = rev
         self.label = label
         self.log = log
         self.untrusted_local = untrusted_local
         self._repo: Any = None
+        self._view: View | None = None
         self._error: str | None = None
 
-    def repo(self) -> Any:
-        """The `dvc.repo.Repo` at this revision; raises Unavailable with the reason."""
-        if self._error:
-            raise Unavailable(self._error)
-        if self._repo is None:
-            if self.untrusted_local:
-                self._error = (
-                    ".dvc/config.local is committed in this pull request; mlgate does not read "
-                    "the DVC cache or remote through it (remove it from git)"
+    def view(self) -> View:
+        """DVC's file system and config at this revision (all its template resolver reads)."""
+        if self._view is None:
+            rev = self.rev
+            self._view = self._guarded(
+                lambda: (
+                    revision_view(self.project, rev, self.label)
+                    if rev
+                    else workspace_view(self.root)
                 )
-                raise Unavailable(self._error)
-            try:
-                from dvc.repo import Repo
+            )
+        return self._view
 
-                with _quiet_dvc():
-                    if self.rev:
-                        self._repo = Repo(str(self.root), rev=self.rev)
-                    else:
-                        # The workspace's `.dvc/config` is the PR's: it must not choose where
-                        # DVC writes its site cache (anywhere on the runner).
-                        site = tempfile.mkdtemp(prefix="mlgate-dvc-site-")
-                        self._repo = Repo(str(self.root), config={"core": {"site_cache_dir": site}})
-            except Exception as exc:  # DVC raises many types; the reason goes to the report
-                self._error = f"DVC cannot open the project at {self.label}: {one_line(exc)}"
-                raise Unavailable(self._error) from exc
+    def repo(self) -> Any:
+        """The `dvc.repo.Repo` at this revision (its cache and remote); raises Unavailable with
+        the reason. The workspace's files are read by mlgate itself: there it is the view."""
+        if self._repo is None:
+            view = self.view()
+            self._repo = self._guarded(lambda: full_repo(view)) if self.rev else view
         return self._repo
 
+    def _guarded(self, open_it: Callable[[], Any]) -> Any:
+        if self._error:
+            raise Unavailable(self._error)
+        if self.untrusted_local:
+            self._error = (
+                ".dvc/config.local is committed in this pull request; mlgate does not read "
+                "the DVC cache or remote through it (remove it from git)"
+            )
+            raise Unavailable(self._error)
+        try:
+            with _quiet_dvc():
+                return open_it()
+        except Unavailable as exc:
+            self._error = str(exc)
+            raise
+        except Exception as exc:  # DVC raises many types; the reason goes to the report
+            self._error = f"DVC cannot open the project at {self.label}: {one_line(exc)}"
+            raise Unavailable(self._error) from exc
+
+    def path(self, path: str) -> str:
+        """A working-directory path as DVC names it (relative to the project's root)."""
+        return join(self.prefix, path) if self.prefix else path
+
     def close(self) -> None:
-        if self._repo is not None:
-            with contextlib.suppress(Exception):
-                self._repo.close()
-            self._repo = None
+        for held in (self._repo, self._view):
+            if held is not None:
+                with contextlib.suppress(Exception):
+                    held.close()
+        self._repo = self._view = None
 
     def resolve(self, doc: Mapping[str, Any], directory: str, source: str) -> dict[str, Any]:
         """A templated `dvc.yaml` as DVC resolves it: foreach/matrix expanded, `${}` filled."""
         from dvc.parsing import DataResolver
 
-        repo = self.repo()
-        wdir = repo.fs.join(repo.root_dir, directory) if directory else repo.root_dir
+        view = self.view()
+        inside = self.path(directory)
+        wdir = view.fs.join(view.root_dir, *inside.split("/")) if inside else view.root_dir
         try:
             with _quiet_dvc():
-                resolver = DataResolver(repo, wdir, dict(doc))
+                resolver = DataResolver(view, wdir, dict(doc))
                 out: dict[str, Any] = dict(resolver.resolve())
                 out["metrics"] = resolver.resolve_metrics()
                 out["params"] = resolver.resolve_params()
@@ -134,9 +170,11 @@ class DvcAt:
         try:
             fs = self.repo().dvcfs
             with _quiet_dvc():
-                if not fs.isdir(directory):
+                if not fs.isdir(self.path(directory)):
                     return None
-                return sorted(str(p).lstrip("/") for p in fs.find(directory))
+                found = (str(p).lstrip("/") for p in fs.find(self.path(directory)))
+                cut = len(self.prefix) + 1 if self.prefix else 0
+                return sorted(p[cut:] for p in found)
         except Unavailable:
             return None
         except Exception:  # DVC raises many types: the caller reports the reason
@@ -164,8 +202,8 @@ class DvcAt:
             return FileRead(None, f"{where}, but {bad}")
         try:
             with _quiet_dvc():
-                info = fs.info(path)
-                data = bytes(fs.read_bytes(path))
+                info = fs.info(self.path(path))
+                data = bytes(fs.read_bytes(self.path(path)))
         except FileNotFoundError as exc:
             if owner.is_dir and "No storage" not in str(exc):
                 # DVC read the directory's manifest (checked when cached): no such file at base
@@ -228,7 +266,3 @@ class DvcAt:
             return str(name) if name else None
         except Exception:  # DVC raises many types: the caller reports the reason
             return None
-
-
-class Unavailable(Exception):
-    """DVC cannot give a view of this revision; the message says why."""

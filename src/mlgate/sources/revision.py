@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from mlgate.errors import GitError, InputError
 from mlgate.metrics import parse_document
 from mlgate.sources import paths as repo_paths
+from mlgate.sources.dvcopen import Unavailable
 from mlgate.sources.fileread import FileRead
 from mlgate.sources.git import SYMLINK, Git, blocked_reason
 from mlgate.sources.pipeline import (
@@ -35,6 +36,7 @@ from mlgate.sources.pipeline import (
     parse_dvc_yaml,
     parse_lock,
 )
+from mlgate.sources.project import in_subrepo, subrepos
 
 if TYPE_CHECKING:
     from mlgate.sources.dvc import DvcAt
@@ -73,11 +75,15 @@ def ignored_by(dvcignore: bytes | None) -> Callable[[str], bool]:
 def dvc_files(
     names: Iterable[str], ignored: Callable[[str], bool] = lambda _p: False
 ) -> tuple[list[str], list[str]]:
-    """(`dvc.yaml` files, `.dvc` files) among repository paths, DVC's own state and what
-    `.dvcignore` hides left out (DVC never reads those)."""
+    """(`dvc.yaml` files, `.dvc` files) among repository paths, DVC's own state, what
+    `.dvcignore` hides and what DVC subrepos below hold left out (DVC never reads those)."""
+    names = list(names)
+    nested = subrepos(names)
     yamls, dvcs = [], []
     for name in names:
         if name.startswith(".dvc/") or "/.dvc/" in name or repo_paths.refusal(name):
+            continue
+        if nested and in_subrepo(name, nested):
             continue
         if ignored(name):
             continue
@@ -198,8 +204,6 @@ class Resolvable:
             return None
 
         def resolve(doc: Mapping[str, Any], directory: str, source: str) -> Mapping[str, Any]:
-            from mlgate.sources.dvc import Unavailable
-
             # DVC's resolver reads `vars` files itself, through links and absolute paths: a PR
             # must not make it load a file from outside the repository into the report.
             for file in vars_files(doc, directory):
