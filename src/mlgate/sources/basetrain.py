@@ -142,7 +142,7 @@ def train_in_worktree(
     """Check `sha` out into a temporary worktree, run the training command there, and keep
     the wanted files. A command that fails (or a project that does not exist at the base) is
     a result with its output tail, never an exception."""
-    from mlgate.commands.train import TAIL_LINES, run_training
+    from mlgate.commands.train import run_training
 
     command = training_command(settings) or "dvc repro"
     try:
@@ -174,8 +174,7 @@ def train_in_worktree(
             return Kept({}, training)
         view = Workspace(wroot, label, repo_root=tree)
         files, errors, notes = collect(view, wanted)
-        tail = "\n".join(training.output_tail.splitlines()[-TAIL_LINES:])
-        done = Training(command, 0, seconds=training.seconds, output_tail=tail)
+        done = Training(command, 0, seconds=training.seconds, output_tail=training.output_tail)
         return Kept(files, done, tuple(notes), errors=errors)
     finally:
         git.run("worktree", "remove", "--force", str(tree), check=False)
