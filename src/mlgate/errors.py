@@ -6,7 +6,9 @@ Exit codes (documented in the README):
     2  bad usage, configuration or input; the message names the file and the problem
     3  an outside service (GitHub, a DVC remote, training) failed after the report was written
     4  a bug in mlgate: the traceback is written to a log file named in the message
-  130  interrupted
+  130  interrupted (SIGINT, Ctrl-C; GitHub Actions' first signal when a job is cancelled)
+  143  terminated (SIGTERM): the training's processes are killed, and "training interrupted"
+       is written to the report and the job summary (`mlgate.interrupt`)
 """
 
 from __future__ import annotations

@@ -84,9 +84,10 @@ def read_config(root: Path, settings: Settings, head: Workspace | None = None) -
     return Config()
 
 
-# What decides the merge gate comes from the base branch, where the PR cannot change it; what
-# only decides what is shown (title, template, extra files to list) comes from the PR.
-GOVERNING = ("base", "gates", "data", "base_run")
+# What decides the merge gate comes from the base branch, where the PR cannot change it (and
+# where a template may link, issue 21); what only decides what is shown (title, template, extra
+# files to list) comes from the PR.
+GOVERNING = ("base", "gates", "data", "base_run", "links")
 
 
 def base_config(git: Git, sha: str, label: str, settings: Settings) -> Config | None:

@@ -180,6 +180,16 @@ def load(env: Mapping[str, str], log: Log) -> tuple[Settings, CIContext]:
     return loaded
 
 
+def repository_url(env: Mapping[str, str]) -> str | None:
+    """The web address of the repository this CI job runs for (links there stay on-site)."""
+    if env.get("GITLAB_CI", "").lower() == "true":
+        return env.get("CI_PROJECT_URL") or None
+    if env.get("GITHUB_REPOSITORY"):
+        server = env.get("GITHUB_SERVER_URL") or "https://github.com"
+        return f"{server.rstrip('/')}/{env['GITHUB_REPOSITORY']}"
+    return None
+
+
 def one_line(text: object, limit: int = 200) -> str:
     """An API's message as one neutral line for the log and the report."""
     line = " ".join(neutralize(str(text)).split())

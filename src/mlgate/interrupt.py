@@ -54,6 +54,20 @@ def handled() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+@contextlib.contextmanager
+def ignored() -> Iterator[None]:
+    """SIGTERM and SIGINT ignored while inside (writing what is known after a first one)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def markdown(exc: Interrupted) -> str:
     """The report of an interrupted run: what was known when the signal came. Pure."""
     what = "training interrupted" if exc.command is not None else "interrupted"

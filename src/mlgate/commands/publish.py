@@ -200,6 +200,13 @@ def _asset_key(bundle: Bundle, rel: str, count: int) -> str:
 
 
 def _check_claims(bundles: Sequence[Bundle], target: Target) -> None:
+    for b in bundles:  # like the PR number: a bundle names this repository or none
+        claimed_repo = b.meta.get("repository")
+        if claimed_repo is not None and str(claimed_repo).lower() != target.repository.lower():
+            raise UsageError(
+                f"bundle {plain(b.name, 40)} is for repository {plain(str(claimed_repo), 80)} but "
+                f"this workflow runs for {target.repository}: refusing to publish it"
+            )
     heads = {str(b.meta.get("head_sha")) for b in bundles}
     if len(heads) > 1:
         raise UsageError(
@@ -230,7 +237,8 @@ def main(
     redact = redact_mod.from_environ(env, extra=[settings.github_token])
     ctx = Context.from_environ(env)
     target = target_from_event(ctx)
-    bundles = [load_bundle(p, hostile=True) for p in bundle_dirs]
+    own = [f"{ctx.server_url}/{ctx.repository}"]  # links into this repository stay links
+    bundles = [load_bundle(p, hostile=True, links=own) for p in bundle_dirs]
     _check_claims(bundles, target)
     markdown, passed, _verdict = combine(bundles, settings.comment_id, target.head_sha)
     write_summary(ctx.step_summary, strip_images(markdown, "image in the report artifact"), redact)

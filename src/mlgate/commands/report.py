@@ -20,6 +20,7 @@ from mlgate.baseline import Baseline
 from mlgate.datacheck import TableChange
 from mlgate.errors import gate_exit
 from mlgate.gather import Gathered, gather, read_config
+from mlgate.hosts import repository_url
 from mlgate.log import Log, neutralize
 from mlgate.render import markdown, summary
 from mlgate.render.html import page
@@ -155,8 +156,14 @@ def produce(
     if g.config.template:
         user_template = resolve_user_template(root, g.config.template, g.config.source)
     tables_md = markdown.prepare(rep)  # every cell formatted once, for the comment and full table
+    links = (*g.config.links, *filter(None, [repository_url(os.environ)]))
     render = functools.partial(
-        markdown.render, comment_id=cid, user_template=user_template, root=root, tables=tables_md
+        markdown.render,
+        comment_id=cid,
+        user_template=user_template,
+        root=root,
+        tables=tables_md,
+        links=links,
     )
     text = redact(render(with_plots))
     alt = None

@@ -22,9 +22,9 @@ from mlgate import limits
 from mlgate.compare import Change
 from mlgate.errors import ConfigError
 from mlgate.gates import GateResult
-from mlgate.marker import format_marker, strip_markers
+from mlgate.marker import format_marker
 from mlgate.metrics import Scalar, format_value
-from mlgate.render import datatables, sandbox, select
+from mlgate.render import datatables, sandbox, sanitize, select
 from mlgate.render.escape import md
 from mlgate.render.table import github_table
 from mlgate.report import DataChange, MetricRow, Report
@@ -360,10 +360,12 @@ def render(
     user_template: Path | None = None,
     root: Path | None = None,
     tables: Tables | None = None,
+    links: Sequence[str] = (),
     **context: Any,
 ) -> str:
     """The report's Markdown. `user_template` is a file of the repository `root` (`.mlgate.yml`
-    `template:`, checked by `sandbox.resolve_user_template`), rendered in the budgeted sandbox;
+    `template:`, checked by `sandbox.resolve_user_template`), rendered in the budgeted sandbox
+    below mlgate's own verdict, its output sanitized (`links`: URL prefixes it may link to);
     ConfigError names it on a mistake. Over its budget (time, size, memory), the default report
     is rendered instead, with the reason as a note. `tables`: `prepare(report)`, when the
     caller also writes the full table from the same cells."""
@@ -377,6 +379,7 @@ def render(
             user_template=user_template,
             root=root,
             context=context,
+            links=links,
         )
     except sandbox.RenderLimitError as exc:
         assert user_template is not None  # mlgate's own templates have no budget
@@ -395,6 +398,16 @@ def render(
         )
 
 
+def _above_user_output(ctx: dict[str, Any], text: str, links: Sequence[str]) -> str:
+    """A user template's output under mlgate's own marker, verdict and gates table, which it
+    can neither replace nor imitate: its Markdown passes through the sanitizer of bundles
+    (no raw HTML beyond layout tags, no mentions, no remote images, no links off the
+    repository but `links`, no heading above level 3)."""
+    head = environment().get_template("_header.md.j2").render(**ctx)
+    body = sanitize.markdown(text, links=links, demote_headings=True)
+    return head.rstrip("\n") + "\n\n" + body
+
+
 def _render(
     report: Report,
     *,
@@ -403,6 +416,7 @@ def _render(
     user_template: Path | None,
     root: Path | None,
     context: dict[str, Any],
+    links: Sequence[str] = (),
 ) -> str:
     tables = context.get("tables") or prepare(report)
     ctx = {
@@ -424,7 +438,7 @@ def _render(
         else:
             env = user_environment(root or user_template.parent, user_template.parent)
             tpl = env.get_template(user_template.name)
-            text = sandbox.render_within_budget(env, tpl, **ctx)
+            text = sandbox.render_within_budget(env, tpl, **ctx, verdict_above=True)
     except sandbox.RenderLimitError:
         raise
     except jinja2.TemplateSyntaxError as exc:
@@ -442,11 +456,8 @@ def _render(
         # the template's own arithmetic or calls (1/0, 10.0 ** 400, range(10 ** 6)) failed
         first = (str(exc) or type(exc).__name__).splitlines()[0][:200]
         raise ConfigError(f"{shown}: template error: {type(exc).__name__}: {first}") from exc
-    first = format_marker(comment_id, report.head_sha)
-    if user_template and not text.startswith(first + "\n"):
-        # the marker opening the body is how the comment is found again: a template can
-        # neither drop it nor move it
-        text = first + "\n" + strip_markers(text)
+    if user_template:
+        text = _above_user_output(ctx, text, links)
     # collapse runs of blank lines left by skipped sections
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")

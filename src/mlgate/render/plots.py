@@ -460,6 +460,22 @@ def _not_an_image(data: bytes) -> str | None:
     return None
 
 
+def as_raster(data: bytes) -> bytes | None:
+    """An image as mlgate publishes it (PNG or JPEG, issue 21): a GIF as a PNG of its first
+    frame; None for an SVG, a document that can hold scripts and links."""
+    kind = _image_kind(data)
+    if kind == "svg":
+        return None
+    if kind != "gif":
+        return data
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as img:
+        buffer = io.BytesIO()
+        img.convert("RGBA").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def image_entry(pf: PlotFiles, out_dir: Path) -> tuple[list[PlotEntry], list[str]]:
     """An image the pipeline writes: base and head side by side, labelled; or the one side
     there is, with a note saying why the other is missing."""
@@ -474,8 +490,10 @@ def image_entry(pf: PlotFiles, out_dir: Path) -> tuple[list[PlotEntry], list[str
             notes.append(f"{side}: {'not there' if read.absent else read.error}")
         elif (why := _not_an_image(read.data)) is not None:
             notes.append(f"{side}: {src} {why}; not shown")
+        elif (raster := as_raster(read.data)) is None:
+            notes.append(f"{side}: {src} is an SVG, which can carry scripts and links; not shown")
         else:
-            sides[side] = read.data
+            sides[side] = raster
     if not sides:
         note = "not shown: " + "; ".join(notes)
         return [PlotEntry(plot.id, title, note=note)], [f"image {plot.id!r} {note}"]
@@ -483,7 +501,7 @@ def image_entry(pf: PlotFiles, out_dir: Path) -> tuple[list[PlotEntry], list[str
     if len(sides) == 2 and sides["base"] == sides["head"]:
         sides.pop("base")
         note = "unchanged from base"
-    if len(sides) == 2 and "svg" not in {_image_kind(d) for d in sides.values()}:
+    if len(sides) == 2:
         return [_side_by_side(plot, sides, out_dir)], []
     entries = []
     for side, data in sides.items():

@@ -25,6 +25,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from mlgate import limits
 from mlgate.errors import ConfigError
+from mlgate.regular import NotRegular, read_regular
 
 TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2", ".md", ".tmpl", ".txt")
 _FORBIDDEN_DIRS = {".git", ".dvc"}
@@ -252,7 +253,9 @@ def _read(file: Path, shown: str) -> str:
             f"{limits.human_bytes(limits.MAX_TEMPLATE_BYTES)} for a template"
         )
     try:
-        return file.read_text(encoding="utf-8")
+        return read_regular(file, limits.MAX_TEMPLATE_BYTES).decode("utf-8")
+    except NotRegular as exc:
+        raise TemplateRefused(f"{shown}: {exc.why}") from exc
     except UnicodeDecodeError as exc:
         raise TemplateRefused(f"{shown}: not UTF-8 text") from exc
 

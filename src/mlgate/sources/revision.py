@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from mlgate.errors import GitError, InputError
 from mlgate.metrics import parse_document
+from mlgate.regular import NotRegular, read_regular
 from mlgate.sources import paths as repo_paths
 from mlgate.sources.fileread import FileRead
 from mlgate.sources.git import SYMLINK, Git
@@ -436,10 +437,10 @@ class Workspace(Resolvable):
             elif real.is_dir():
                 out[path] = FileRead(None, f"{path} is a directory in the workspace")
             else:
-                try:
-                    out[path] = FileRead(real.read_bytes())
-                except OSError as exc:
-                    out[path] = FileRead(None, f"{path}: cannot read: {exc.strerror}")
+                try:  # a FIFO or device left by the training would block or never end
+                    out[path] = FileRead(read_regular(real))
+                except NotRegular as exc:
+                    out[path] = FileRead(None, f"{path}: {exc.why}")
         return out
 
     def expand(self, path: str) -> list[str] | None:
