@@ -45,7 +45,7 @@ TOKEN_VARIABLE = "MLGATE_RUN_TOKEN"  # noqa: S105 - a variable name, not a secre
 _READ = 1 << 16
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
-OnLine = Callable[[str], None]
+OnLine = Callable[[str], str]  # a line of output -> the line as it is kept (e.g. redacted)
 
 
 @dataclass(frozen=True)
@@ -93,13 +93,11 @@ class _Lines:
         if self.dropped:
             line += f" … [{self.dropped:,} more characters cut by mlgate]"
         self.partial, self.dropped = "", 0
-        self.tail.append(line)
-        self.on_line(line)
+        self.tail.append(self.on_line(line))
 
     def add_line(self, line: str) -> None:
         """A line of mlgate's own (why it stopped reading)."""
-        self.tail.append(line)
-        self.on_line(line)
+        self.tail.append(self.on_line(line))
 
     def text(self) -> str:
         return cap_tail("\n".join(self.tail))
@@ -219,8 +217,9 @@ def run(
     grace: float = GRACE_SECONDS,
 ) -> Finished:
     """Run `cmd`; `on_line` gets every output line (cut at LINE_CHARS) as it comes, then mlgate's
-    own lines saying why it stopped. Raises `Interrupted` (with the output so far) on
-    SIGTERM/SIGINT, after killing every process the command started."""
+    own lines saying why it stopped, and returns the line to keep in the tail (redacted). Raises
+    `Interrupted` (with the output so far) on SIGTERM/SIGINT, after killing every process the
+    command started."""
     token = uuid.uuid4().hex
     started = time.monotonic()
     base = os.environ if env is None else env

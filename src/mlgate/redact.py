@@ -179,6 +179,29 @@ def redact_assignments(text: str) -> str:
     return _ASSIGNMENT.sub(_assignment, text) if ("=" in text or ":" in text) else text
 
 
+_KEY_BEGIN = re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
+_KEY_END = re.compile(r"-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
+
+
+class LineRedactor:
+    """Redact a command's output line by line, as it streams: `redact` and `name=value`
+    assignments on each line, and every line of a private key block, which spans lines."""
+
+    def __init__(self, redact: Redactor) -> None:
+        self.redact = redact
+        self.in_key = False
+
+    def __call__(self, line: str) -> str:
+        if self.in_key:
+            self.in_key = _KEY_END.search(line) is None
+            return MASK
+        begin = _KEY_BEGIN.search(line)
+        if begin is not None and _KEY_END.search(line, begin.end()) is None:
+            self.in_key = True
+            return self.redact(line[: begin.start()]) + MASK
+        return redact_assignments(self.redact(line))
+
+
 # --- values of the environment ----------------------------------------------------------------
 def _parts(value: str) -> Iterator[str]:
     """A secret, and the pieces of it a script may print alone: each line (GitHub masks a

@@ -16,7 +16,7 @@ from mlgate import redact as redact_mod
 from mlgate.errors import UsageError
 from mlgate.interrupt import Interrupted
 from mlgate.log import Log
-from mlgate.redact import Redactor, redact_assignments
+from mlgate.redact import Redactor
 from mlgate.report import Training
 from mlgate.settings import Settings
 
@@ -64,18 +64,24 @@ STAGE_LINES = 10_000  # `dvc repro` lines naming stages, kept for the stage tabl
 
 @dataclass
 class Output:
-    """What a command printed, as the report needs it: the capped tail (from `proc`), and the
-    lines naming DVC stages with the time each was seen (for the stage table)."""
+    """What a command printed, as the log and the report get it: each line redacted (secrets
+    of the environment, credential shapes, `password=...`, private key blocks across lines),
+    and the lines naming DVC stages with the time each was seen (for the stage table)."""
 
     redact: Redactor
     log: Log
     stage_lines: list[tuple[float, str]] = field(default_factory=list)
+    lines: redact_mod.LineRedactor = field(init=False)
 
-    def __call__(self, line: str) -> None:
-        line = redact_assignments(self.redact(line))
+    def __post_init__(self) -> None:
+        self.lines = redact_mod.LineRedactor(self.redact)
+
+    def __call__(self, line: str) -> str:
+        line = self.lines(line)
         self.log(line)
         if len(self.stage_lines) < STAGE_LINES and _is_stage_line(line):
             self.stage_lines.append((time.monotonic(), line))
+        return line
 
 
 def _is_stage_line(line: str) -> bool:
