@@ -150,7 +150,29 @@ def load(env: Mapping[str, str], log: Log) -> tuple[Settings, CIContext]:
 
     settings = Settings.from_environ(env)
     log.mask(settings.github_token)
-    return settings, Context.from_environ(env)
+    ctx = Context.from_environ(env)
+    refuse_untrusted_code(settings, ctx.event_name)
+    return settings, ctx
+
+
+# Events whose job holds a write token and the repository's secrets while a pull request's code
+# may be checked out: running it there is a "pwn request".
+PRIVILEGED_EVENTS = ("pull_request_target", "workflow_run")
+
+
+def refuse_untrusted_code(settings: Settings, event_name: str) -> None:
+    """`run`/`repro` on a privileged event: exit 2 with the reason, unless `trusted-checkout`."""
+    if event_name not in PRIVILEGED_EVENTS or settings.trusted_checkout:
+        return
+    if settings.run or settings.repro:
+        what = "`run`" if settings.run else "`repro`"
+        raise UsageError(
+            f"input {what} on a {event_name} event: this job holds a write token and the "
+            f"repository's secrets, and {what} would execute whatever is checked out, the pull "
+            "request's code included; train in a `pull_request` workflow (the two-stage setup "
+            "in docs/security.md), or set `trusted-checkout: true` if this workflow checks out "
+            "only trusted code"
+        )
 
 
 def _read_event(path: str | None, name: str) -> dict[str, Any]:
