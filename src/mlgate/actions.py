@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlgate.errors import UsageError
+from mlgate.errors import UsageError, WriteError
 from mlgate.github import events
 from mlgate.hosts import Target
+from mlgate.log import Log
 from mlgate.metrics import decode_json
 
 if TYPE_CHECKING:
     from mlgate.hosts import CIContext, Host
-    from mlgate.log import Log
     from mlgate.settings import Settings
 
 __all__ = ["Context", "Target", "load", "target_from_event"]
@@ -248,10 +248,17 @@ def write_outputs(path: Path | None, values: Mapping[str, str], redact: Redactor
     with secrets redacted (a mask hides them in the log only, not in outputs)."""
     if path is None:
         return
-    with path.open("a", encoding="utf-8") as fh:
-        for name, value in values.items():
-            delim = f"mlgate_{uuid.uuid4().hex}"
-            fh.write(f"{name}<<{delim}\n{redact(value)}\n{delim}\n")
+    try:
+        with path.open("a", encoding="utf-8") as fh:
+            for name, value in values.items():
+                delim = f"mlgate_{uuid.uuid4().hex}"
+                fh.write(f"{name}<<{delim}\n{redact(value)}\n{delim}\n")
+    except OSError as exc:  # the runner's file: its problem, said in one line (exit 3)
+        raise WriteError(
+            f"GITHUB_OUTPUT {path}: cannot write the step's outputs ({exc.strerror or exc}); "
+            "later steps will not see `passed`, `comment-url` or `result-json`",
+            environment=True,
+        ) from exc
 
 
 def write_summary(path: Path | None, markdown: str, redact: Redactor) -> None:
@@ -265,13 +272,28 @@ def write_summary(path: Path | None, markdown: str, redact: Redactor) -> None:
         markdown = (
             cut + "\n\n…summary truncated at GitHub's 1 MiB limit; see the report artifact.\n"
         )
-    path.write_text(markdown, encoding="utf-8")
+    try:
+        path.write_text(markdown, encoding="utf-8")
+    except OSError as exc:
+        _summary_failed(path, exc)
 
 
 def append_summary(path: Path | None, text: str, redact: Redactor) -> None:
     if path is not None:
-        with path.open("a", encoding="utf-8") as fh:
-            fh.write(redact(text))
+        try:
+            with path.open("a", encoding="utf-8") as fh:
+                fh.write(redact(text))
+        except OSError as exc:
+            _summary_failed(path, exc)
+
+
+def _summary_failed(path: Path, exc: OSError) -> None:
+    """The job summary is a convenience: a runner file that cannot be written is a warning,
+    and the run goes on (the report is on disk; the comment and status still come)."""
+    Log(actions=True).warning(
+        f"GITHUB_STEP_SUMMARY {path}: cannot write the job summary ({exc.strerror or exc}); "
+        "the report is in the report directory"
+    )
 
 
 def give_to_owner(workspace: Path, log: Callable[[str], None], *, euid: int | None = None) -> int:

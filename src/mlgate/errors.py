@@ -52,6 +52,15 @@ class DvcError(MlgateError):
     """DVC failed: a remote, the cache, or the pipeline definition."""
 
 
+class WriteError(MlgateError):
+    """A file mlgate writes could not be written (a read-only directory: exit 2, choose
+    another; a full disk or an I/O error: exit 3, the runner's problem)."""
+
+    def __init__(self, message: str, *, environment: bool) -> None:
+        super().__init__(message)
+        self.exit_code = EXIT_SERVICE if environment else EXIT_USAGE
+
+
 class ServiceError(MlgateError):
     """An outside service failed after the report was written."""
 

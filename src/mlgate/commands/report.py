@@ -18,7 +18,7 @@ from mlgate import report as report_mod
 from mlgate.actions import SUMMARY_LIMIT
 from mlgate.baseline import Baseline
 from mlgate.datacheck import TableChange
-from mlgate.errors import gate_exit
+from mlgate.errors import WriteError, gate_exit
 from mlgate.gather import Gathered, gather, read_config
 from mlgate.hosts import repository_url
 from mlgate.log import Log, neutralize
@@ -79,7 +79,10 @@ def produce(
     training: Training | None = None,
     comment_id: str | None = None,
     with_mermaid: bool = False,
+    movable: bool = False,
 ) -> Produced:
+    """Gather, gate and render. `movable` (CI): a report directory that cannot be written
+    moves to a fresh temporary one, with a warning, so the verdict is still published."""
     git = Git(root, log)
     failed = training is not None and training.exit_code != 0
     baseline = Baseline(
@@ -97,7 +100,13 @@ def produce(
             f"base {g.base_ref} ({g.base_sha[:7]}): {len(g.metrics.changes)} metric values, "
             f"{len(g.params.changed())} changed params"
         )
-    outdir.prepare(out_dir, root=root)
+    try:
+        outdir.prepare(out_dir, root=root)
+    except WriteError as exc:
+        if not movable:
+            raise
+        out_dir = outdir.fallback(out_dir, exc)
+        log.warning(f"{exc}; the report is written to {out_dir} instead")
     notes = list(g.notes)
     changes = data_changes(g, notes)
     secrets = redact_mod.secret_values(os.environ, extra=[settings.github_token])

@@ -62,12 +62,7 @@ def _run(
     token = ctx.token(settings)
     redact = redact_mod.from_environ(env, extra=[token])
     target = ctx.target()
-    root = (ctx.workspace / settings.working_directory).resolve()
-    if not root.is_dir():
-        raise UsageError(
-            f"{settings.working_directory}: no such directory in the workspace "
-            "(input `working-directory`)"
-        )
+    root = hosts.working_root(ctx.workspace, settings.working_directory)
     if settings.base is None and target.base_ref:
         settings = settings.replace(base=target.base_ref)
     out_dir = root / settings.report_dir  # an absolute report-dir stays as it is
@@ -87,7 +82,9 @@ def _run(
         head_label=target.head_ref,
         training=training,
         with_mermaid=settings.plots == "assets",
+        movable=True,
     )
+    out_dir = produced.out_dir  # elsewhere when the report directory could not be written
     produced.result[ctx.meta_key] = {
         "repository": ctx.repository,
         "pr_number": target.pr_number,

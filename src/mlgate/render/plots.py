@@ -8,6 +8,7 @@ Mermaid `xychart-beta` blocks instead (GitHub renders them with no image upload)
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import hashlib
 import io
@@ -279,8 +280,8 @@ class Drawer:
             for n, r, p in (("base", base, paths[0]), ("head", head, paths[1]))
             if r is not None
         ]
-        labels = sorted({str(v) for _n, r, p in sides for f in (x, y) for v in column(r, f, p)})
-        index = {label: i for i, label in enumerate(labels)}
+        values = [str(v) for _n, r, p in sides for f in (x, y) for v in column(r, f, p)]
+        labels, index, capped = top_classes(values)
         mats = {}
         for name, records, path in sides:
             m = np.zeros((len(labels), len(labels)))
@@ -332,7 +333,7 @@ class Drawer:
         data = tabulate(table, headers, tablefmt="github", disable_numparse=True)
         rel = self.image_path(plot.id)
         save(fig, self.out_dir, rel)
-        return PlotEntry(plot.id, plot.title or plot.id, image=rel, data_table=data)
+        return PlotEntry(plot.id, plot.title or plot.id, image=rel, data_table=data, note=capped)
 
     # -- horizontal bars ------------------------------------------------------------------
     def bars(
@@ -425,6 +426,43 @@ def mermaid_bars(
     for _name, d in sides:
         lines.append("    bar [" + ", ".join(_m(d.get(c, 0.0)) for c in cats) + "]")
     return "\n".join(lines)
+
+
+MAX_CLASSES = 20  # classes of a confusion matrix drawn; the rest are one "other" class
+MAX_PLOTS = 50  # charts drawn per report (the summary chart aside)
+
+
+def top_classes(values: Sequence[str]) -> tuple[list[str], dict[str, int], str]:
+    """A confusion matrix's classes: all of them, or the MAX_CLASSES most frequent and "other"
+    for the rest (3,000 classes would be 9 million cells), with a note saying so."""
+    counts = collections.Counter(values)
+    if len(counts) <= MAX_CLASSES:
+        labels = sorted(counts)
+        return labels, {label: i for i, label in enumerate(labels)}, ""
+    kept = sorted(label for label, _ in counts.most_common(MAX_CLASSES))
+    other = "other"
+    while other in counts:
+        other = f"({other})"
+    index = dict.fromkeys(counts, len(kept))
+    index.update({label: i for i, label in enumerate(kept)})
+    note = (
+        f"{len(counts):,} classes: the {MAX_CLASSES} most frequent are shown, the other "
+        f"{len(counts) - MAX_CLASSES:,} as {other!r}"
+    )
+    return [*kept, other], index, note
+
+
+def capped_units(
+    units: Sequence[tuple[PlotDef, tuple[str, ...]]], room: int
+) -> tuple[list[tuple[PlotDef, tuple[str, ...]]], list[str]]:
+    """The first `room` charts to draw, and a note naming the ones left out."""
+    if len(units) <= room:
+        return list(units), []
+    left = [plot.id for plot, _ in units[room:]]
+    shown = ", ".join(left[:10]) + (f" and {len(left) - 10:,} more" if len(left) > 10 else "")
+    return list(units[:room]), [
+        f"{len(left):,} plots not drawn (mlgate draws at most {MAX_PLOTS} per report): {shown}"
+    ]
 
 
 def _image_kind(data: bytes) -> str | None:
@@ -646,21 +684,21 @@ def render_all(
     summary = summary_chart(rows, out_dir, mermaid=mermaid)
     if summary:
         entries.append(summary)
-    for pf in plots:
-        if pf.plot.is_image:
-            if mermaid:  # an image cannot be inlined: the summary says where it is
-                entries.append(
-                    PlotEntry(pf.plot.id, pf.plot.title or pf.plot.id, note="image in the report")
-                )
-                continue
+    todo = [(pf, unit) for pf in plots for unit in ([None] if pf.plot.is_image else units(pf))]
+    kept, notes = capped_units([(u or (pf.plot, pf.files)) for pf, u in todo], MAX_PLOTS)
+    for pf, unit in todo[: len(kept)]:
+        if unit is not None:
+            entry, entry_notes = draw_files(*unit, pf, drawer)
+            entries.append(entry)
+            notes += entry_notes
+        elif mermaid:  # an image cannot be inlined: the summary says where it is
+            entries.append(
+                PlotEntry(pf.plot.id, pf.plot.title or pf.plot.id, note="image in the report")
+            )
+        else:
             found, found_notes = image_entry(pf, out_dir)
             entries += found
             notes += found_notes
-            continue
-        for plot, files in units(pf):
-            entry, entry_notes = draw_files(plot, files, pf, drawer)
-            entries.append(entry)
-            notes += entry_notes
     return entries, notes
 
 

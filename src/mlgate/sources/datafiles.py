@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from mlgate.datacheck import TableChange, compare
+from mlgate.datacheck import TableChange, TableSummary, compare
 from mlgate.datarules import DataRule, is_tabular
 from mlgate.sources.git import SYMLINK
 from mlgate.sources.pipeline import LockedOut, diff_locks
@@ -128,6 +128,8 @@ def table_changes(
                 continue
             base_summary = summarize(old, path) if old is not None and not same else None
             head_summary = summarize(new, path, rule) if new is not None else None
+            if new is None and new_why:  # refused (a link out, an absolute path): not deleted
+                head_summary = TableSummary(path, error=new_why)
             if same:
                 base_summary = head_summary
             changes.append(

@@ -374,6 +374,7 @@ class Workspace(Resolvable):
         self.git = git
         self.dvc = dvc
         self._pipeline: Pipeline | None = None
+        self.skipped: list[str] = []  # notes on files left out of directory listings
 
     def _listing(self) -> list[str]:
         if self.git is not None:
@@ -451,5 +452,25 @@ class Workspace(Resolvable):
         for directory, dirs, files in os.walk(real):  # links to directories are not entered
             dirs[:] = sorted(d for d in dirs if d not in (".git", ".dvc"))
             rel = Path(directory).relative_to(real)
-            found += [repo_paths.join(path, (rel / f).as_posix()) for f in sorted(files)]
+            for name in sorted(files):
+                file = repo_paths.join(path, (rel / name).as_posix())
+                if _is_text(file):
+                    found.append(file)
+                else:  # a name no report, JSON or chart can carry: said, not read
+                    self.skipped.append(
+                        f"{_shown(file)}: a file name that is not UTF-8 text; not read"
+                    )
         return found
+
+
+def _is_text(name: str) -> bool:
+    """A name os.walk decoded without surrogate escapes (valid UTF-8 on disk)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _shown(name: str) -> str:
+    return name.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
