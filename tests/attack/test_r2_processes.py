@@ -114,7 +114,7 @@ CHILDREN = {
     "setsid": "setsid sleep 302 & echo $! > setsid.pid; echo trained",
     "double-fork": "( sleep 303 & echo $! > fork.pid ) & echo trained",
     "python-daemon": (
-        f"{sys.executable} -c \"import os,time\n"
+        f'{sys.executable} -c "import os,time\n'
         "if os.fork(): os._exit(0)\n"
         "os.setsid()\n"
         "if os.fork(): os._exit(0)\n"
@@ -143,9 +143,7 @@ def test_a_child_left_running_neither_hangs_the_job_nor_outlives_it(
     assert "killed" in ran.report
 
 
-def test_a_child_holding_the_output_is_killed_at_the_time_limit(
-    pr: Repo, leftovers: None
-) -> None:
+def test_a_child_holding_the_output_is_killed_at_the_time_limit(pr: Repo, leftovers: None) -> None:
     ran = mlgate(
         pr,
         "--timeout-minutes",
@@ -164,7 +162,7 @@ def test_a_child_holding_the_output_is_killed_at_the_time_limit(
     [
         "cat > /dev/null; echo read-all",
         "read line; echo got: $line",
-        f"{sys.executable} -c \"import sys; print(len(sys.stdin.read()))\"",
+        f'{sys.executable} -c "import sys; print(len(sys.stdin.read()))"',
     ],
     ids=["cat", "read", "python"],
 )

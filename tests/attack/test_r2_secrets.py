@@ -62,7 +62,9 @@ HIDDEN = {
     "b3BlbnNzaC1rZXktdjE",
     *(v for k, v in SHAPED.items() if k not in ("PIP_INDEX_URL", "PEM")),
 }
-PRINT_ENV = f"{sys.executable} -c \"import os; [print(k + '=' + v) for k, v in os.environ.items()]\""
+PRINT_ENV = (
+    f"{sys.executable} -c \"import os; [print(k + '=' + v) for k, v in os.environ.items()]\""
+)
 
 
 def test_gitlab_credentials_and_shaped_secrets_reach_neither_the_note_nor_the_log(

@@ -17,7 +17,9 @@ import pytest
 from tests.conftest import Repo
 
 DEADLINE = 60.0
-MEMORY = 3 * 1024**3  # for the mlgate process: a template's blow-up stops here, not at the OOM killer
+MEMORY = (
+    3 * 1024**3
+)  # for the mlgate process: a template's blow-up stops here, not at the OOM killer
 FAILING = "gates:\n  - metric: acc\n    max_drop: 0.01\n"
 
 

@@ -666,7 +666,7 @@ def draw_files(
         note = "; ".join([f"not drawn: {exc}", *missing])
         return PlotEntry(plot.id, title, note=note), [f"plot {plot.id!r} {note}"]
     if missing:
-        entry = dataclasses.replace(entry, note="; ".join(missing))
+        entry = dataclasses.replace(entry, note="; ".join([*missing, *filter(None, [entry.note])]))
     return entry, []
 
 

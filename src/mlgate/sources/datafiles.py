@@ -118,7 +118,8 @@ def table_changes(
             for side, why in (("base", old_why), ("head", new_why)):
                 if why:
                     notes.append(f"data check of {path} at {side}: {why}")
-            if old is None and new is None:
+            refused = TableSummary(path, error=new_why) if new is None and new_why else None
+            if old is None and new is None and refused is None:
                 if rule is not None:
                     notes.append(f"data check: {path} (named under `data:`) is at neither revision")
                     changes.append(compare(path, None, None, rule))
@@ -127,9 +128,8 @@ def table_changes(
             if same and rule is None:
                 continue
             base_summary = summarize(old, path) if old is not None and not same else None
-            head_summary = summarize(new, path, rule) if new is not None else None
-            if new is None and new_why:  # refused (a link out, an absolute path): not deleted
-                head_summary = TableSummary(path, error=new_why)
+            # refused at head (a link out, an absolute path): unreadable, never "deleted"
+            head_summary = summarize(new, path, rule) if new is not None else refused
             if same:
                 base_summary = head_summary
             changes.append(
