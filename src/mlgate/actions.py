@@ -156,8 +156,9 @@ def load(env: Mapping[str, str], log: Log) -> tuple[Settings, CIContext]:
 
 
 # Events whose job holds a write token and the repository's secrets while a pull request's code
-# may be checked out: running it there is a "pwn request".
-PRIVILEGED_EVENTS = ("pull_request_target", "workflow_run")
+# may be checked out: running it there is a "pwn request" (`issue_comment`: a "/train" ChatOps
+# command on a PR runs the default branch's workflow with a write token too).
+PRIVILEGED_EVENTS = ("pull_request_target", "workflow_run", "issue_comment")
 
 
 def refuse_untrusted_code(settings: Settings, event_name: str) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 from mlgate import __version__, interrupt
 from mlgate.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_USAGE, MlgateError
 from mlgate.log import Log
+from mlgate.redact import from_environ
 from mlgate.settings import Settings
 
 EPILOG = """exit codes: 0 all gates passed; 1 a gate failed; 2 bad usage, config or input;
@@ -213,7 +214,7 @@ def dispatch(args: argparse.Namespace, log: Log) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    log = Log(actions=os.environ.get("GITHUB_ACTIONS") == "true")
+    log = Log(actions=os.environ.get("GITHUB_ACTIONS") == "true", redact=from_environ(os.environ))
     try:
         with interrupt.handled():  # SIGTERM/SIGINT: the training is stopped, what is known kept
             return dispatch(args, log)
@@ -230,8 +231,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except Exception as exc:  # a bug: one line here, the traceback where the user finds it
         import traceback  # here, not at start-up: tempfile and traceback cost `diff` 10 ms
-
-        from mlgate.redact import from_environ
 
         path = crash_log(args, traceback.format_exc())
         first = from_environ(os.environ)((str(exc).splitlines() or [""])[0][:200])
@@ -272,7 +271,6 @@ def write_interrupted(args: argparse.Namespace, exc: interrupt.Interrupted) -> s
     """What is known when a signal stops the run: the report directory's report.md and
     result.json ("training interrupted", its output tail) and the job summary. Never raises."""
     from mlgate import outdir
-    from mlgate.redact import from_environ
 
     redact = from_environ(os.environ)
     text = redact(interrupt.markdown(exc))
@@ -299,7 +297,6 @@ def crash_log(args: argparse.Namespace, text: str) -> str:
     one, else the current directory, and into the job summary when there is one: inside the
     action's container `/tmp` vanishes with the container."""
     from mlgate import outdir
-    from mlgate.redact import from_environ
 
     text = from_environ(os.environ)(text)
     report_dir = _report_dir(args)

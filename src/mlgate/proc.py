@@ -33,7 +33,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlgate.interrupt import Interrupted
+from mlgate.interrupt import Interrupted, ignored
 
 TAIL_LINES = 40
 TAIL_CHARS = 10_000
@@ -198,8 +198,16 @@ def kill_all(proc: subprocess.Popen[bytes], token: str, inode: int | None) -> tu
         if not any(_alive(pid) for pid in again) and proc.poll() is not None:
             break
         time.sleep(0.05)
-    else:
-        _signal_all(proc.pid, list(_holders(token, inode)), signal.SIGKILL)
+    else:  # SIGKILL, again while anything is found: a process may fork as it dies
+        stop = time.monotonic() + KILL_GRACE_SECONDS
+        while time.monotonic() < stop:
+            left = _holders(token, inode)
+            found.update(left)
+            _signal_all(proc.pid, list(left), signal.SIGKILL)
+            proc.poll()
+            if not any(_alive(pid) for pid in left):
+                break
+            time.sleep(0.05)
     with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=KILL_GRACE_SECONDS)
     return tuple(f"{pid} ({name})" for pid, name in sorted(found.items()))
@@ -242,7 +250,8 @@ def run(
         state = _read(proc, fd, lines, deadline, grace)
     except (Interrupted, KeyboardInterrupt) as exc:
         signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
-        stopped = kill_all(proc, token, inode)
+        with ignored():  # the runner's next signal must not cut the killing short
+            stopped = kill_all(proc, token, inode)
         lines.feed(b"", final=True)
         name = signal.Signals(signum).name
         lines.add_line(f"mlgate: {name} received: the command was stopped ({_count(stopped)})")

@@ -37,7 +37,7 @@ def report(repo: Repo) -> tuple[int, str, str, float]:
             capture_output=True,
             text=True,
             timeout=DEADLINE,
-            preexec_fn=_limit,  # noqa: PLW1509 - no threads in the child before exec
+            preexec_fn=_limit,  # no threads in the child before exec
             check=False,
         )
     except subprocess.TimeoutExpired:

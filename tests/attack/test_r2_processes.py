@@ -149,7 +149,8 @@ def test_a_child_holding_the_output_is_killed_at_the_time_limit(pr: Repo, leftov
         "--timeout-minutes",
         "0.02",
         "--command",
-        "echo $$ > sh.pid; setsid sleep 307 & echo $! > late.pid; sleep 308 & echo $! > l.pid; wait",
+        "echo $$ > sh.pid; setsid sleep 307 & echo $! > late.pid; "
+        "sleep 308 & echo $! > l.pid; wait",
     )
     assert ran.code == 1, ran.err
     assert ran.seconds < 30

@@ -52,7 +52,10 @@ SHAPED = {
     "HUB": "hf_" + "q" * 34,
     "PIP_INDEX_URL": "https://build:p1p-pa55word@pypi.internal/simple",
     "VAULT": _jwt({"sub": "vault"}),
-    "PEM": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE\n-----END OPENSSH PRIVATE KEY-----",
+    "PEM": (
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE\n"
+        "-----END OPENSSH PRIVATE KEY-----"
+    ),
 }
 HIDDEN = {
     "s3cret-db-pass",

@@ -35,7 +35,7 @@ def report(repo: Repo, *extra: str) -> tuple[int, str, str, float]:
         capture_output=True,
         text=True,
         timeout=DEADLINE,
-        preexec_fn=_limit,  # noqa: PLW1509 - no threads in the child before exec
+        preexec_fn=_limit,  # no threads in the child before exec
         check=False,
         env={**os.environ, "GITHUB_REPOSITORY": "octo-org/octo-repo"},
     )

@@ -71,7 +71,7 @@ def test_the_render_child_returns_text_and_one_line_errors() -> None:
     def config() -> str:
         raise ConfigError("t.md.j2: template error: boom")
 
-    with pytest.raises(ConfigError, match="t.md.j2: template error: boom"):
+    with pytest.raises(ConfigError, match=r"t\.md\.j2: template error: boom"):
         isolated.run(config)
 
     def dies() -> str:

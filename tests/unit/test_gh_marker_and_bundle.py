@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from mlgate.github.bundle import image_kind
-from mlgate.render import sanitize
 from mlgate.marker import Marker, format_marker, parse_marker
+from mlgate.render import sanitize
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 

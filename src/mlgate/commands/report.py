@@ -325,6 +325,6 @@ def main(settings: Settings, log: Log, *, root: Path) -> int:
     print_gate_summary(produced.report, log)
     verdict = "PASSED" if produced.report.passed else "FAILED"
     # the verdict holds names from the PR's files: printed so no line can be a workflow command
-    print(neutralize(f"mlgate: {verdict}: {produced.report.verdict}"))
+    print(neutralize(log.redact(f"mlgate: {verdict}: {produced.report.verdict}")))
     print(f"report: {path}")
     return gate_exit(produced.report.passed)

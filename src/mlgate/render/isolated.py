@@ -44,6 +44,11 @@ def run(render: Callable[[], str]) -> str:
     os.close(write_end)
     try:
         data, killed = _collect(read_end, pid)
+    except BaseException:  # a signal (the job cancelled): the child must not outlive us
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        raise
     finally:
         os.close(read_end)
     return _result(data, killed)

@@ -6,8 +6,9 @@ bundle's report (two-stage setup: written by the PR's own code). Both pass throu
 
 - mlgate's markers are removed, HTML comments shown as text;
 - raw HTML keeps only a few layout tags, without attributes (`<details open>` aside);
-- @-mentions are broken with a zero-width space (and `&#64;`-style character references, which
-  GitHub would decode into one, are shown as text);
+- @-mentions and cross-repository references (`org/repo#12`) are broken with a zero-width
+  space (and `&#64;`-style character references, which GitHub would decode into one, are shown
+  as text); a line starting with `/` cannot be a GitLab quick action (`/approve`, `/merge`);
 - images are kept only when relative (the report's own `plots/...`): a remote image can track
   who reads the comment;
 - links stay links only when relative to this repository or under an allowed prefix (the
@@ -32,9 +33,11 @@ _MENTION = re.compile(r"@(?=[A-Za-z0-9])")
 # `&#64;`, `&#x40;`, `&commat;`: a character reference is decoded before mentions and links are
 # found; mlgate's own escaping writes only these four
 _ENTITY = re.compile(r"&(?!(?:amp|lt|gt|quot);)(?=#|[A-Za-z]+;)")
-# `![alt](dest "title")` / `[text](dest "title")`; text may hold escaped brackets
+# `![alt](dest "title")` / `[text](dest "title")`; text may hold escaped brackets and one level
+# of nested ones (`[a [b] c](dest)` is a link too)
 _INLINE = re.compile(
-    r"(!?)\[((?:\\.|[^\]\\\n])*)\]\(\s*<?([^)\s>]*)>?(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)"
+    r"(!?)\[((?:\\.|\[[^\]\n]*\]|[^\]\\\n])*)\]"
+    r"\(\s*<?([^)\s>]*)>?(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)"
 )
 _DEFINITION = re.compile(r"(?m)^( {0,3})\[((?:\\.|[^\]\\\n])+)\]:[ \t]*<?(\S*?)>?(?=\s|$)")
 _BARE = re.compile(r"(?i)(https?|ftp|mailto|ssh|file)(:)|(www)(\.)")
@@ -42,15 +45,24 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _ATX = re.compile(r"(?m)^( {0,3})(#{1,2})(?=[ \t]|$)")
 _SETEXT = re.compile(r"(?m)^( {0,3})(=+|-{2,})[ \t]*$")
 _SLOT = re.compile("\ue000(\\d+)\ue001")
+# what no parser of ours saw as a link may still be one: a protocol-relative destination
+_PROTOCOL_RELATIVE = re.compile(r"(\]\(\s*<?|\]:[ \t]*<?)//")
+# `other-org/repo#12`: a cross-reference, which posts a "mentioned this" event over there
+_CROSS_REFERENCE = re.compile(r"(?<=[A-Za-z0-9_.-]/)([A-Za-z0-9_.-]+)#(?=\d)")
+# a GitLab quick action (`/approve`, `/merge`) is obeyed at the start of a note's line
+_QUICK_ACTION = re.compile(r"(?m)^([ \t>]*)/(?=[A-Za-z])")
 
 
 def on_site(url: str, allowed: Sequence[str]) -> bool:
     """A link that stays in this repository: relative (`plots/x.png`, `#gates`, `../pulls`),
     or under one of the `allowed` URL prefixes. Root-relative (`/other/repo`) and
     protocol-relative (`//host`) links leave it."""
+    # as a Markdown parser reads it: backslash escapes dropped (`https\\://` is `https://`),
+    # no space or control character
+    url = re.sub(r"[\\\x00-\x20\x7f]", "", url)
     if not url or url.startswith("#"):
         return True
-    if not _SCHEME.match(url) and not url.startswith(("/", "\\")):
+    if not _SCHEME.match(url) and not url.startswith("/"):
         return True
     return any(url == p.rstrip("/") or url.startswith(p.rstrip("/") + "/") for p in allowed if p)
 
@@ -92,7 +104,10 @@ def markdown(text: str, *, links: Sequence[str] = (), demote_headings: bool = Fa
     text = _DEFINITION.sub(definition, text)
     text = _TAG.sub(_tag, text)
     text = _BARE.sub(lambda m: (m.group(1) or m.group(3)) + ZWSP + (m.group(2) or m.group(4)), text)
+    text = _PROTOCOL_RELATIVE.sub(lambda m: m.group(1) + "/" + ZWSP + "/", text)
     text = _MENTION.sub("@" + ZWSP, text)
+    text = _CROSS_REFERENCE.sub(lambda m: m.group(1) + ZWSP + "#", text)
+    text = _QUICK_ACTION.sub(lambda m: m.group(1) + "\\/", text)
     if demote_headings:
         text = _ATX.sub(r"\1###", text)
         text = _SETEXT.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", text)

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from mlgate import limits
 from mlgate.errors import GitError, InputError
 from mlgate.metrics import parse_document
 from mlgate.regular import NotRegular, read_regular
@@ -438,8 +439,8 @@ class Workspace(Resolvable):
             elif real.is_dir():
                 out[path] = FileRead(None, f"{path} is a directory in the workspace")
             else:
-                try:  # a FIFO or device left by the training would block or never end
-                    out[path] = FileRead(read_regular(real))
+                try:  # a FIFO, a device or a sparse giant left by the training: refused
+                    out[path] = FileRead(read_regular(real, limits.MAX_READ_BYTES))
                 except NotRegular as exc:
                     out[path] = FileRead(None, f"{path}: {exc.why}")
         return out
