@@ -142,6 +142,8 @@ def _check_integer(operator: str, left: Any, right: Any) -> None:
     10000` is one operation that runs for minutes, and no budget between calls can stop it."""
     if not (isinstance(left, int) and isinstance(right, int)):
         return
+    if operator == "**" and right > 10_000:
+        raise RenderLimitError(f"the power {right} is above mlgate's limit of 10,000")
     if operator == "**" and right > 0 and abs(left) > 1:
         bits = left.bit_length() * right
     elif operator == "*":
