@@ -1,18 +1,19 @@
 """Issue 21, "then attack your finished work": cases beyond the issue's list, found by attacking
-the round's own fixes. Each failed on the branch before its fix (most on main too).
+the round's own fixes. Ten were open and each test failed on the branch before its fix:
 
 1. a backslash-escaped scheme (`https\\://`) passed the sanitizer as a relative link;
 2. a link label with nested brackets escaped the link parser (a protocol-relative link stayed);
 3. a cross-repository reference (`org/repo#12`) posts a backlink in someone else's repository;
 4. a line starting with `/approve` in a GitLab note is a quick action run with mlgate's token;
-5. image names on the assets branch came from file names a training can choose (a secret);
+5. image names on the assets branch came from file names a training can choose (a token);
 6. mlgate's own log lines printed names from the PR unredacted (a metric named like a secret);
 7. a sparse 20 GB metrics file was read whole;
-8. a sparse 3.9 GB data file was hashed and handed to pandas;
-9. a job cancelled while a template renders left the render child running;
-10. a second signal while the training's processes were being killed cut the killing short;
-11. `run:` on `issue_comment` (a ChatOps command) runs the PR's code with a write token;
-12. a child forking as it is killed (guard: it passes, the kill loop repeats until none is left).
+8. a job cancelled while a template renders left the render child running;
+9. a second signal while the training's processes were being killed cut the killing short;
+10. `run:` on `issue_comment` (a ChatOps command) runs the PR's code with a write token.
+
+Three more held already and stay as guards: a nested label around an `https` link, a sparse
+3.9 GB data file, and a child forking as it is killed.
 """
 
 from __future__ import annotations
@@ -74,9 +75,10 @@ def test_a_template_cannot_run_gitlab_quick_actions(pipeline: Pipeline) -> None:
 
 
 def test_asset_names_never_carry_a_name_from_the_pr(runner: Runner) -> None:
-    secret = "s3cr3t-model-registry-value-42"
+    body = "Zq8Xw2Vb7Nm4Kp1Lr6Ts3Yu9Hj5Gf0Dc2Ea8Ix"
+    secret = f"ghp_{body}"
     runner.monkeypatch.setenv("MODEL_REGISTRY_TOKEN", secret)
-    # the training knows the secret and names a plot with it
+    # the training knows the secret and names a plot with it (its slug turns `_` into `-`)
     runner.repo.write(f"{secret}.csv", "epoch,loss\n0,1\n1,0.5\n")
     runner.repo.write(
         "dvc.yaml", f"metrics:\n  - metrics.json\nplots:\n  - {secret}.csv:\n      x: epoch\n"
@@ -84,7 +86,7 @@ def test_asset_names_never_carry_a_name_from_the_pr(runner: Runner) -> None:
     runner.env(runner.pr_event())
     assert runner.run() == 0, runner.err
     paths = [e["path"] for tree in runner.github.state.trees.values() for e in tree]
-    assert paths and not any("s3cr3t" in p for p in paths), paths
+    assert paths and not any(body[:20].lower() in p.lower() for p in paths), paths
 
 
 def test_mlgate_own_log_lines_are_redacted(
