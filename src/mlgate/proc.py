@@ -257,31 +257,47 @@ def run(
         lines.add_line(f"mlgate: {name} received: the command was stopped ({_count(stopped)})")
         proc.stdout.close()
         raise Interrupted(signum, lines.text()) from exc
-    code = proc.poll()
-    killed: tuple[str, ...] = ()
-    if state != "eof" or code is None:
-        killed = kill_all(proc, token, inode)
-    else:  # the pipe is closed and the command exited: anything that detached is still found
-        leftover = _holders(token, None)
-        if leftover:
-            killed = kill_all(proc, token, None)
+    killed = _leftovers(proc, token, inode, state)
     proc.stdout.close()
     lines.feed(b"", final=True)
-    code = proc.wait()
+    code = _said(proc.wait(), lines, state, killed, timeout=timeout, grace=grace)
+    return Finished(code, lines.text(), time.monotonic() - started, state == "timeout", killed)
+
+
+def _leftovers(
+    proc: subprocess.Popen[bytes], token: str, inode: int, state: str
+) -> tuple[str, ...]:
+    """Kill what the command left: everything when reading stopped early; else (the pipe
+    closed and the command exited) whatever detached and still carries the token."""
+    if state != "eof" or proc.poll() is None:
+        return kill_all(proc, token, inode)
+    return kill_all(proc, token, None) if _holders(token, None) else ()
+
+
+def _said(
+    code: int,
+    lines: _Lines,
+    state: str,
+    killed: Sequence[str],
+    *,
+    timeout: float | None,
+    grace: float,
+) -> int:
+    """The exit code to report, and mlgate's own last line saying why it stopped reading."""
     if state == "timeout":
         minutes = (timeout or 0) / 60
         lines.add_line(
             f"mlgate: stopped after {minutes:g} minutes (timeout-minutes); process group killed"
             f" ({_count(killed)})"
         )
-        code = TIMEOUT_EXIT
-    elif killed:
+        return TIMEOUT_EXIT
+    if killed:
         lines.add_line(
             f"mlgate: the command exited with code {code} but left processes running"
             f"{' and holding its output' if state == 'held' else ''}; stopped reading "
             f"{grace:g} s after it exited; {_count(killed)}"
         )
-    return Finished(code, lines.text(), time.monotonic() - started, state == "timeout", killed)
+    return code
 
 
 def _count(killed: Sequence[str]) -> str:

@@ -100,13 +100,7 @@ def produce(
             f"base {g.base_ref} ({g.base_sha[:7]}): {len(g.metrics.changes)} metric values, "
             f"{len(g.params.changed())} changed params"
         )
-    try:
-        outdir.prepare(out_dir, root=root)
-    except WriteError as exc:
-        if not movable:
-            raise
-        out_dir = outdir.fallback(out_dir, exc)
-        log.warning(f"{exc}; the report is written to {out_dir} instead")
+    out_dir = _ready(out_dir, root, log, movable=movable)
     notes = list(g.notes)
     changes = data_changes(g, notes)
     secrets = redact_mod.secret_values(os.environ, extra=[settings.github_token])
@@ -183,6 +177,19 @@ def produce(
     result = redact_result(report_mod.result_json(with_plots, comment_id=cid), redact, secrets)
     full = redact(markdown.full_tables(tables_md))
     return Produced(with_plots, text, result, g, out_dir, alt, full, tables_md.hidden)
+
+
+def _ready(out_dir: Path, root: Path, log: Log, *, movable: bool) -> Path:
+    """The report directory, prepared; in CI (`movable`) one that cannot be written gives way
+    to a fresh temporary one, with a warning, so the verdict is still published (issue 21)."""
+    try:
+        return outdir.prepare(out_dir, root=root)
+    except WriteError as exc:
+        if not movable:
+            raise
+        moved = outdir.fallback(out_dir, exc)
+        log.warning(f"{exc}; the report is written to {moved} instead")
+        return moved
 
 
 def draw_plots(
