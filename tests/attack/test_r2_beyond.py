@@ -31,8 +31,9 @@ import pytest
 
 from mlgate import interrupt
 from mlgate.render import isolated
+from tests.attack.r2 import report
 from tests.attack.test_r2_processes import _alive, _pids, leftovers, mlgate, pr  # noqa: F401
-from tests.attack.test_r2_templates import FAILING, _with_template, report, worse  # noqa: F401
+from tests.attack.test_r2_templates import FAILING, _with_template, worse  # noqa: F401
 from tests.conftest import Repo
 from tests.integration.test_github import (  # noqa: F401  (fixtures)
     Runner,

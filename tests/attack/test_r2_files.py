@@ -9,41 +9,22 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
-import time
 
 import pytest
 
+from tests.attack.r2 import DEADLINE
+from tests.attack.r2 import report as _report
 from tests.conftest import Repo
 
-DEADLINE = 120.0
-MEMORY = 3 * 1024**3
 GATE = "gates:\n  - metric: acc\n    max_drop: 0.5\n"
 
 
-def _limit() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
-
-
 def report(repo: Repo) -> tuple[int, str, str, float]:
-    started = time.monotonic()
-    try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "mlgate.cli", "report", "--base", "main"],
-            cwd=repo.path,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=DEADLINE,
-            preexec_fn=_limit,  # no threads in the child before exec
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"mlgate did not return within {DEADLINE:.0f} s")
-    text = (repo.path / "mlgate-report" / "report.md").read_text()
-    return proc.returncode, text.replace("\\", ""), proc.stderr, time.monotonic() - started
+    """The report's text without Markdown's backslash escapes, to read it as a reader would."""
+    code, text, err, seconds = _report(repo)
+    return code, text.replace("\\", ""), err, seconds
 
 
 @pytest.fixture

@@ -23,17 +23,9 @@ import pytest
 
 from mlgate.github.bundle import REPORT_LIMIT, load_bundle
 from tests.conftest import Repo
+from tests.integration.test_input_security import pr  # noqa: F401  (fixture)
 
 DEADLINE = 90.0  # mlgate's own waits: 2 s grace, 3 s between SIGTERM and SIGKILL; imports
-
-
-@pytest.fixture
-def pr(repo: Repo) -> Repo:
-    repo.write("metrics.json", {"acc": 0.9})
-    repo.write(".mlgate.yml", "metrics: [metrics.json]\ngates:\n  - metric: acc\n")
-    repo.commit("base")
-    repo.git("checkout", "--quiet", "-b", "pr")
-    return repo
 
 
 @dataclass

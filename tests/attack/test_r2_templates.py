@@ -6,41 +6,12 @@ deadline, so a template that hangs or eats memory fails the test instead of the 
 
 from __future__ import annotations
 
-import os
-import resource
-import subprocess
-import sys
-import time
-
 import pytest
 
+from tests.attack.r2 import report
 from tests.conftest import Repo
 
-DEADLINE = 60.0
-MEMORY = (
-    3 * 1024**3
-)  # for the mlgate process: a template's blow-up stops here, not at the OOM killer
 FAILING = "gates:\n  - metric: acc\n    max_drop: 0.01\n"
-
-
-def _limit() -> None:  # runs in the child before exec
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
-
-
-def report(repo: Repo, *extra: str) -> tuple[int, str, str, float]:
-    started = time.monotonic()
-    proc = subprocess.run(
-        [sys.executable, "-m", "mlgate.cli", "report", "--base", "main", *extra],
-        cwd=repo.path,
-        capture_output=True,
-        text=True,
-        timeout=DEADLINE,
-        preexec_fn=_limit,  # no threads in the child before exec
-        check=False,
-        env={**os.environ, "GITHUB_REPOSITORY": "octo-org/octo-repo"},
-    )
-    text = (repo.path / "mlgate-report" / "report.md").read_text()
-    return proc.returncode, text, proc.stderr, time.monotonic() - started
 
 
 @pytest.fixture
