@@ -161,3 +161,13 @@ def test_the_opening_marker_is_never_redacted_but_the_rest_is() -> None:
 )
 def test_chart_labels_hold_nothing_a_font_cannot_lay_out(name: str, shown: str) -> None:
     assert chart_label(name) == shown
+
+
+def test_result_json_is_redacted_by_shape_with_no_secret_in_the_environment() -> None:
+    from mlgate.commands.report import redact_result
+
+    token = "ghp_" + "A1b2C3d4E5" * 4
+    value = {"metrics": [{"metric": f"acc {token}", "new": 1}]}
+    assert redact_result(value, redact.redactor([]), []) == {
+        "metrics": [{"metric": "acc ***", "new": 1}]
+    }
