@@ -1,6 +1,6 @@
 # The dependency image: Python, git and mlgate's locked dependencies in /opt/venv.
-# Published by .github/workflows/release-deps.yml, tagged by a hash of docker/requirements.lock,
-# so the action's own Dockerfile (built at the start of every job) only adds mlgate: seconds.
+# Published by .github/workflows/release.yml, tagged by a hash of docker/requirements.lock,
+# so building the action's own Dockerfile only adds mlgate: seconds.
 ARG PYTHON_IMAGE=docker.io/library/python:3.11-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS build

@@ -39,6 +39,9 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if key.startswith(("GITHUB_", "INPUT_")) or key == "CI":
             monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("DVC_SITE_CACHE_DIR", str(tmp_path / ".dvc-site"))
+    # `mlgate run` marks the training's environment active in its own process (mlgate.trainenv):
+    # recorded here so it is undone after each test
+    monkeypatch.setenv("MLGATE_TRAINING_ENV", "")
 
 
 @dataclass

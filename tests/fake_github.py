@@ -11,7 +11,10 @@ Implements the endpoints mlgate calls, with state tests assert on: comments (pag
   answer later than the client's timeout), `"html"` (a proxy's HTML page with the given status),
   `"shape"` (valid JSON of the wrong shape);
 - a route can be held (`hold()`): requests wait until the test releases them, to interleave
-  two runs deterministically.
+  two runs deterministically;
+- a comment can vanish (`vanish`): deleted by someone else just before an edit of it arrives;
+- `export_branch()` writes a branch made through the Git Data API into a real repository, as
+  GitHub serves it to `git fetch`.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import itertools
 import json
 import re
 import socket
+import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
@@ -78,6 +82,9 @@ class State:
     commits: dict[str, dict[str, Any]] = field(default_factory=dict)
     refs: dict[str, str] = field(default_factory=dict)
     minimized: set[str] = field(default_factory=set)
+    # comments someone else deletes just before mlgate's edit of them arrives (the listing saw
+    # them): the edit answers 404, as GitHub does for a deleted comment
+    vanish: set[int] = field(default_factory=set)
     faults: list[Fault] = field(default_factory=list)
     holds: list[Hold] = field(default_factory=list)
     requests: list[tuple[str, str]] = field(default_factory=list)
@@ -447,6 +454,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         for n, comments in self.server.state.comments.items():
             for c in comments:
+                if c["id"] == int(cid) and c["id"] in self.server.state.vanish:
+                    comments.remove(c)
+                    break
                 if c["id"] == int(cid):
                     c["body"] = text
                     self._send(200, self._comment_json(n, c))
@@ -809,3 +819,40 @@ def workflow_run_payload(template: dict[str, Any], head_sha: str) -> dict[str, A
     payload = json.loads(json.dumps(template))
     payload["workflow_run"]["head_sha"] = head_sha
     return payload
+
+
+def export_branch(state: State, branch: str, repo: Path) -> str:
+    """The fake's `branch` (commits, trees and blobs made through the Git Data API) written into
+    the real git repository `repo` as `refs/heads/<branch>`, commit by commit, as GitHub would
+    serve it to `git fetch`: what the fake holds is what a clone gets. Returns the tip there."""
+
+    def git(*args: str, data: bytes | None = None) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=repo, input=data, capture_output=True, check=True
+        ).stdout.decode()
+
+    def tree(files: dict[str, str]) -> str:
+        entries, dirs = [], {}
+        for path, blob in files.items():
+            head, sep, rest = path.partition("/")
+            if sep:
+                dirs.setdefault(head, {})[rest] = blob
+            else:
+                oid = git("hash-object", "-w", "--stdin", data=state.blobs[blob]).strip()
+                entries.append(f"100644 blob {oid}\t{head}")
+        entries += [f"040000 tree {tree(sub)}\t{name}" for name, sub in dirs.items()]
+        return git("mktree", data=("\n".join(entries) + "\n").encode()).strip()
+
+    chain, sha = [], state.refs[f"heads/{branch}"]
+    while sha:
+        chain.append(sha)
+        parents = state.commits[sha]["parents"]
+        sha = parents[0] if parents else ""
+    tip = ""
+    for fake in reversed(chain):
+        commit = state.commits[fake]
+        files = {e["path"]: e["sha"] for e in state.trees[commit["tree"]]}
+        args = ["commit-tree", tree(files), "-m", commit["message"]]
+        tip = git(*args, *(["-p", tip] if tip else [])).strip()
+    git("update-ref", f"refs/heads/{branch}", tip)
+    return tip

@@ -60,6 +60,9 @@ class State:
     statuses: list[dict[str, Any]] = field(default_factory=list)
     uploads: list[dict[str, Any]] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
+    # notes someone else deletes just before mlgate's edit of them arrives (the listing saw
+    # them): the edit answers 404, as GitLab does for a deleted note
+    vanish: set[int] = field(default_factory=set)
     requests: list[tuple[str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))
@@ -295,6 +298,10 @@ class Handler(BaseHTTPRequestHandler):
         return found
 
     def edit_note(self, user: User, raw: bytes, query: Any, iid: str, nid: str) -> None:
+        if int(nid) in self.server.state.vanish:
+            self.server.state.notes[int(iid)] = [
+                n for n in self.server.state.notes[int(iid)] if n["id"] != int(nid)
+            ]
         note = self._note(iid, nid)
         if note is None:
             return

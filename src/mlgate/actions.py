@@ -233,13 +233,16 @@ def target_from_event(ctx: Context) -> Target:
             needs_lookup=True,
         )
     if isinstance(event, events.PushEvent):
+        branch = (
+            event.ref.removeprefix("refs/heads/") if event.ref.startswith("refs/heads/") else None
+        )
         return Target(
             repository=ctx.repository,
             head_sha=event.after or ctx.sha,
-            head_ref=event.ref.removeprefix("refs/heads/")
-            if event.ref.startswith("refs/heads/")
-            else None,
+            head_ref=branch,
             needs_lookup=True,
+            pushed_branch=branch,
+            default_branch=event.repository.default_branch if event.repository else None,
         )
     return Target(repository=ctx.repository, head_sha=ctx.sha, needs_lookup=bool(ctx.sha))
 

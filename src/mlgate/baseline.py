@@ -18,11 +18,13 @@ a gate on them follows `on_missing_base` (fail closed by default).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from mlgate import results
 from mlgate.config import Config
 from mlgate.errors import GitError, UsageError
+from mlgate.gates import NO_BASELINE
 from mlgate.log import Log
 from mlgate.report import BaseSource
 from mlgate.settings import Settings
@@ -44,7 +46,15 @@ def holds(base: GitRevision, path: str) -> bool:
     tree = base.files()
     if path in tree or any(repo_paths.is_under(p, path) for p in tree):
         return True
+    if base.blocked(path):  # through a link or a submodule: held, and unreadable (the reason)
+        return True
     return base.pipeline().locked_owner(path) is not None
+
+
+@dataclass(frozen=True)
+class _Head:
+    revision: Revision
+    pipeline: Pipeline
 
 
 class Baseline:
@@ -99,10 +109,16 @@ class Baseline:
             ),
             g.DVCLIVE_PLOTS,
         ]
-        return self._choose(base, config, needed, list(dict.fromkeys(wanted)))
+        head_side = _Head(head, head_pipeline)
+        return self._choose(base, head_side, config, needed, list(dict.fromkeys(wanted)))
 
     def _choose(
-        self, base: GitRevision, config: Config, needed: Sequence[str], wanted: Sequence[str]
+        self,
+        base: GitRevision,
+        head: _Head,
+        config: Config,
+        needed: Sequence[str],
+        wanted: Sequence[str],
     ) -> tuple[Revision, list[str]]:
         chosen = mode(self.settings, config)
         command = basetrain.training_command(self.settings)
@@ -113,7 +129,10 @@ class Baseline:
             )
         if not needed:
             return base, []
-        if chosen != "always" and any(holds(base, p) for p in needed):
+        missing = [p for p in needed if not holds(base, p)]
+        added = {p for p in missing if self._added_by_pr(base, head, p)}  # new: the PR adds them
+        expected = [p for p in missing if p not in added]
+        if chosen != "always" and not expected:
             return base, []
         notes: list[str] = []
         name = f"base {base.label} ({base.sha[:7]})"
@@ -132,19 +151,42 @@ class Baseline:
                     f"on {stored.ref}"
                 )
                 self._say(BaseSource("stored", summary))
-                return Overlay(stored.files, base, base.label), notes
+                return Overlay(_not_held(stored.files, base), base, base.label), notes
         if command is None or chosen == "never":
-            why = "base-run: never" if chosen == "never" else "no training command is set"
-            notes.append(
-                f"{name} has none of the metrics files ({', '.join(needed)}) and {why}: "
-                "its values show as new. Set `run` or `repro` (mlgate then trains the base), or "
-                "store results on the default branch with `mlgate record`"
+            shown = [p for p, r in head.revision.read(expected).items() if not r.absent]
+            if not shown:  # head has none of them either: nothing to compare, nothing to say
+                return base, notes
+            why = (
+                "base-run: never forbids training it"
+                if chosen == "never"
+                else "no training command is set"
             )
-            return base, notes
+            reason = no_baseline(name, shown, why, self.settings.results_branch)
+            self.log(reason)  # each gate on them fails with it, as an error annotation
+            return Unproduced(base, reason, new=added), notes
         if self.no_training:
             notes.append(f"{name} has no results and was not trained: {self.no_training}")
             return Unproduced(base, f"the base was not trained: {self.no_training}"), notes
-        return self._train(base, command, needed, wanted, notes)
+        trained, notes = self._train(base, command, needed, wanted, notes)
+        if isinstance(trained, Overlay) and chosen != "always":  # always: the training wins
+            trained.files = _not_held(trained.files, base)
+        return trained, notes
+
+    def _added_by_pr(self, base: GitRevision, head: _Head, path: str) -> bool:
+        """The pull request adds `path`: committed at HEAD but not at the base, or declared by
+        HEAD's DVC files and not by the base's (a new stage or metrics entry)."""
+        try:
+            head_tree = self.git.tree("HEAD")
+        except GitError:
+            head_tree = {}
+        if path in head_tree or any(repo_paths.is_under(p, path) for p in head_tree):
+            return True
+        declared, base_pipeline = head.pipeline, base.pipeline()
+        return (
+            (path in declared.metric_paths or declared.owner(path) is not None)
+            and path not in base_pipeline.metric_paths
+            and base_pipeline.owner(path) is None
+        )
 
     def _say(self, source: BaseSource) -> None:
         self.source = source
@@ -225,3 +267,23 @@ class Baseline:
         ):
             notes.append(why)
         return Overlay(kept.files, base, base.label, kept.errors), notes
+
+
+def _not_held(files: dict[str, bytes], base: GitRevision) -> dict[str, bytes]:
+    """Kept or stored files, except those the base commit holds itself: its own git and DVC
+    content is the base's truth (a stored ancestor's copy must not replace it)."""
+    return {p: d for p, d in files.items() if not holds(base, p)}
+
+
+def no_baseline(name: str, files: Sequence[str], why: str, branch: str) -> str:
+    """Why there is nothing to compare with, and the three ways to get a baseline."""
+    shown = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
+    return (
+        f"{NO_BASELINE}: {name} stores no results ({shown}: not in git or DVC, not on the "
+        f"results branch {branch!r}, not in the base cache) and {why}. To get one: set `run:` "
+        "or `repro: true` so mlgate trains the base in this job; or record the base branch's "
+        "results (add `push: branches: [<base>]` to the workflow's `on:`, or run `mlgate "
+        "record --push` there); or, when training needs your own runner (a GPU), use the "
+        "in-job action `mlgate/mlgate/in-job` with `run:`/`repro:` there, which trains the "
+        "base on the same runner"
+    )

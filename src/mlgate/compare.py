@@ -13,7 +13,8 @@ from typing import Any, Literal
 
 from mlgate.metrics import Flat, Scalar, is_number
 
-# "unknown": head has the value, base has the file but it could not be read (see base_errors).
+# "unknown": head has the value, base has the file but it could not be read (see base_errors),
+# or base holds the key with a null value.
 Status = Literal["changed", "unchanged", "added", "removed", "unknown"]
 
 
@@ -73,7 +74,9 @@ class Diff:
 
     def base_error(self, change: Change) -> str | None:
         """Why the base value of `change` could not be read, if it could not."""
-        return self.base_errors.get(change.path) if change.status == "unknown" else None
+        if change.status != "unknown":
+            return None
+        return self.base_errors.get(change.path) or f"{change.key} is null at base"
 
     def changed(self) -> tuple[Change, ...]:
         return tuple(c for c in self.changes if c.status != "unchanged")
@@ -96,9 +99,12 @@ def diff(base: Snapshot, head: Snapshot) -> Diff:
         for key in dict.fromkeys([*new_vals, *old_vals]):
             old = old_vals.get(key)
             new = new_vals.get(key)
+            if old is None and new is None and key not in new_vals:
+                continue  # a metric null at base and absent at head: DVC shows nothing
             status: Status
             if old is None and new is not None:
-                status = "unknown" if unreadable else "added"
+                # a key the base writes as null is unreadable there, never new (issue 20)
+                status = "unknown" if unreadable or key in old_vals else "added"
             elif new is None and old is not None:
                 status = "removed"
             elif _same(old, new):

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from mlgate import direction as direction_table
 from mlgate.datarules import DataRule, parse_data_rules
 from mlgate.errors import ConfigError, InputError
 from mlgate.metrics import parse_document
@@ -61,6 +62,7 @@ class GateRule:
     # the plain two-number comparison above
     kind: str = "scalar"
     options: Any = None
+    warning: str | None = field(default=None, compare=False)  # see Config.warnings
 
     @property
     def strict(self) -> bool:
@@ -87,6 +89,8 @@ class Config:
     base_run: str | None = None  # auto | always | never (issue 14); the input overrides it
     # URL prefixes a user template may link to, besides the repository (read from the base)
     links: tuple[str, ...] = ()
+    # lines to print: a given `direction:` that contradicts the metric's name
+    warnings: tuple[str, ...] = ()
 
 
 def _str_list(value: Any, source: str, where: str) -> tuple[str, ...]:
@@ -119,6 +123,31 @@ def _links(value: Any, source: str) -> tuple[str, ...]:
     return tuple(items)
 
 
+def _direction(given: Any, metric: str, source: str, where: str) -> tuple[str, str | None]:
+    """The rule's direction: as given, else inferred from the metric's name by the one table
+    (`mlgate.direction`); a name the table does not know needs `direction:`. A given direction
+    the name contradicts is kept, with a warning."""
+    key = metric.rsplit(":", 1)[-1]  # never the path: `loss/eval.json:acc` is an accuracy
+    named = direction_table.infer(key)
+    if given is None:
+        if named is None:
+            raise fail(
+                source,
+                f"{where}.direction",
+                f"required: {metric!r} does not say which way is better (no word of mlgate's "
+                "table such as loss, error, rmse, acc, f1, auc); add `direction: higher` or "
+                "`direction: lower`",
+            )
+        return named, None
+    chosen = choice(given, ("higher", "lower"), "higher", source, f"{where}.direction")
+    if named is not None and named != chosen:
+        return chosen, (
+            f"{source}: {where}: `direction: {chosen}` on {metric!r}, whose name reads as "
+            f"{named}-is-better; check that the rule gates the way you mean"
+        )
+    return chosen, None
+
+
 def parse_gate(raw: Any, source: str, index: int) -> GateRule:
     where = f"gates[{index}]"
     if not isinstance(raw, Mapping):
@@ -131,9 +160,7 @@ def parse_gate(raw: Any, source: str, index: int) -> GateRule:
     if not isinstance(metric, str) or not metric.strip():
         got = "" if metric is None else f", got {shown(metric)}"
         raise fail(source, f"{where}.metric", f"required: a metric name, glob or path:name{got}")
-    direction = choice(
-        raw.get("direction"), ("higher", "lower"), "higher", source, f"{where}.direction"
-    )
+    direction, warning = _direction(raw.get("direction"), metric.strip(), source, where)
     min_ = number(raw.get("min"), source, f"{where}.min")
     max_ = number(raw.get("max"), source, f"{where}.max")
     if direction == "higher" and max_ is not None:
@@ -141,6 +168,7 @@ def parse_gate(raw: Any, source: str, index: int) -> GateRule:
     if direction == "lower" and min_ is not None:
         raise fail(source, f"{where}.min", "`min:` goes with `direction: higher`; use `max:`")
     return GateRule(
+        warning=warning,
         metric=metric.strip(),
         direction=direction,  # type: ignore[arg-type]
         max_drop=number(raw.get("max_drop"), source, f"{where}.max_drop", non_negative=True),
@@ -196,14 +224,16 @@ def parse_config(raw: Any, source: str = ".mlgate.yml") -> Config:
     base_run = raw.get("base_run")
     if base_run is not None:
         base_run = choice(base_run, ("auto", "always", "never"), "auto", source, "base_run")
+    gates = tuple(parse_gate(g, source, i) for i, g in enumerate(gates_raw))
     return Config(
+        warnings=tuple(g.warning for g in gates if g.warning),
         base_run=base_run,
         template=template,
         base=base.strip() if isinstance(base, str) else None,
         metrics=_str_list(raw.get("metrics"), source, "metrics"),
         params=_str_list(raw.get("params"), source, "params"),
         plots=_str_list(raw.get("plots"), source, "plots"),
-        gates=tuple(parse_gate(g, source, i) for i, g in enumerate(gates_raw)),
+        gates=gates,
         title=title,
         data=parse_data_rules(raw.get("data"), source),
         links=_links(raw.get("links"), source),

@@ -156,8 +156,12 @@ def psi_numeric(
     if not len(base) or not len(head):
         return math.nan
     edges = np.unique(np.quantile(base, np.linspace(0, 1, bins + 1)))
-    if len(edges) < 2:  # a constant base column: one bin, and everything else
-        edges = np.array([edges[0], edges[0]])
+    if len(edges) < 2:  # a constant base column: its value, and everything else (issue 20)
+        same = np.count_nonzero(head == edges[0])
+        return _psi(
+            np.array([len(base), 0], dtype=np.float64),
+            np.array([same, len(head) - same], dtype=np.float64),
+        )
     inner = edges[1:-1]
     e = np.bincount(np.searchsorted(inner, base, side="right"), minlength=len(inner) + 1)
     a = np.bincount(np.searchsorted(inner, head, side="right"), minlength=len(inner) + 1)
@@ -181,8 +185,8 @@ def _column(name: str, base: ColumnStats | None, head: ColumnStats | None) -> Co
         base.missing_rate if base else None,
         head.missing_rate if head else None,
     )
-    if base is None or head is None:
-        return change
+    if base is None or head is None or "empty" in (base.kind, head.kind):
+        return change  # no values on a side: no statistic (a drift rule then fails, with why)
     if base.numeric and head.numeric:
         return dataclasses.replace(
             change,
@@ -235,16 +239,8 @@ def compare(
     violations: tuple[DataViolation, ...] = ()
     if rule is not None:
         violations = tuple(_violations(path, rule, head, columns))
-        if (rule.max_psi is not None or rule.max_ks is not None) and (
-            base_error or (base is not None and base.error)
-        ):
-            why = base_error or (base.error if base is not None else "")
-            violations += (
-                DataViolation(
-                    f"{path}: drift",
-                    f"{path}: drift cannot be checked, the base data is unreadable: {why}",
-                ),
-            )
+        if rule.max_psi is not None or rule.max_ks is not None:
+            violations += tuple(_no_drift_evidence(path, base, head, columns, base_error))
     return TableChange(
         path,
         status,
@@ -268,10 +264,21 @@ def _violations(
     if head.error:
         return [DataViolation(f"{path}", f"{head.error}; its data rules cannot be checked")]
     found: list[DataViolation] = []
+    if head.rows == 0 and (rule.required or rule.columns):
+        found.append(
+            DataViolation(f"{path}: rows", f"{path} has no rows: its rules hold on nothing")
+        )
     for name in rule.required:
         if name not in head.columns:
             found.append(
                 DataViolation(f"{path}: {name}", f"{path}: required column {name!r} is missing")
+            )
+        elif head.rows and head.columns[name].count == 0:
+            found.append(
+                DataViolation(
+                    f"{path}: {name}",
+                    f"{path}: required column {name!r} has no values (100% missing)",
+                )
             )
     for col in rule.columns:
         stats = head.columns.get(col.name)
@@ -284,6 +291,16 @@ def _violations(
                     )
                 )
             continue
+        checks = [k for k in ("type", "min", "max", "allowed") if getattr(col, k) not in (None, ())]
+        if checks and head.rows and stats.count == 0 and col.name not in rule.required:
+            found.append(
+                DataViolation(
+                    f"{path}: {col.name}: {checks[0]}",
+                    f"{path}: {col.name}: no values to check {', '.join(checks)} against (100% "
+                    "missing; missing values are not checked by these rules: bound them with "
+                    "`max_missing`)",
+                )
+            )
         if col.max_missing is not None and stats.missing_rate > col.max_missing + 1e-12:
             found.append(
                 DataViolation(
@@ -301,18 +318,66 @@ def _violations(
             )
         )
     for change in columns:
-        if rule.max_psi is not None and change.psi is not None and change.psi > rule.max_psi:
+        if rule.max_psi is not None and _finite(change.psi) and (change.psi or 0) > rule.max_psi:
             found.append(
                 DataViolation(
                     f"{path}: {change.name}: max_psi",
                     f"{path}: {change.name} drifted: PSI {change.psi:.3f} > {rule.max_psi:g}",
                 )
             )
-        if rule.max_ks is not None and change.ks is not None and change.ks > rule.max_ks:
+        if rule.max_ks is not None and _finite(change.ks) and (change.ks or 0) > rule.max_ks:
             found.append(
                 DataViolation(
                     f"{path}: {change.name}: max_ks",
                     f"{path}: {change.name} drifted: KS {change.ks:.3f} > {rule.max_ks:g}",
                 )
             )
+    return found
+
+
+def _finite(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)
+
+
+def _no_drift_evidence(
+    path: str,
+    base: TableSummary | None,
+    head: TableSummary | None,
+    columns: Sequence[ColumnChange],
+    base_error: str | None,
+) -> list[DataViolation]:
+    """A drift rule holds only on evidence (issue 20): unreadable or empty data on either side,
+    or a column whose statistic cannot be computed (no values on a side, a type change), fails
+    `max_psi`/`max_ks` with the reason."""
+    rule_name = f"{path}: drift"
+    if base_error or (base is not None and base.error):
+        why = base_error or (base.error if base is not None else "")
+        return [
+            DataViolation(
+                rule_name, f"{path}: drift cannot be checked, the base data is unreadable: {why}"
+            )
+        ]
+    if base is None or head is None or head.error:
+        return []  # a file new or gone, or unreadable at head: said by the other rules
+    for side, summary in (("base", base), ("head", head)):
+        if summary.rows == 0:
+            return [DataViolation(rule_name, f"{path}: drift cannot be checked: no rows at {side}")]
+    found = []
+    for c in columns:
+        if c.base_type is None or c.head_type is None:
+            continue  # a column added or removed: not a drift (`required` names columns)
+        if _finite(c.psi) or _finite(c.ks):
+            continue
+        if c.base_type == "empty" or c.head_type == "empty":
+            side = "base" if c.base_type == "empty" else "head"
+            why = f"no values at {side} (100% missing)"
+        elif c.base_type != c.head_type:
+            why = f"its type changed from {c.base_type} to {c.head_type}"
+        else:
+            why = "no finite values on a side"
+        found.append(
+            DataViolation(
+                f"{path}: {c.name}: drift", f"{path}: {c.name}: drift cannot be computed: {why}"
+            )
+        )
     return found

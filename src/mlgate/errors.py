@@ -70,6 +70,9 @@ class ServiceError(MlgateError):
 class HostError(ServiceError):
     """The code host's API (GitHub, GitLab) failed after retries."""
 
+    # set when the report's comment was posted before the failure: its URL is still an output
+    comment_url: str | None = None
+
 
 class ReadOnlyToken(HostError):
     """The token can read but not write (a fork PR's token). With `fatal` False the job keeps

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from mlgate import gatekinds, gates
+from mlgate import gatekinds, gates, slices
 from mlgate.errors import GitError, InputError
 from mlgate.gatekinds import Evidence, history, paired
 from mlgate.gather import Gathered
@@ -173,6 +173,7 @@ def align(base: Mapping[str, Any], head: Mapping[str, Any], src: Source) -> Pair
         base_score=scores(base, False),
         head_score=scores(head, True),
         aligned_by=how,
+        head_row=order,
     )
 
 
@@ -191,7 +192,12 @@ def paired_evidence(g: Gathered, opts: paired.Options) -> Evidence:
     found = align(base, head, src)
     if isinstance(found, str):
         return Evidence(paired_source=src.path, paired_problem=found)
-    return Evidence(paired=found, paired_source=src.path)
+    if opts.slices is None:
+        return Evidence(paired=found, paired_source=src.path)
+    cols = slices.read(base, head, found.head_row, opts.slices, src.path)  # issue 26
+    if isinstance(cols, str):
+        return Evidence(paired=found, paired_source=src.path, slices_problem=cols)
+    return Evidence(paired=found, paired_source=src.path, slices=cols)
 
 
 def history_values(
@@ -274,14 +280,15 @@ def collect(g: Gathered, git: Git, notes: list[str]) -> tuple[dict[int, Evidence
     if gatekinds.needs(rules) <= {"scalars"}:
         return {}, []
     out: dict[int, Evidence] = {}
-    paired_cache: dict[str | None, Evidence] = {}  # rows per file, read once
+    paired_cache: dict[tuple[str | None, Any], Evidence] = {}  # rows per file (and slices)
     wanted: dict[str, int] = {}
     for i, rule in enumerate(rules):
         if rule.kind == paired.KIND.name:
             opts: paired.Options = rule.options
-            if opts.predictions not in paired_cache:
-                paired_cache[opts.predictions] = paired_evidence(g, opts)
-            out[i] = paired_cache[opts.predictions]
+            key = (opts.predictions, opts.slices)
+            if key not in paired_cache:
+                paired_cache[key] = paired_evidence(g, opts)
+            out[i] = paired_cache[key]
         elif rule.kind == history.KIND.name:
             for c in g.metrics.changes:
                 if gates.matches(rule.metric, c.path, c.key):

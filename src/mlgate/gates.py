@@ -11,6 +11,7 @@ from typing import Any, Literal
 from mlgate.compare import Change, Diff
 from mlgate.config import GateRule
 from mlgate.metrics import Scalar, is_number
+from mlgate.schema import did_you_mean
 
 Outcome = Literal["pass", "fail", "warn", "skip"]
 
@@ -65,6 +66,31 @@ def _allowed_text(rule: GateRule) -> str:
     return " and ".join(parts) if parts else "0"
 
 
+NO_BASELINE = "no baseline"  # how a reason starts when the base holds no results at all
+
+
+def unreadable_base(rule: GateRule, change: Change, why: str) -> GateResult:
+    """A base value that cannot be compared (unreadable file, NaN, text, no baseline at all)
+    follows `on_missing_base`: fail closed by default, with the reason and the fix. An
+    absolute bound on a numeric head value still applies: it needs no base."""
+    no_baseline = why.startswith(NO_BASELINE)
+    if rule.on_missing_base != "fail":
+        fix = f"on_missing_base: {rule.on_missing_base}"
+    elif no_baseline:
+        fix = "or set `on_missing_base: warn` on this gate"
+    else:
+        fix = "fix that on the base branch, or set `on_missing_base: warn` on this gate"
+    what = why if no_baseline else f"base value unreadable: {why}"
+    outcome = _MISSING[rule.on_missing_base]
+    message = f"{change.key}: {what}; {fix}"
+    new = change.new
+    if is_number(new) and math.isfinite(float(new)):  # type: ignore[arg-type]
+        ok, bound_msg = _bound_check(rule, change.key, float(new))  # type: ignore[arg-type]
+        if not ok:
+            outcome, message = "fail", f"{bound_msg}; {what}"
+    return GateResult(rule, change.name, outcome, message, change.old, new)
+
+
 def evaluate_one(rule: GateRule, change: Change, base_error: str | None = None) -> GateResult:
     """One rule on one metric; `base_error` says why base's value could not be read."""
     label = change.key
@@ -72,18 +98,6 @@ def evaluate_one(rule: GateRule, change: Change, base_error: str | None = None) 
 
     def result(outcome: Outcome, message: str, worsening: float | None = None) -> GateResult:
         return GateResult(rule, change.name, outcome, message, old, new, worsening)
-
-    if change.status == "unknown" and new is not None:
-        # Fail closed: a value that cannot be compared is not a pass, and not a new metric.
-        why = base_error or "the base revision's file could not be read"
-        fix = (
-            "fix that on the base branch, or set `on_missing_base: warn` on this gate"
-            if rule.on_missing_base == "fail"
-            else f"on_missing_base: {rule.on_missing_base}"
-        )
-        return result(
-            _MISSING[rule.on_missing_base], f"{label}: base value unreadable: {why}; {fix}"
-        )
 
     if new is None:
         return result(
@@ -98,16 +112,17 @@ def evaluate_one(rule: GateRule, change: Change, base_error: str | None = None) 
     if math.isinf(head):
         return result("fail", f"{label} is infinite on head ({new})")
 
+    if change.status == "unknown":
+        # Fail closed: a value that cannot be compared is not a pass, and not a new metric.
+        why = base_error or "the base revision's file could not be read"
+        return unreadable_base(rule, change, why)
     ok, bound_msg = _bound_check(rule, label, head)
     if old is None:
         if not ok:
             return result("fail", f"{bound_msg} (new metric, no base)")
         return result("pass", f"{label} is new ({fmt(head)}); no base to compare")
     if not is_number(old) or not math.isfinite(float(old)):
-        note = f"base value {old!r} is not a finite number; only absolute bounds apply"
-        if not ok:
-            return result("fail", f"{bound_msg}; {note}")
-        return result("warn", f"{label} is {fmt(head)}; {note}")
+        return unreadable_base(rule, change, f"the base value {old!r} is not a finite number")
 
     base = float(old)
     delta = head - base
@@ -137,21 +152,26 @@ def evaluate_one(rule: GateRule, change: Change, base_error: str | None = None) 
     return result("pass", f"{movement}; within {_allowed_text(rule)}", worsening)
 
 
+def unmatched(rule: GateRule, result: Diff) -> GateResult:
+    """A rule no metric matches: `on_missing`, with the closest name found (a typo must not
+    read as a missing metric only)."""
+    names = {c.name if ":" in rule.metric else c.key for c in result.changes}
+    return GateResult(
+        rule,
+        rule.metric,
+        _MISSING[rule.on_missing],
+        f"no metric matches {rule.metric!r} on head or base{did_you_mean(rule.metric, names)} "
+        f"(on_missing: {rule.on_missing})",
+    )
+
+
 def evaluate(rules: Iterable[GateRule], result: Diff) -> tuple[GateResult, ...]:
     """Each rule against every metric it matches; a rule that matches nothing is `on_missing`."""
     out: list[GateResult] = []
     for rule in rules:
         matched = [c for c in result.changes if matches(rule.metric, c.path, c.key)]
         if not matched:
-            out.append(
-                GateResult(
-                    rule,
-                    rule.metric,
-                    _MISSING[rule.on_missing],
-                    f"no metric matches {rule.metric!r} on head or base "
-                    f"(on_missing: {rule.on_missing})",
-                )
-            )
+            out.append(unmatched(rule, result))
             continue
         out.extend(evaluate_one(rule, c, result.base_error(c)) for c in matched)
     return tuple(out)

@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlgate.compare import Diff, Snapshot, diff
-from mlgate.config import Config, load_config
-from mlgate.errors import ConfigError, GitError, InputError
-from mlgate.metrics import Flat, load_metrics, load_params
+from mlgate.config import Config
+from mlgate.errors import GitError, InputError
+from mlgate.governing import choose_config
+from mlgate.log import Log
+from mlgate.metrics import Flat, load_base_metrics, load_metrics, load_params
 from mlgate.settings import Settings
 from mlgate.sources.fileread import FileRead
 from mlgate.sources.git import Git
@@ -30,9 +32,6 @@ from mlgate.sources.revision import GitRevision, Revision, Workspace
 if TYPE_CHECKING:
     from mlgate.baseline import Baseline
 
-Log = Callable[[str], None]
-
-CONFIG_NAMES = (".mlgate.yml", ".mlgate.yaml")
 DVCLIVE_METRICS = "dvclive/metrics.json"
 DVCLIVE_PARAMS = "dvclive/params.yaml"
 DVCLIVE_PLOTS = "dvclive/plots/metrics"
@@ -67,60 +66,7 @@ class Gathered:
     base_commit: GitRevision  # the base commit itself, for its DVC-tracked data
     plots: tuple[PlotFiles, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
-
-
-def read_config(root: Path, settings: Settings, head: Workspace | None = None) -> Config:
-    """`.mlgate.yml` from the workspace, read like any file a PR controls (no links out)."""
-    head = head or Workspace(root)
-    names = [settings.config] if settings.config else list(CONFIG_NAMES)
-    for name in names:
-        read = head.read([name])[name]
-        if read.data is not None:
-            return load_config(read.data, name)
-        if not read.absent:
-            raise InputError(f"{name}: {read.error}")
-    if settings.config:
-        raise InputError(f"{settings.config}: config file not found (input `config`)")
-    return Config()
-
-
-# What decides the merge gate comes from the base branch, where the PR cannot change it (and
-# where a template may link, issue 21); what only decides what is shown (title, template, extra
-# files to list) comes from the PR.
-GOVERNING = ("base", "gates", "data", "base_run", "links")
-
-
-def base_config(git: Git, sha: str, label: str, settings: Settings) -> Config | None:
-    """The base revision's `.mlgate.yml`, or None when it has none or it cannot be used."""
-    names = [settings.config] if settings.config else list(CONFIG_NAMES)
-    found = git.read_files(sha, names)
-    for name in names:
-        data = found.get(name)
-        if data is not None:
-            try:
-                return load_config(data, f"{name} at {label}")
-            except (InputError, ConfigError):
-                return None
-    return None
-
-
-def govern(head: Config, base: Config | None, label: str) -> tuple[Config, list[str]]:
-    """The config in force: the gate's keys from the base revision when it has a config (a PR
-    cannot loosen its own gate), the rest from the PR; a note says what the PR changes."""
-    if base is None:
-        if head.present and head.gates:
-            return head, [
-                f"the gates come from this pull request: {label} has no usable .mlgate.yml yet"
-            ]
-        return head, []
-    changed = [k for k in GOVERNING if getattr(head, k) != getattr(base, k)]
-    notes = []
-    if changed and head.present:
-        notes.append(
-            f"this pull request changes {', '.join(f'`{k}`' for k in changed)} in .mlgate.yml; "
-            f"{label}'s apply until it is merged"
-        )
-    return dataclasses.replace(head, **{k: getattr(base, k) for k in GOVERNING}), notes
+    metric_files: tuple[str, ...] = ()  # every metrics file looked for, at either revision
 
 
 def snapshot(
@@ -214,12 +160,13 @@ def compare(
     *,
     load: Callable[[bytes, str], Flat],
     unsure: str | None,
+    base_load: Callable[[bytes, str], Flat] | None = None,
 ) -> Diff:
     """Each revision's own files, diffed; a file only head declares is read at base too when
     base's DVC files could not be read (then a missing one is unreadable, not new)."""
     if unsure:
         base_files = {**dict.fromkeys(head_files), **base_files}
-    old = snapshot(_side(base, base_files, unsure), base_files, load, strict=False)
+    old = snapshot(_side(base, base_files, unsure), base_files, base_load or load, strict=False)
     return diff(
         inherit_errors(old, head_files),
         snapshot(head.read(head_files), head_files, load, strict=True),
@@ -353,25 +300,18 @@ def gather(
     log: Log,
     with_plots: bool = False,
     baseline: Baseline | None = None,
+    local: bool = False,
 ) -> Gathered:
-    base_ref = settings.base or git.default_base()
-    preliminary = Workspace(root)
-    head_config = read_config(root, settings, preliminary)
-    base_sha = git.resolve(base_ref)
-    governing = base_config(git, base_sha, base_ref, settings)
-    # the default branch's config may name another base (never the PR's config)
-    if not settings.base and governing is not None and governing.base:
-        base_ref = governing.base
-        base_sha = git.resolve(base_ref)
-        governing = base_config(git, base_sha, base_ref, settings)
-    config, config_notes = govern(head_config, governing, base_ref)
+    config, base_ref, base_sha, config_notes = choose_config(settings, git, root, log, local=local)
     base_git, head = open_revisions(root, git, base_sha, base_ref, log)
     base: Revision = base_git  # may become results kept elsewhere (issue 14)
 
     head_pipeline = head.pipeline()
     base_pipeline = base.pipeline()
     unsure = base_pipeline.errors[0] if base_pipeline.errors else None
-    notes = [*config_notes, *head_pipeline.notes]
+    for warning in config.warnings:  # a `direction:` that contradicts the metric's name
+        log.warning(warning)
+    notes = [*config_notes, *config.warnings, *head_pipeline.notes]
     notes += [f"base: {e}" for e in base_pipeline.errors]
 
     head_metrics = metric_files(settings, config, head_pipeline, head)
@@ -392,6 +332,7 @@ def gather(
         dict.fromkeys(base_metrics),
         dict.fromkeys(head_metrics),
         load=load_metrics,
+        base_load=load_base_metrics,
         unsure=unsure,
     )
     head_params = param_files(settings, config, head_pipeline, head)
@@ -420,4 +361,5 @@ def gather(
         base_commit=base_git,
         plots=plots,
         notes=tuple(notes),
+        metric_files=tuple(dict.fromkeys([*head_metrics, *base_metrics])),
     )

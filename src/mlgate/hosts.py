@@ -16,7 +16,7 @@ import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from mlgate.errors import UsageError
 from mlgate.log import neutralize
@@ -48,6 +48,10 @@ class Target:
     head_ref: str | None = None
     head_repository: str | None = None
     needs_lookup: bool = False  # push / workflow_run: find the PR through the API
+    # a push to a branch (its name), and the repository's default branch: a push to the base
+    # branch records that commit's results instead of reporting (issue 20)
+    pushed_branch: str | None = None
+    default_branch: str | None = None
 
     @property
     def is_fork(self) -> bool:
@@ -108,6 +112,18 @@ class Host(Protocol):
         ...
 
 
+@runtime_checkable
+class ResultsStore(Protocol):
+    """A host that can keep each base-branch commit's results on a branch of the repository
+    itself (GitHub: through the Git Data API), so no job needs a clone with push rights."""
+
+    def store_results(
+        self, files: Sequence[tuple[str, bytes]], *, branch: str, message: str
+    ) -> str:
+        """Commit `files` (paths from the branch's root) on top of `branch`; the commit's sha."""
+        ...
+
+
 class CIContext(Protocol):
     """The CI job: where the report goes besides the note, and what it reports on."""
 
@@ -165,6 +181,15 @@ class CIContext(Protocol):
         ...
 
     def build_host(self, settings: Settings, token: str, log: Log) -> Host: ...
+
+
+CI_VARIABLES = ("CI", "GITHUB_ACTIONS", "GITLAB_CI")
+
+
+def in_ci(env: Mapping[str, str]) -> bool:
+    """This process runs in a CI job (GitHub Actions, GitLab CI, or any CI that sets `CI`):
+    there the base branch's gates apply; outside, a local run applies the working tree's."""
+    return any(env.get(name, "").strip().lower() in ("true", "1", "yes") for name in CI_VARIABLES)
 
 
 def module_for(env: Mapping[str, str]) -> str:

@@ -2,8 +2,9 @@
 
 Pure: takes text, returns values. Nested mappings become dotted keys (`{"a": {"b": 1}}` ->
 `a.b`). For metrics, like `dvc metrics show`, only numbers, booleans and strings are kept (lists
-and nulls are dropped); for params, like `dvc params diff`, every leaf is kept and lists are shown
-as their text.
+and nulls are dropped; at base a null is kept, to be told from an absent key); for params, like
+`dvc params diff`, every leaf is kept and lists are shown as their text. YAML is read as DVC
+reads it (YAML 1.2, `mlgate.safeyaml`).
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ import math
 import tomllib
 from collections.abc import Mapping
 from typing import Any
-
-import yaml
 
 from mlgate import limits, safeyaml
 from mlgate.errors import InputError, MlgateError
@@ -88,7 +87,7 @@ def parse_document(text: str | bytes, path: str) -> Any:
         raise InputError(f"{path}: invalid TOML: {exc}") from exc
     except safeyaml.LimitError as exc:
         raise InputError(f"{path}: {exc}") from exc
-    except yaml.YAMLError as exc:
+    except safeyaml.YAMLError as exc:
         where = ""
         mark = getattr(exc, "problem_mark", None)
         if mark is not None:
@@ -173,10 +172,17 @@ def _require_mapping(doc: Any, path: str) -> Mapping[Any, Any]:
     return doc
 
 
-def flatten_metrics(doc: Any, path: str) -> Flat:
+def flatten_metrics(doc: Any, path: str, *, keep_null: bool = False) -> Flat:
+    """Numbers, booleans and strings, as `dvc metrics show` keeps them. With `keep_null` (the
+    base side) a null is kept as None, so that a key the base writes as null is unreadable
+    there, not new; `compare.diff` shows it as DVC does, as no value."""
     raw: dict[str, Any] = {}
     _walk(_require_mapping(doc, path), "", raw)
-    return {k: v for k, v in raw.items() if isinstance(v, bool | int | float | str)}
+    return {
+        k: v
+        for k, v in raw.items()
+        if isinstance(v, bool | int | float | str) or (keep_null and v is None)
+    }
 
 
 def flatten_params(doc: Any, path: str) -> Flat:
@@ -191,8 +197,13 @@ def flatten_params(doc: Any, path: str) -> Flat:
     return out
 
 
-def load_metrics(text: str | bytes, path: str) -> Flat:
-    return flatten_metrics(parse_document(text, path), path)
+def load_metrics(text: str | bytes, path: str, *, keep_null: bool = False) -> Flat:
+    return flatten_metrics(parse_document(text, path), path, keep_null=keep_null)
+
+
+def load_base_metrics(text: str | bytes, path: str) -> Flat:
+    """A base revision's metrics: nulls kept, to be told from absent keys."""
+    return load_metrics(text, path, keep_null=True)
 
 
 def load_params(text: str | bytes, path: str) -> Flat:

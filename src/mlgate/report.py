@@ -6,9 +6,7 @@
 
 from __future__ import annotations
 
-import functools
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -18,130 +16,12 @@ from mlgate import gates as gates_mod
 from mlgate.compare import Change, Diff
 from mlgate.config import GateRule
 from mlgate.datacheck import TableChange
+from mlgate.direction import infer as infer_direction
 from mlgate.gatekinds import Evidence
 from mlgate.gates import GateResult
 from mlgate.metrics import Scalar, format_value, is_number
 
 Judgement = Literal["better", "worse", "same", "unknown"]
-
-# Metric-name families, matched against whole words of a key (`val_loss`, `avg_prec.train`,
-# `test/roc_auc`), so that one family is judged the same way wherever it appears.
-_LOWER = frozenset(
-    [
-        "loss",
-        "log_loss",
-        "logloss",
-        "nll",
-        "error",
-        "err",
-        "error_rate",
-        "rmse",
-        "mse",
-        "mae",
-        "mape",
-        "smape",
-        "rmsle",
-        "msle",
-        "perplexity",
-        "ppl",
-        "latency",
-        "time",
-        "duration",
-        "seconds",
-        "fpr",
-        "fnr",
-        "far",
-        "frr",
-        "wer",
-        "cer",
-        "ter",
-        "brier",
-        "hamming_loss",
-        "zero_one_loss",
-    ]
-)
-_HIGHER = frozenset(
-    [
-        "acc",
-        "accuracy",
-        "balanced_accuracy",
-        "top1",
-        "top5",
-        "auc",
-        "roc_auc",
-        "rocauc",
-        "auroc",
-        "pr_auc",
-        "prauc",
-        "aupr",
-        "avg_prec",
-        "average_precision",
-        "avgprec",
-        "ap",
-        "map",
-        "map50",
-        "ndcg",
-        "mrr",
-        "precision",
-        "prec",
-        "recall",
-        "rec",
-        "sensitivity",
-        "specificity",
-        "tpr",
-        "tnr",
-        "f1",
-        "f1_score",
-        "fscore",
-        "fbeta",
-        "f2",
-        "r2",
-        "r2_score",
-        "explained_variance",
-        "iou",
-        "miou",
-        "jaccard",
-        "dice",
-        "bleu",
-        "rouge",
-        "rouge1",
-        "rouge2",
-        "rougel",
-        "meteor",
-        "chrf",
-        "score",
-        "mcc",
-        "kappa",
-        "cohen_kappa",
-    ]
-)
-
-
-_SEPARATORS = re.compile(r"[./:\\\s-]+")
-_FIRST_WORDS = frozenset(name.split("_")[0] for name in _LOWER | _HIGHER)
-_MAX_WORDS = max(name.count("_") + 1 for name in _LOWER | _HIGHER)
-
-
-@functools.lru_cache(maxsize=8192)  # one metric name recurs across files (per class, per split)
-def infer_direction(key: str) -> str | None:
-    """Which way is better, guessed from the name when no gate says so: the longest run of
-    words in the key that names a known family decides (`val_loss`: lower; `avg_prec`:
-    higher)."""
-    best: tuple[int, str] | None = None
-    for segment in _SEPARATORS.split(key.lower()):
-        words = [w for w in segment.split("_") if w]
-        for start, word in enumerate(words):
-            if word not in _FIRST_WORDS:  # no family name starts here (most words)
-                continue
-            for size in range(min(_MAX_WORDS, len(words) - start), 0, -1):
-                if best is not None and size <= best[0]:
-                    break  # only a longer run can win; the first of equal length stays
-                gram = "_".join(words[start : start + size])
-                found = "lower" if gram in _LOWER else "higher" if gram in _HIGHER else None
-                if found:
-                    best = (size, found)
-                    break
-    return best[1] if best else None
 
 
 @dataclass(frozen=True)

@@ -308,17 +308,20 @@ def _is_ancestor(git: Git, a: str, b: str) -> bool:
     return True
 
 
+def entry_contents(files: Mapping[str, bytes], doc: Mapping[str, Any]) -> dict[str, bytes]:
+    """One entry's files, relative to its `<sha>/` directory: what `write` commits with git's
+    plumbing and the action commits through GitHub's Git Data API."""
+    return {
+        "result.json": (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode(),
+        **{f"files/{p}": d for p, d in files.items()},
+    }
+
+
 def write(
     git: Git, sha: str, files: Mapping[str, bytes], doc: Mapping[str, Any], *, branch: str
 ) -> str:
     """Add (or replace) `sha`'s entry on `branch` as a new commit; returns the commit."""
-    entry = _tree_of(
-        git,
-        {
-            "result.json": (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode(),
-            **{f"files/{p}": d for p, d in files.items()},
-        },
-    )
+    entry = _tree_of(git, entry_contents(files, doc))
     parent = _parent(git, branch)
     top: list[tuple[str, str, str, str]] = []
     if parent:

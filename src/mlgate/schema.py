@@ -3,10 +3,11 @@ rules): one-line errors naming the file, the key path and what was found. Pure."
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from mlgate.errors import ConfigError
@@ -16,13 +17,20 @@ def fail(source: str, where: str, problem: str) -> ConfigError:
     return ConfigError(f"{source}: {where}: {problem}")
 
 
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """` (did you mean 'x'?)` for the closest known name, else nothing."""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def check_keys(raw: Mapping[str, Any], allowed: tuple[str, ...], source: str, where: str) -> None:
     unknown = [str(k) for k in raw if k not in allowed]
     if unknown:
         raise fail(
             source,
             where,
-            f"unknown key {unknown[0]!r}; accepted keys: {', '.join(allowed)}",
+            f"unknown key {unknown[0]!r}{did_you_mean(unknown[0], allowed)}; accepted keys: "
+            f"{', '.join(allowed)}",
         )
 
 

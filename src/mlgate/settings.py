@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mlgate.errors import UsageError
+from mlgate.schema import did_you_mean
 
 CommentMode = Literal["update", "new", "off"]
 PlotsMode = Literal["assets", "summary", "mermaid", "off"]
@@ -61,7 +62,10 @@ class Settings:
         for key, value in raw.items():
             name = known.get(key.lower().replace("_", "-"))
             if name is None:
-                raise UsageError(f"unknown input {key!r}; accepted: {', '.join(sorted(known))}")
+                hint = did_you_mean(key.lower().replace("_", "-"), known)
+                raise UsageError(
+                    f"unknown input {key!r}{hint}; accepted: {', '.join(sorted(known))}"
+                )
             if value is None or (isinstance(value, str) and value.strip() == ""):
                 continue
             values[name] = globals()[f"clean_{name}"](value, key)
@@ -74,8 +78,10 @@ class Settings:
         raw: dict[str, str] = {}
         for var, value in env.items():
             if var.startswith("INPUT_"):
-                name = var[len("INPUT_") :].lower()
-                if name.replace("_", "-") in known:
+                # the runner keeps hyphens (INPUT_GITHUB-TOKEN); the in-job action's step passes
+                # underscores (INPUT_GITHUB_TOKEN), which every shell keeps: one name for both
+                name = var[len("INPUT_") :].lower().replace("_", "-")
+                if name in known:
                     raw[name] = value
         if not raw.get("github-token") and env.get("GITHUB_TOKEN"):
             raw["github-token"] = env["GITHUB_TOKEN"]

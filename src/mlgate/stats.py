@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from statistics import NormalDist
 from typing import Any
@@ -60,7 +60,11 @@ def binom_cdf_half(k: int, n: int) -> float:
     if k >= n:
         return 1.0
     if n <= _EXACT_LIMIT:
-        total = sum(math.comb(n, i) for i in range(k + 1))
+        # C(n, i + 1) from C(n, i), in exact integers: one product per term, not a comb each
+        term = total = 1
+        for i in range(k):
+            term = term * (n - i) // (i + 1)
+            total += term
         return float(Fraction(total, 2**n))
     logs = _log_comb_row(n, k) - n * math.log(2.0)
     top = float(logs.max())
@@ -142,6 +146,7 @@ class Paired:
     base_score: Array | None = None  # probability of the positive class, for AUC
     head_score: Array | None = None
     aligned_by: str = "id"
+    head_row: Array | None = None  # each row's index in head's file when aligned by id
 
     @property
     def rows(self) -> int:
@@ -164,6 +169,8 @@ class Comparison:
     only_head: int | None = None
     p_value: float | None = None  # exact McNemar, for accuracy / error rate
     method: str = ""
+    # two-sided p-value of the bootstrap (or DeLong) for the other metrics: slices (issue 26)
+    boot_p: float | None = None
 
     @property
     def delta(self) -> float:
@@ -234,6 +241,15 @@ def _percentile(values: Array, ci: float) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
+def boot_p(deltas: Array) -> float:
+    """Two-sided bootstrap p-value of head − base = 0: twice the share of resamples on the
+    smaller side of zero (ties on both), plus one over resamples plus one, so never 0; the
+    percentile CI at level c excludes zero about when this is below 1 − c."""
+    below = int(np.count_nonzero(deltas <= 0.0))
+    above = int(np.count_nonzero(deltas >= 0.0))
+    return min(1.0, 2.0 * (min(below, above) + 1) / (len(deltas) + 1))
+
+
 def compare(
     paired: Paired,
     metric: str,
@@ -275,33 +291,9 @@ def _classification(
     only_head = int(np.count_nonzero(h_ok & ~b_ok))
     n = paired.rows
     if metric in ("accuracy", "error_rate"):
-        # four cells (both right, only base, only head, neither) decide accuracy: resample those
-        counts = np.array([int(np.count_nonzero(b_ok & h_ok)), only_base, only_head, 0])
-        counts[3] = n - counts[:3].sum()
-        draws = rng.multinomial(n, counts / n, size=resamples).astype(np.float64)
-        base_acc = (draws[:, 0] + draws[:, 1]) / n
-        head_acc = (draws[:, 0] + draws[:, 2]) / n
-        sign = 1.0 if metric == "accuracy" else -1.0
-        deltas = sign * (head_acc - base_acc)
-        base_value = float(np.count_nonzero(b_ok)) / n
-        head_value = float(np.count_nonzero(h_ok)) / n
-        if metric == "error_rate":
-            base_value, head_value = 1.0 - base_value, 1.0 - head_value
-        lo, hi = _percentile(deltas, ci)
-        return Comparison(
-            metric,
-            n,
-            base_value,
-            head_value,
-            lo,
-            hi,
-            ci,
-            resamples,
-            only_base,
-            only_head,
-            mcnemar_exact(only_base, only_head),
-            "cells",
-        )
+        both = int(np.count_nonzero(b_ok & h_ok))
+        counts = (both, only_base, only_head, n - both - only_base - only_head)
+        return from_cells(metric, counts, ci=ci, resamples=resamples, rng=rng)
     # every label seen, as sklearn's default `labels`: codes by one np.unique over the columns
     classes, codes = np.unique(np.concatenate([actual, base, head]), return_inverse=True)
     k = len(classes)
@@ -326,7 +318,8 @@ def _classification(
         bc, hc = _confusions(cells.reshape(r, k, k, k), k)
         deltas_parts.append(_from_confusion(hc, metric, pos) - _from_confusion(bc, metric, pos))
         done += r
-    lo, hi = _percentile(np.concatenate(deltas_parts), ci)
+    deltas = np.concatenate(deltas_parts)
+    lo, hi = _percentile(deltas, ci)
     return Comparison(
         metric,
         n,
@@ -340,6 +333,36 @@ def _classification(
         only_head,
         None,
         "cells",
+        boot_p(deltas),
+    )
+
+
+def from_cells(
+    metric: str,
+    counts: tuple[int, int, int, int],
+    *,
+    ci: float,
+    resamples: int,
+    rng: np.random.Generator,
+) -> Comparison:
+    """Accuracy or error rate from the four cells (both right, only base, only head, neither):
+    the exact McNemar test and a bootstrap CI resampling the cells (any row count)."""
+    cells = np.array(counts, dtype=np.int64)
+    n = int(cells.sum())
+    _both, only_base, only_head, _neither = counts
+    draws = rng.multinomial(n, cells / n, size=resamples).astype(np.float64)
+    base_acc = (draws[:, 0] + draws[:, 1]) / n
+    head_acc = (draws[:, 0] + draws[:, 2]) / n
+    sign = 1.0 if metric == "accuracy" else -1.0
+    deltas = sign * (head_acc - base_acc)
+    base_value = float(cells[0] + cells[1]) / n
+    head_value = float(cells[0] + cells[2]) / n
+    if metric == "error_rate":
+        base_value, head_value = 1.0 - base_value, 1.0 - head_value
+    lo, hi = _percentile(deltas, ci)
+    p = mcnemar_exact(only_base, only_head)
+    return Comparison(
+        metric, n, base_value, head_value, lo, hi, ci, resamples, only_base, only_head, p, "cells"
     )
 
 
@@ -392,6 +415,14 @@ def delong_ci(bs: Array, hs: Array, positive: Array, ci: float) -> tuple[float, 
     return delta - half, delta + half
 
 
+def normal_p(delta: float, lo: float, hi: float, ci: float) -> float:
+    """Two-sided p-value of a normal CI's centre (DeLong's): its standard error from the width."""
+    se = (hi - lo) / (2.0 * NormalDist().inv_cdf(0.5 + ci / 2.0))
+    if se <= 0.0:
+        return 1.0 if delta == 0.0 else 0.0
+    return min(1.0, 2.0 * NormalDist().cdf(-abs(delta) / se))
+
+
 def _row_weights(rng: np.random.Generator, n: int, r: int) -> Array:
     idx = rng.integers(0, n, size=(r, n))
     offs = (np.arange(r)[:, None] * n + idx).ravel()
@@ -426,14 +457,18 @@ def _auc(
     head_value = float(weighted_auc(hs, is_pos, ones)[0])
     if n * min(resamples, 1_000) > ROW_BUDGET:  # ranks per resample cost too much: DeLong
         lo, hi = delong_ci(bs, hs, is_pos, ci)
-        return Comparison("auc", n, base_value, head_value, lo, hi, ci, 0, method="DeLong")
+        p = normal_p(head_value - base_value, lo, hi, ci)
+        return Comparison(
+            "auc", n, base_value, head_value, lo, hi, ci, 0, method="DeLong", boot_p=p
+        )
     r = min(resamples, ROW_BUDGET // n)
     deltas = _chunked(
         rng, n, r, lambda w: weighted_auc(hs, is_pos, w) - weighted_auc(bs, is_pos, w)
     )
     deltas = deltas[np.isfinite(deltas)]  # a resample with one class has no AUC
     lo, hi = _percentile(deltas, ci)
-    return Comparison("auc", n, base_value, head_value, lo, hi, ci, r, method="rows")
+    p = boot_p(deltas)
+    return Comparison("auc", n, base_value, head_value, lo, hi, ci, r, method="rows", boot_p=p)
 
 
 def _regression(
@@ -483,7 +518,8 @@ def _regression(
         count = wf @ sizes
         deltas = finish(tot[:, 1] / count) - finish(tot[:, 0] / count)
     lo, hi = _percentile(deltas, ci)
-    return Comparison(metric, n, base_value, head_value, lo, hi, ci, resamples, method=method)
+    found = Comparison(metric, n, base_value, head_value, lo, hi, ci, resamples, method=method)
+    return replace(found, boot_p=boot_p(deltas))
 
 
 # --- verdict text --------------------------------------------------------------------------

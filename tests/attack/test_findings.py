@@ -238,7 +238,9 @@ def test_a_metrics_file_new_inside_a_directory_output_is_new(
     repo.write("train.py", TRAIN_EXTRA)
     repo.write("v.json", {"acc": 0.9})
     repo.write("dvc.yaml", EXTRA_YAML)
-    repo.write(".mlgate.yml", "gates:\n  - metric: '*'\n    max_drop: 0.01\n")
+    repo.write(
+        ".mlgate.yml", "gates:\n  - metric: '*'\n    direction: higher\n    max_drop: 0.01\n"
+    )
     repo.dvc("repro", "--quiet")
     repo.commit("base")
     repo.git("checkout", "--quiet", "-b", "pr")

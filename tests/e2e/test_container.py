@@ -30,6 +30,13 @@ ACTION_TAG = "localhost/mlgate-action:test"
 TOKEN = "ghs_e2e_installation_token"
 SIZE_LIMIT = 800 * 1000 * 1000
 RUNNER_UID = 1001
+CONFLICTING = "scikit-learn\npandas==2.2.3\nnumpy<2\npyyaml\n"
+# the training, then what its environment and mlgate's hold
+RUN = (
+    "dvc repro && python -c 'import numpy, pandas, sys; "
+    'print("training saw pandas", pandas.__version__, "numpy", numpy.__version__, sys.prefix)\' '
+    "&& /opt/venv/bin/python -c 'import pandas; print(\"mlgate has pandas\", pandas.__version__)'"
+)
 
 pytestmark = pytest.mark.container
 
@@ -73,7 +80,10 @@ def example(tmp_path: Path) -> Repo:
     repo.git("checkout", "--quiet", "-b", "shallower")
     params = path / "params.yaml"
     params.write_text(params.read_text().replace("max_depth: 6", "max_depth: 2"))
-    repo.commit("shallower trees")
+    # pins that mlgate's own lock contradicts (pandas 3, numpy 2): the training's environment
+    # is its own, so they install and train
+    (path / "requirements.txt").write_text(CONFLICTING)
+    repo.commit("shallower trees, on the pandas and numpy the team uses")
     return repo
 
 
@@ -107,7 +117,7 @@ def test_the_action_runs_in_its_container_and_gates_the_pr(
             output="/github/file_commands/output",
             summary="/github/file_commands/summary",
         )
-        env.update({"INPUT_REPRO": "true", "GITHUB_RUN_ID": "99"})
+        env.update({"INPUT_RUN": RUN, "GITHUB_RUN_ID": "99"})
         # the workspace belongs to the runner's user (uid 1001 on GitHub-hosted runners), as
         # actions/checkout leaves it; the container runs as root
         for path in [example.path, *example.path.rglob("*")]:
@@ -141,7 +151,17 @@ def test_the_action_runs_in_its_container_and_gates_the_pr(
     assert proc.returncode == 1, log
     assert "Running stage 'train'" in log
     assert "Installing requirements.txt" in log  # scikit-learn is the training's, not mlgate's
+    assert "Creating the training environment .cache/mlgate/venv" in log
+    lock = (ROOT / "docker" / "requirements.lock").read_text()
+    mlgates = re.search(r"^pandas==(\S+)$", lock, re.M)
+    assert mlgates and not mlgates.group(1).startswith("2.")
+    assert f"mlgate has pandas {mlgates.group(1)}" in log
     [comment] = state.comments[7]
+    # the version the training saw, in the report: its own environment's, in the workspace
+    assert re.search(
+        r"training saw pandas 2\.2\.3 numpy 1\.\d+\.\d+ /github/workspace/\.cache/mlgate/venv",
+        comment["body"],
+    ), comment["body"]
     assert comment["body"].startswith(f"<!-- mlgate:report id=default sha={head} -->")
     assert "## ❌ mlgate report: 1 of 3 gates failed: log\\_loss" in comment["body"]
     assert "McNemar p = 0.62" in comment["body"]

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from mlgate import __version__
 from mlgate.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,7 +60,11 @@ def test_dockerfiles_pass_hadolint(dockerfile: str) -> None:
 
 def test_action_yml_documents_every_input_and_output() -> None:
     action = yaml.safe_load((ROOT / "action.yml").read_text())
-    assert action["runs"] == {"using": "docker", "image": "Dockerfile"}
+    # the image the release pushed for this version: no build per job (issue 24)
+    assert action["runs"] == {
+        "using": "docker",
+        "image": f"docker://ghcr.io/mlgate/mlgate:v{__version__}",
+    }
     assert "args" not in action["runs"]  # inputs reach the program only as INPUT_* variables
     assert action["branding"]["icon"] and action["branding"]["color"]
     for name, spec in action["inputs"].items():
@@ -83,7 +88,7 @@ def test_the_action_builds_from_the_dependency_image_of_the_lock() -> None:
     lock = (ROOT / "docker" / "requirements.lock").read_bytes()
     tag = "lock-" + hashlib.sha256(lock).hexdigest()[:12]
     assert f"ARG DEPS_IMAGE=ghcr.io/mlgate/mlgate-deps:{tag}\n" in (ROOT / "Dockerfile").read_text()
-    release = (ROOT / ".github" / "workflows" / "release-deps.yml").read_text()
+    release = (ROOT / ".github" / "workflows" / "release.yml").read_text()
     assert "sha256sum docker/requirements.lock | cut -c1-12" in release
 
 

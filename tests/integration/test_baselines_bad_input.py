@@ -182,14 +182,17 @@ def test_a_cache_committed_by_the_pull_request_is_not_trusted(
 
 
 def test_base_run_never_and_always(
-    tmp_path: Path, marker: Path, cli: Callable[..., Result]
+    tmp_path: Path, marker: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("CI", "true")  # in CI the base branch's .mlgate.yml governs (issue 20)
     r = project(tmp_path)
     res, result, text = report(cli, r, "--command", "sh train.sh", "--base-run", "never")
     assert "baseline" not in result
-    assert result["metrics"][0]["status"] == "added"
+    # issue 20: nothing produced the base's results: no baseline (on_missing_base), never new
+    assert result["metrics"][0]["status"] == "unknown"
+    assert "no baseline" in result["gates"][0]["message"]
     assert "base-run: never" in text
-    assert res.code == 0  # new values: only absolute bounds apply, as the user chose
+    assert res.code == 1
     r.write(".mlgate.yml", CONFIG + "base_run: never\n")
     res, result, text = report(cli, r, "--command", "sh train.sh")
     # the PR's own .mlgate.yml cannot switch off training the base: main's config governs

@@ -417,6 +417,19 @@ metrics:
     base_then_head(r)
 
 
+def yaml_exponent_floats(r: Repo) -> None:
+    """YAML 1.2 numbers as DVC reads them (issue 20): `5e-2` is 0.05, `1E3` is 1000, `1e999`
+    is infinite and `yes` is text, in metrics (YAML and `.txt`) and params, at both revisions."""
+    r.write("dvc.yaml", "metrics:\n  - metrics.yaml\n  - scores.txt\nparams:\n  - hp.yaml\n")
+    r.write("metrics.yaml", "loss: 5e-2\nauc: 9.1E-1\nsteps: 1e3\nflag: yes\nbig: 1e999\n")
+    r.write("scores.txt", "err: 2.5e-1\nrate: .5\n")
+    r.write("hp.yaml", "lr: 1e-3\nwd: 5E-4\nwarm: 0o17\n")
+    r.commit("base")
+    r.write("metrics.yaml", "loss: 6e-2\nauc: 9.2E-1\nsteps: 2e3\nflag: no\nbig: 1\n")
+    r.write("scores.txt", "err: 2.0e-1\nrate: .25\n")
+    r.write("hp.yaml", "lr: 2e-3\nwd: 5E-4\nwarm: 0o20\n")
+
+
 LAYOUTS: dict[str, Callable[[Repo], None]] = {
     f.__name__: f
     for f in (
@@ -436,6 +449,7 @@ LAYOUTS: dict[str, Callable[[Repo], None]] = {
         metric_new_in_pr,
         metric_deleted_in_pr,
         metrics_directory,
+        yaml_exponent_floats,
     )
 }
 

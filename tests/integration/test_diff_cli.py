@@ -166,8 +166,11 @@ def test_unknown_base_is_exit_2_with_the_fix(repo: Repo, cli, chdir) -> None:  #
     chdir(repo.path)
     res = cli("diff", "--base", "does-not-exist")
     assert res.code == 2
-    assert "base ref 'does-not-exist' not found" in res.err
-    assert "fetch-depth: 0" in res.err
+    # issue 20: diagnosed (no such branch, the branches there), not the shallow-clone advice
+    assert res.err.strip() == (
+        "error: no branch 'does-not-exist' here, and no remote `origin` to fetch it from; "
+        "branches: main"
+    )
     assert "Traceback" not in res.err
 
 

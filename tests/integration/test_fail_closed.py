@@ -112,8 +112,9 @@ def test_directory_output_from_the_remote_fails_the_merge_gate(
     assert "base \\(left\\) and head \\(right\\)" in text.split("#### eval/importance.png")[1]
 
 
-def test_no_cache_and_no_remote_is_not_new(tmp_path: Path, cli, chdir) -> None:  # type: ignore[no-untyped-def]
+def test_no_cache_and_no_remote_is_not_new(tmp_path: Path, cli, chdir, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A fresh clone with no DVC cache and no remote: a 0.9 -> 0.5 drop is not "new"."""
+    monkeypatch.setenv("CI", "true")  # in CI the base branch's .mlgate.yml governs (issue 20)
     origin = origin_with_eval(tmp_path / "origin", None)
     work = fresh_clone(origin, tmp_path / "ci", scale="0.55")
     work.dvc("repro", "--quiet")

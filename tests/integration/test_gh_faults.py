@@ -102,13 +102,23 @@ def publish(runner: Runner, bundle: Path, **inputs: str) -> int:
     return runner.run("publish", "--bundle", str(bundle))
 
 
-def assert_failed_cleanly(runner: Runner, bundle: Path) -> None:
+def assert_failed_cleanly(runner: Runner, bundle: Path, pattern: str = "") -> None:
     errors = [line for line in runner.err.splitlines() if line.startswith("::error")]
     assert len(errors) == 1, runner.err
     assert "GitHub" in errors[0], errors[0]
     assert "Traceback" not in runner.err and "None" not in runner.err
     out = runner.outputs()
-    assert out["comment-url"] == ""
+    # issue 20: `comment-url` is written whenever a comment exists, and the status is set
+    # whenever there is a verdict, whatever else failed
+    comments = bot_comments(runner.github.state)
+    if comments and "/comments" not in pattern:
+        assert out["comment-url"].endswith(f"#issuecomment-{comments[-1]['id']}"), out
+    else:
+        assert out["comment-url"] == ""
+    if "/statuses" not in pattern and "/check-runs" not in pattern:
+        assert [s["sha"] for s in runner.github.state.statuses] == [SHA] * len(
+            runner.github.state.statuses
+        ) and runner.github.state.statuses, runner.err
     assert out["passed"] == "true"
     assert out["report-path"] == str(bundle / "report.md")
     assert json.loads(out["result-json"])["passed"] is True
@@ -141,7 +151,7 @@ def test_a_persistent_fault_on_a_first_run_is_exit_3(
 ) -> None:
     inject(runner.github.state, method, pattern, FAULTS[fault], times=99)
     assert publish(runner, bundle) == 3, runner.err
-    assert_failed_cleanly(runner, bundle)
+    assert_failed_cleanly(runner, bundle, pattern)
     assert len(bot_comments(runner.github.state)) <= 1
     assert_one_comment_after_a_clean_run(runner, bundle)
 
@@ -152,7 +162,9 @@ def test_a_persistent_fault_on_a_first_run_is_exit_3(
         pytest.param(m, p, name, id=f"{m} {p.strip('^$')} {name}")
         for m, p in SECOND
         for name in FAULTS
-        if name not in ("502", "503")
+        # a 404 on the comment's edit is a comment deleted meanwhile: a new one is posted
+        # (issue 20, tests/integration/test_no_green_by_accident.py)
+        if name not in ("502", "503") and not (m == "PATCH" and "comments" in p and name == "404")
     ],
 )
 def test_a_persistent_fault_on_a_second_run_is_exit_3(
@@ -161,7 +173,7 @@ def test_a_persistent_fault_on_a_second_run_is_exit_3(
     assert publish(runner, bundle) == 0, runner.err
     inject(runner.github.state, method, pattern, FAULTS[fault], times=99)
     assert publish(runner, bundle) == 3, runner.err
-    assert_failed_cleanly(runner, bundle)
+    assert_failed_cleanly(runner, bundle, pattern)
     assert_one_comment_after_a_clean_run(runner, bundle)
 
 
@@ -169,7 +181,7 @@ def test_a_persistent_fault_on_a_second_run_is_exit_3(
 def test_a_fault_on_the_check_run_is_exit_3(runner: Runner, bundle: Path, fault: str) -> None:
     inject(runner.github.state, "POST", r"/check-runs$", FAULTS[fault], times=99)
     assert publish(runner, bundle, check_run="true") == 3, runner.err
-    assert_failed_cleanly(runner, bundle)
+    assert_failed_cleanly(runner, bundle, "/check-runs")
     assert_one_comment_after_a_clean_run(runner, bundle, check_run="true")
     assert runner.github.state.check_runs
 

@@ -36,10 +36,14 @@ def test_metric_names_cannot_start_workflow_commands(runner: Runner) -> None:
     base = {k: v - 0.01 for k, v in EVIL.items()}
     runner.repo.git("checkout", "--quiet", "main")
     runner.repo.write("metrics.json", base)  # type: ignore[arg-type]
-    runner.repo.write(".mlgate.yml", "gates:\n  - metric: '*'\n    max_drop: 0.5\n")
+    runner.repo.write(
+        ".mlgate.yml", "gates:\n  - metric: '*'\n    direction: higher\n    max_drop: 0.5\n"
+    )
     runner.repo.commit("names")
     runner.repo.git("checkout", "--quiet", "feature")
-    runner.repo.write(".mlgate.yml", "gates:\n  - metric: '*'\n    max_drop: 0.5\n")
+    runner.repo.write(
+        ".mlgate.yml", "gates:\n  - metric: '*'\n    direction: higher\n    max_drop: 0.5\n"
+    )
     runner.repo.write("metrics.json", EVIL)  # type: ignore[arg-type]
     # plots off: matplotlib warns about a CR glyph in a name (an error under pytest's filters)
     runner.env(runner.pr_event(), plots="off")

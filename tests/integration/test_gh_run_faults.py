@@ -35,7 +35,11 @@ def test_mlgate_run_keeps_its_report_and_outputs(
     runner.monkeypatch.setenv("MLGATE_GITHUB_RETRIES", "1")
     assert runner.run() == 3, runner.err
     out = runner.outputs()
-    assert out["comment-url"] == "" and out["passed"] == "true"
+    # issue 20: `comment-url` names the comment whenever one was posted, whatever failed after
+    posted = bot_comments(runner.github.state)
+    want = f"#issuecomment-{posted[0]['id']}" if posted else ""
+    assert out["comment-url"].endswith(want) and bool(out["comment-url"]) == bool(posted)
+    assert out["passed"] == "true"
     assert Path(out["report-path"]).is_file()
     assert json.loads(out["result-json"])["github"]["pr_number"] == 7
     assert "mlgate report" in runner.summary.read_text()

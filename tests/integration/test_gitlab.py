@@ -170,6 +170,20 @@ def test_second_pipeline_edits_the_same_note(pipeline: Pipeline) -> None:
     assert len(pipeline.state.statuses) == 2
 
 
+def test_a_note_deleted_before_its_edit_is_posted_again(pipeline: Pipeline) -> None:
+    """Issue 20: an edit answered 404 (the note was deleted after it was listed) posts a new
+    note, and the status is set; on main the job failed with exit 3 and no status."""
+    pipeline.env()
+    assert pipeline.run() == 0
+    [old] = bot_notes(pipeline.state)
+    pipeline.state.vanish.add(old["id"])
+    assert pipeline.run() == 0, pipeline.err
+    [new] = bot_notes(pipeline.state)
+    assert new["id"] != old["id"]
+    assert f"note {old['id']} was deleted before it could be updated" in pipeline.err
+    assert [s["status"] for s in pipeline.state.statuses] == ["success", "success"]
+
+
 def test_regression_fails_the_job_and_the_status(pipeline: Pipeline) -> None:
     pipeline.repo.write("metrics.json", {"acc": 0.80, "loss": 0.5})
     sha = pipeline.repo.commit("worse model")
@@ -355,7 +369,10 @@ def test_bad_input_catalogue(
     if kept:
         assert "---- mlgate report" in pipeline.err  # the report is in the job log as well
     if kept and fault is None:  # refused before anything was written
-        assert bot_notes(pipeline.state) == [] and pipeline.state.statuses == []
+        assert bot_notes(pipeline.state) == []
+        # issue 20: the status is set whenever there is a verdict, whatever else failed (here,
+        # only the merge request's lookup: the commit is known)
+        assert len(pipeline.state.statuses) == (1 if "CI_MERGE_REQUEST_IID" in changes else 0)
 
 
 def test_host_is_picked_from_the_environment() -> None:

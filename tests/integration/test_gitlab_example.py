@@ -64,3 +64,13 @@ def test_example_runs_in_merge_request_pipelines_and_keeps_the_report() -> None:
     assert settings.repro is True and settings.plots == "assets"
     # the token is a masked CI/CD variable of the project, never written in the file
     assert "MLGATE_GITLAB_TOKEN" not in job["variables"]
+
+
+def test_the_example_offers_pip_install_in_the_users_own_image() -> None:
+    doc = yaml.safe_load(EXAMPLE.read_text())
+    container, own = doc["mlgate"], doc[".mlgate-in-your-image"]  # hidden: renamed to choose it
+    for key in ("stage", "rules", "variables", "cache", "artifacts"):
+        assert own[key] == container[key], key
+    assert own["script"] == ["pip install -r requirements.txt mlgate", "mlgate run"]
+    assert "MLGATE_IMAGE" not in str(own["image"])
+    assert ".cache/" in container["cache"]["paths"]  # the training's environment, kept

@@ -88,16 +88,34 @@ def test_malformed_base_metrics_is_a_row_not_a_crash(repo: Repo, cli, chdir) -> 
     assert "base value unavailable for metrics.json: metrics.json: invalid JSON" in text
 
 
-def test_metrics_missing_at_base_are_new(repo: Repo, cli, chdir) -> None:  # type: ignore[no-untyped-def]
+def test_metrics_the_pr_commits_are_new(repo: Repo, cli, chdir) -> None:  # type: ignore[no-untyped-def]
     repo.write(".mlgate.yml", "metrics: [eval.json]\ngates:\n  - metric: acc\n")
     repo.commit("config only")
+    repo.git("checkout", "--quiet", "-b", "pr")
     repo.write("eval.json", {"acc": 0.5})
+    repo.commit("the PR adds its metrics file")
     chdir(repo.path)
     res = cli("report", "--base", "main", "--out", "out")
     assert res.code == 0, res.err
     result = json.loads((repo.path / "out" / "result.json").read_text())
     assert result["gates"][0]["message"] == "acc is new (0.5); no base to compare"
-    assert result["errors"]["base"] == {}  # absent at base is new, not an error
+    assert result["errors"]["base"] == {}  # added by the PR: new, not an error
+
+
+def test_metrics_nothing_produced_at_base_have_no_baseline(repo: Repo, cli, chdir) -> None:  # type: ignore[no-untyped-def]
+    # issue 20: the base declares eval.json but holds none, and nothing trains it: the file
+    # was written by a training outside mlgate, so the gate has no baseline, not a new metric
+    repo.write(".mlgate.yml", "metrics: [eval.json]\ngates:\n  - metric: acc\n")
+    repo.commit("config only")
+    repo.write("eval.json", {"acc": 0.5})
+    chdir(repo.path)
+    res = cli("report", "--base", "main", "--out", "out")
+    assert res.code == 1, res.err
+    result = json.loads((repo.path / "out" / "result.json").read_text())
+    message = result["gates"][0]["message"]
+    assert message.startswith("acc: no baseline: base main (")
+    assert "set `run:` or `repro: true`" in message and "mlgate record --push" in message
+    assert "error: acc: no baseline" in res.err  # the gate's line (an ::error in Actions)
 
 
 @pytest.mark.parametrize(

@@ -125,6 +125,7 @@ def test_a_newline_in_a_path_cannot_substitute_another_blob(repo: Repo, cli, chd
 def test_a_metrics_file_whose_name_has_a_space_is_read(repo: Repo, cli, chdir) -> None:  # type: ignore[no-untyped-def]
     base(repo, "metrics:\n  - metrics.json\n  - my metrics.json\n")
     repo.write("my metrics.json", {"f1": 0.7})
+    repo.commit("the PR adds it")  # added by the PR: new (issue 20: else no baseline)
     code, text = produce(repo, cli, chdir)
     assert code == 0
     assert "| f1 " in text and "new" in text

@@ -31,13 +31,15 @@ def test_the_documented_schema_parses() -> None:
     [
         (
             "gates:\n  - metric: acc\n    max_dorp: 1\n",
-            "gates[0]: unknown key 'max_dorp'; accepted keys: metric, direction, max_drop, "
+            "gates[0]: unknown key 'max_dorp' (did you mean 'max_drop'?); accepted keys: metric, "
+            "direction, max_drop, "
             "max_drop_pct, min, max, on_missing, on_missing_base, significance, ci, per_example, "
-            "positive, predictions, on_no_paired_data, max_drop_sigma, history, on_no_history",
+            "positive, predictions, on_no_paired_data, slices, bins, min_slice_rows, "
+            "max_drop_sigma, history, on_no_history",
         ),
         (
             "gaets: []\n",
-            "top level: unknown key 'gaets'; accepted keys: "
+            "top level: unknown key 'gaets' (did you mean 'gates'?); accepted keys: "
             "base, metrics, params, plots, gates, title, template, data, base_run, links",
         ),
         (
@@ -53,7 +55,7 @@ def test_the_documented_schema_parses() -> None:
             'gates[0].max_drop: expected a number, got "lots"',
         ),
         (
-            "gates:\n  - metric: a\n  - metric: b\n  - metric: c\n    max_drop: abc\n",
+            "gates:\n  - metric: acc\n  - metric: loss\n  - metric: f1\n    max_drop: abc\n",
             'gates[2].max_drop: expected a number, got "abc"',
         ),
         (
@@ -120,7 +122,7 @@ def test_gates_left_empty_is_no_gates_and_plots_are_accepted() -> None:
 
 def test_on_missing_base_defaults_to_fail() -> None:
     config = load_config(
-        "gates:\n  - metric: a\n  - metric: b\n    on_missing_base: warn\n", ".mlgate.yml"
+        "gates:\n  - metric: acc\n  - metric: loss\n    on_missing_base: warn\n", ".mlgate.yml"
     )
     assert [g.on_missing_base for g in config.gates] == ["fail", "warn"]
 

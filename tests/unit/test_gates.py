@@ -97,9 +97,12 @@ def test_rule_matching_nothing_follows_on_missing() -> None:
     assert "no metric matches 'nope'" in results[0].message
 
 
-def test_non_numeric_base_only_applies_bounds() -> None:
-    assert run(GateRule(metric="acc", min=0.5), "n/a", 0.6)[0] == "warn"
-    assert run(GateRule(metric="acc", min=0.5), math.nan, 0.4)[0] == "fail"
+def test_non_numeric_base_is_unreadable_and_bounds_still_apply() -> None:
+    # issue 20: a base that is not a finite number follows on_missing_base (fail by default)
+    assert run(GateRule(metric="acc", min=0.5), "n/a", 0.6)[0] == "fail"
+    warn = GateRule(metric="acc", min=0.5, on_missing_base="warn")
+    assert run(warn, "n/a", 0.6)[0] == "warn"
+    assert run(warn, math.nan, 0.4)[0] == "fail"  # the bound needs no base
 
 
 def test_matching_forms() -> None:

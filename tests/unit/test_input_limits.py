@@ -27,9 +27,9 @@ def test_anchors_within_budget_load_like_safe_load() -> None:
 
 
 def test_expanded_size_counts_aliases_expanded() -> None:
-    import yaml
+    from ruamel.yaml import YAML
 
-    node = yaml.compose("a: &x [1, 2, 3]\nb: *x\nc: *x\n")
+    node = YAML(typ="safe", pure=True).compose("a: &x [1, 2, 3]\nb: *x\nc: *x\n")
     # mapping + 3 keys + 3 x (sequence + 3 items), the shared sequence counted each time used
     assert safeyaml.expanded_size(node) == 1 + 3 + 3 * 4
 

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tabulate import tabulate
 
-from mlgate import limits, report
+from mlgate import direction, limits, report
 from mlgate.commands.report import Produced, redact_result, result_text, summary_markdown
 from mlgate.compare import Change, Snapshot, diff
 from mlgate.config import GateRule
@@ -348,25 +348,25 @@ def test_the_table_writer_writes_tabulates_bytes(case: tuple[list[str], list[lis
 
 
 def direction_before(key: str) -> str | None:
-    best: tuple[int, str] | None = None
+    """The plain search the fast one replaced: every run of words, the longest family wins,
+    and equally long families that disagree decide nothing (issue 20: `acc_loss` is ambiguous)."""
+    found: dict[int, set[str]] = {}
     for segment in re.split(r"[./:\\\s-]+", key.lower()):
         words = [w for w in segment.split("_") if w]
         for size in range(len(words), 0, -1):
             for start in range(len(words) - size + 1):
                 gram = "_".join(words[start : start + size])
-                found = (
-                    "lower"
-                    if gram in report._LOWER
-                    else "higher"
-                    if gram in report._HIGHER
-                    else None
-                )
-                if found and (best is None or size > best[0]):
-                    best = (size, found)
-    return best[1] if best else None
+                if gram in direction.LOWER:
+                    found.setdefault(size, set()).add("lower")
+                elif gram in direction.HIGHER:
+                    found.setdefault(size, set()).add("higher")
+    if not found:
+        return None
+    longest = found[max(found)]
+    return longest.pop() if len(longest) == 1 else None
 
 
-WORDS = sorted({w for name in report._LOWER | report._HIGHER for w in name.split("_")})
+WORDS = sorted({w for name in direction.LOWER | direction.HIGHER for w in name.split("_")})
 KEYS = st.lists(
     st.tuples(
         st.sampled_from([*WORDS, "val", "x", "Loss", "ACC"]), st.sampled_from(list("_./:- "))

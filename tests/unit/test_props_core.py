@@ -145,15 +145,20 @@ def _by_key(d: Any) -> dict[tuple[str, str], Any]:
     return {(c.path, c.key): c for c in d.changes}
 
 
+NON_NULL = st.dictionaries(NAMES, SCALARS.filter(lambda v: v is not None), max_size=6)
+
+
 @PROPERTY
 @given(
-    base=st.dictionaries(st.sampled_from(["m.json", "n.yaml"]), FLAT, max_size=2),
-    head=st.dictionaries(st.sampled_from(["m.json", "n.yaml"]), FLAT, max_size=2),
+    base=st.dictionaries(st.sampled_from(["m.json", "n.yaml"]), NON_NULL, max_size=2),
+    head=st.dictionaries(st.sampled_from(["m.json", "n.yaml"]), NON_NULL, max_size=2),
 )
 def test_diff_is_antisymmetric(base: dict[str, Any], head: dict[str, Any]) -> None:
     forward = _by_key(diff(Snapshot(base), Snapshot(head)))
     backward = _by_key(diff(Snapshot(head), Snapshot(base)))
     assert forward.keys() == backward.keys()
+    # without nulls: a null at base is unreadable there, never new (issue 20), so it has no
+    # mirror image (tests/unit/test_no_green_by_accident.py)
     swap = {"added": "removed", "removed": "added", "changed": "changed", "unchanged": "unchanged"}
     for key, f in forward.items():
         b = backward[key]

@@ -35,6 +35,15 @@ def test_explicit_token_input_wins() -> None:
     assert s.github_token == "a"
 
 
+@pytest.mark.parametrize("var", ["INPUT_GITHUB-TOKEN", "INPUT_GITHUB_TOKEN"])
+def test_inputs_with_underscores_as_the_in_job_action_passes_them(var: str) -> None:
+    # before: INPUT_GITHUB_TOKEN lost to GITHUB_TOKEN (two spellings of one input, last wins)
+    s = Settings.from_environ({var: "a", "GITHUB_TOKEN": "b", "INPUT_TIMEOUT_MINUTES": "5"})
+    assert s.github_token == "a" and s.timeout_minutes == 5
+    with pytest.raises(UsageError, match="input 'fail-on-regression'"):
+        Settings.from_environ({"INPUT_FAIL_ON_REGRESSION": "maybe"})
+
+
 @pytest.mark.parametrize(
     ("raw", "needle"),
     [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from mlgate.compare import to_dvc_json
 from mlgate.errors import EXIT_OK
 from mlgate.gather import gather
+from mlgate.hosts import in_ci
 from mlgate.log import Log
 from mlgate.metrics import format_value
 from mlgate.render.escape import md
@@ -50,7 +52,7 @@ def main(
     include_unchanged: bool = False,
     params: bool = False,
 ) -> int:
-    g = gather(settings, Git(root, log), root=root, log=log)
+    g = gather(settings, Git(root, log), root=root, log=log, local=not in_ci(os.environ))
     result = g.params if params else g.metrics
     if fmt == "json":
         # As `dvc metrics diff --json`: the JSON on stdout, what could not be read on stderr

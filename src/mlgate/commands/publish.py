@@ -20,7 +20,7 @@ from mlgate import redact as redact_mod
 from mlgate.actions import Context, target_from_event, write_outputs, write_summary
 from mlgate.errors import HostError, MlgateError, ReadOnlyToken, UsageError, gate_exit
 from mlgate.github.bundle import IMAGE, Bundle, confined_image, load_bundle, plain
-from mlgate.hosts import CIContext, Host, Target
+from mlgate.hosts import Change, CIContext, Host, Target
 from mlgate.log import Log
 from mlgate.marker import format_marker, strip_markers
 from mlgate.redact import Redactor
@@ -80,6 +80,9 @@ class Outcome:
     published: bool
     message: str = ""
     body: str | None = None  # the full report as published (hosted image links), for the summary
+    # the first host call that failed; the others were still made (the status is set whenever
+    # there is a verdict, the comment's URL is kept whenever there is a comment: issue 20)
+    failure: HostError | None = None
 
 
 def _images(bundle: Bundle) -> dict[str, bytes]:
@@ -103,9 +106,10 @@ def publish(
     host: Host | None = None,
     redact: Redactor = lambda text: text,
 ) -> Outcome:
-    """Post the note, images and status through the host seam. Raises HostError
-    (ReadOnlyToken when the token cannot write), or UsageError when a hostile bundle names
-    another change request than the CI's."""
+    """Post the note, images and status through the host seam. A host call that fails does
+    not stop the others: the status is set whenever there is a verdict, and the first failure
+    comes back in `Outcome.failure` (ReadOnlyToken when the token cannot write). Raises
+    UsageError when a hostile bundle names another change request than the CI's."""
     token = ctx.token(settings)
     if host is None:
         if not token:
@@ -115,74 +119,112 @@ def publish(
     head_sha = (
         target.head_sha if hostile else str(bundles[0].meta.get("head_sha") or target.head_sha)
     )
-    with log.group(f"Finding the {ctx.change_word}"):
-        if hostile:  # the PR from the CI's event (or a lookup by its commit), not the bundle
-            change = host.find_change(target)
-            claimed = bundles[0].meta.get("pr_number")
-            if change is not None and claimed is not None and claimed != change.number:
-                raise UsageError(
-                    f"bundle is for PR #{claimed} but the triggering run's commit "
-                    f"{head_sha[:7]} belongs to PR #{change.number}: refusing to publish it"
-                )
-        else:
-            number = bundles[0].meta.get("pr_number") or target.pr_number
-            lookup = (
-                Target(target.repository, head_sha, int(number), target.base_ref)
-                if number
-                else target
-            )
-            change = host.find_change(lookup)
-        if change is None:
-            log(f"no open {ctx.change_word} for this commit: the report is in the job summary only")
+    failures: list[HostError] = []
     markdown, passed, verdict = combine(bundles, settings.comment_id, head_sha)
+    with log.group(f"Finding the {ctx.change_word}"):
+        try:
+            change = _find_change(bundles, host, target, head_sha, hostile=hostile)
+        except HostError as exc:
+            failures.append(exc)
+            change = None
+        if change is None and not failures:
+            log(f"no open {ctx.change_word} for this commit: the report is in the job summary only")
     body = markdown
     with log.group("Images"):
         if settings.plots == "assets" and change is not None:
-            keys = [_asset_keys(b, _images(b), len(bundles)) for b in bundles]
-            files = [(key, data) for k in keys for key, data in k.values()]
-            try:
-                urls = host.host_images(files, change=change, head_sha=head_sha) if files else {}
-            except ReadOnlyToken as exc:
-                if exc.fatal:
-                    raise
-                log(f"cannot push images ({exc}); falling back to inline Mermaid charts")
-                urls = None
-            if urls is not None:
-                linked = [
-                    replace(b, markdown=link_images(b.markdown, _linked(k, urls)))
-                    for b, k in zip(bundles, keys, strict=True)
-                ]
-                body = combine(linked, settings.comment_id, head_sha)[0]
-            else:
-                inline = [replace(b, markdown=b.mermaid) if b.mermaid else b for b in bundles]
-                body = strip_images(
-                    combine(inline, settings.comment_id, head_sha)[0], host.images_hint
-                )
+            body = _with_images(
+                bundles,
+                host,
+                change=change,
+                head_sha=head_sha,
+                comment_id=settings.comment_id,
+                log=log,
+                failures=failures,
+            )
         elif settings.plots in ("summary", "off"):
             body = strip_images(markdown, "image in the job summary's report artifact")
     body = redact(body)
     comment_url = None
     if change is not None and settings.comment != "off":
         with log.group("Comment"):
-            comment_url = host.upsert_report(
-                change,
-                fit(body, host.comment_limit, ctx.run_url),
-                comment_id=settings.comment_id,
-                head_sha=head_sha,
-                mode=settings.comment,
-            )
+            try:
+                comment_url = host.upsert_report(
+                    change,
+                    fit(body, host.comment_limit, ctx.run_url),
+                    comment_id=settings.comment_id,
+                    head_sha=head_sha,
+                    mode=settings.comment,
+                )
+            except HostError as exc:
+                failures.append(exc)
+                comment_url = exc.comment_url  # posted before the failure: still its URL
     with log.group("Merge gate"):
         line = redact(plain(verdict.splitlines()[0] if verdict else "", 140))
         line = line or ("passed" if passed else "failed")
-        host.set_status(
-            head_sha,
-            passed=passed,
-            description=line,
-            summary=body,
-            context=settings.status_context,
-            target_url=ctx.run_url,
-        )
-    return Outcome(comment_url, True, body=body)
+        try:
+            host.set_status(
+                head_sha,
+                passed=passed,
+                description=line,
+                summary=body,
+                context=settings.status_context,
+                target_url=ctx.run_url,
+            )
+        except HostError as exc:
+            failures.append(exc)
+    for later in failures[1:]:  # the first is the job's error line; the others are said too
+        log(f"also: {later}")
+    return Outcome(comment_url, True, body=body, failure=failures[0] if failures else None)
+
+
+def _find_change(
+    bundles: Sequence[Bundle], host: Host, target: Target, head_sha: str, *, hostile: bool
+) -> Change | None:
+    if hostile:  # the PR from the CI's event (or a lookup by its commit), not the bundle
+        change = host.find_change(target)
+        claimed = bundles[0].meta.get("pr_number")
+        if change is not None and claimed is not None and claimed != change.number:
+            raise UsageError(
+                f"bundle is for PR #{claimed} but the triggering run's commit "
+                f"{head_sha[:7]} belongs to PR #{change.number}: refusing to publish it"
+            )
+        return change
+    number = bundles[0].meta.get("pr_number") or target.pr_number
+    lookup = Target(target.repository, head_sha, int(number), target.base_ref) if number else target
+    return host.find_change(lookup)
+
+
+def _with_images(
+    bundles: Sequence[Bundle],
+    host: Host,
+    *,
+    change: Change,
+    head_sha: str,
+    comment_id: str,
+    log: Log,
+    failures: list[HostError],
+) -> str:
+    """The combined report with its images hosted, else with inline Mermaid charts."""
+    keys = [_asset_keys(b, _images(b), len(bundles)) for b in bundles]
+    files = [(key, data) for k in keys for key, data in k.values()]
+    try:
+        urls = host.host_images(files, change=change, head_sha=head_sha) if files else {}
+    except ReadOnlyToken as exc:
+        if exc.fatal:
+            failures.append(exc)
+        log(f"cannot push images ({exc}); falling back to inline Mermaid charts")
+        urls = None
+    except HostError as exc:
+        failures.append(exc)
+        urls = None
+    if urls is not None:
+        linked = [
+            replace(b, markdown=link_images(b.markdown, _linked(k, urls)))
+            for b, k in zip(bundles, keys, strict=True)
+        ]
+        return combine(linked, comment_id, head_sha)[0]
+    inline = [replace(b, markdown=b.mermaid) if b.mermaid else b for b in bundles]
+    return strip_images(combine(inline, comment_id, head_sha)[0], host.images_hint)
 
 
 def _linked(keys: Mapping[str, tuple[str, bytes]], urls: Mapping[str, str]) -> dict[str, str]:
@@ -270,15 +312,25 @@ def main(
         outcome = publish(
             bundles, settings=settings, ctx=ctx, target=target, log=log, host=host, redact=redact
         )
-    except HostError as exc:
-        log.error(str(exc), title="mlgate could not publish")
-        code = code or exc.exit_code
+    except HostError as exc:  # building the client: nothing was posted
+        outcome = Outcome(None, False, failure=exc)
     except MlgateError:
         write_outputs(ctx.output, {**outputs, "comment-url": ""}, redact)
         raise
-    else:
-        if outcome.body:
-            write_summary(ctx.step_summary, outcome.body, redact)
-        comment_url = outcome.comment_url or ""
+    if outcome.body:
+        write_summary(ctx.step_summary, outcome.body, redact)
+    comment_url = outcome.comment_url or ""  # whenever a comment exists
+    if outcome.failure is not None:
+        code = failure_code(outcome.failure, code, log)
     write_outputs(ctx.output, {**outputs, "comment-url": comment_url}, redact)
     return code
+
+
+def failure_code(exc: HostError, gate_code: int, log: Log) -> int:
+    """The exit code when a host call failed after everything else was done: the gate's when
+    it failed; else the failure's (3), except a fork PR's read-only token, which keeps the
+    gate's (the report is in the job summary, and the line says what to add)."""
+    log.error(str(exc), title="mlgate could not publish")
+    if isinstance(exc, ReadOnlyToken) and not exc.fatal:
+        return gate_code
+    return gate_code or exc.exit_code

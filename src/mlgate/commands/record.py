@@ -31,17 +31,40 @@ def main(settings: Settings, log: Log, *, root: Path, push: bool) -> int:
         raise UsageError("nothing to record: the repository has no commit yet")
     if push and not results.has_origin(git):
         raise UsageError("--push: this repository has no remote `origin` to push the results to")
-    command = None
-    if settings.run or settings.repro:
-        from mlgate.commands.train import run_training
+    command = train(settings, root=root, log=log)
+    files, doc = collect(settings, git, root=root, log=log, sha=sha, command=command)
+    branch = settings.results_branch
+    if push:
+        for note in results.fetch(git, branch):
+            log(note)
+    commit = results.write(git, sha, files, doc, branch=branch)
+    log(f"stored {len(files)} file(s) for {sha[:7]} on {branch} ({commit[:7]})")
+    if push:
+        results.push(git, branch)
+        log(f"pushed {branch} to origin")
+    print(f"mlgate: recorded the results of {sha[:7]} on {branch}: {', '.join(sorted(files))}")
+    return 0
 
-        training = run_training(settings.replace(push=False), root=root, log=log)
-        command = training.command
-        if training.exit_code != 0:
-            raise TrainingError(
-                f"training failed (exit {training.exit_code}): {training.command}; nothing was "
-                "recorded"
-            )
+
+def train(settings: Settings, *, root: Path, log: Log) -> str | None:
+    """Run the training command, when one is set; its command line. A failure records nothing."""
+    if not (settings.run or settings.repro):
+        return None
+    from mlgate.commands.train import run_training
+
+    training = run_training(settings.replace(push=False), root=root, log=log)
+    if training.exit_code != 0:
+        raise TrainingError(
+            f"training failed (exit {training.exit_code}): {training.command}; nothing was recorded"
+        )
+    return training.command
+
+
+def collect(
+    settings: Settings, git: Git, *, root: Path, log: Log, sha: str, command: str | None
+) -> tuple[dict[str, bytes], dict[str, Any]]:
+    """This commit's results as an entry of the results branch: the metrics, params and plot
+    data files the workspace holds, and the entry's result.json."""
     with log.group("Reading this commit's results"):
         g = gather(settings.replace(base=sha), git, root=root, log=log, with_plots=True)
     metrics: dict[str, dict[str, Any]] = {}
@@ -55,32 +78,18 @@ def main(settings: Settings, log: Log, *, root: Path, push: bool) -> int:
     if not metrics:
         raise UsageError(
             "nothing to record: no metrics found in the workspace; train first (--command or "
-            "--repro), and list the metrics files in .mlgate.yml `metrics:` or with --metrics"
+            "--repro, or the action's `run`/`repro`), and list the metrics files in .mlgate.yml "
+            "`metrics:` or with --metrics"
         )
     reads = g.head.read([*metrics, *params])
     files = {p: r.data for p, r in reads.items() if r.data is not None}
     for pf in g.plots:
         files.update({src: r.data for src, r in pf.head.items() if r.data is not None})
     _warn_dirty(git, files, log)
-    branch = settings.results_branch
-    if push:
-        for note in results.fetch(git, branch):
-            log(note)
     doc = results.entry_document(
-        sha,
-        files,
-        ref=git.head_branch(),
-        command=command,
-        metrics=metrics,
-        params=params,
+        sha, files, ref=git.head_branch(), command=command, metrics=metrics, params=params
     )
-    commit = results.write(git, sha, files, doc, branch=branch)
-    log(f"stored {len(files)} file(s) for {sha[:7]} on {branch} ({commit[:7]})")
-    if push:
-        results.push(git, branch)
-        log(f"pushed {branch} to origin")
-    print(f"mlgate: recorded the results of {sha[:7]} on {branch}: {', '.join(sorted(files))}")
-    return 0
+    return files, doc
 
 
 def _warn_dirty(git: Git, files: dict[str, bytes], log: Log) -> None:

@@ -19,14 +19,17 @@ from mlgate.actions import SUMMARY_LIMIT
 from mlgate.baseline import Baseline
 from mlgate.datacheck import TableChange
 from mlgate.errors import WriteError, gate_exit
-from mlgate.gather import Gathered, gather, read_config
-from mlgate.hosts import repository_url
+from mlgate.gates import GateResult
+from mlgate.gather import Gathered, gather
+from mlgate.governing import read_config
+from mlgate.hosts import in_ci, repository_url
 from mlgate.log import Log, neutralize
 from mlgate.render import markdown, summary
 from mlgate.render.html import page
 from mlgate.render.sandbox import resolve_user_template
 from mlgate.report import DataChange, Report, Training
 from mlgate.settings import Settings
+from mlgate.slicetest import as_finding
 from mlgate.sources.datafiles import table_changes
 from mlgate.sources.git import Git
 from mlgate.sources.pipeline import diff_locks
@@ -79,6 +82,7 @@ def produce(
     training: Training | None = None,
     comment_id: str | None = None,
     with_mermaid: bool = False,
+    local: bool = False,
     movable: bool = False,
 ) -> Produced:
     """Gather, gate and render. `movable` (CI): a report directory that cannot be written
@@ -94,12 +98,20 @@ def produce(
     )
     with log.group("Reading metrics and params"):
         g = gather(
-            settings, git, root=root, log=log, with_plots=settings.plots != "off", baseline=baseline
+            settings,
+            git,
+            root=root,
+            log=log,
+            with_plots=settings.plots != "off",
+            baseline=baseline,
+            local=local,
         )
         log(
             f"base {g.base_ref} ({g.base_sha[:7]}): {len(g.metrics.changes)} metric values, "
             f"{len(g.params.changed())} changed params"
         )
+    if not g.config.gates and not any(c.new is not None for c in g.metrics.changes):
+        log.warning(nothing_to_gate(g.metric_files))
     out_dir = _ready(out_dir, root, log, movable=movable)
     notes = list(g.notes)
     changes = data_changes(g, notes)
@@ -131,7 +143,7 @@ def produce(
         title=g.config.title,
         base_ref=g.base_ref,
         base_sha=g.base_sha,
-        head_label=head_label or git.head_branch() or g.head_label,
+        head_label=head_label or local_label(git, local) or g.head_label,
         head_sha=head_sha or git.rev_parse("HEAD"),  # outside CI: the checked-out commit
         metrics=g.metrics,
         params=g.params,
@@ -150,6 +162,7 @@ def produce(
         with log.group("Rendering plots"):
             plots, plot_notes = draw_plots(g, rows, out_dir, mermaid=mermaid)
             plots += extra_plots(trends, tables, out_dir, mermaid=mermaid, notes=plot_notes)
+            plots += slice_plots(rep.gates, out_dir, mermaid=mermaid)
         if plot_notes:  # after the gathering notes, before the data-change ones
             at = len(g.notes)
             rep = dataclasses.replace(rep, notes=(*rep.notes[:at], *plot_notes, *rep.notes[at:]))
@@ -173,6 +186,7 @@ def produce(
     if with_mermaid and any(p.image for p in plots):
         inline, _ = draw_plots(g, rows, out_dir, mermaid=True)
         inline += extra_plots(trends, tables, out_dir, mermaid=True, notes=[])
+        inline += slice_plots(rep.gates, out_dir, mermaid=True)
         alt = redact(render(dataclasses.replace(rep, plots=tuple(inline))))
     result = redact_result(report_mod.result_json(with_plots, comment_id=cid), redact, secrets)
     full = redact(markdown.full_tables(tables_md))
@@ -190,6 +204,27 @@ def _ready(out_dir: Path, root: Path, log: Log, *, movable: bool) -> Path:
         moved = outdir.fallback(out_dir, exc)
         log.warning(f"{exc}; the report is written to {moved} instead")
         return moved
+
+
+def nothing_to_gate(files: Sequence[str]) -> str:
+    """The warning for a run that can only pass: no gates, and no metric at head (issue 20)."""
+    looked = (
+        f" (looked for {', '.join(files[:5])}{' …' if len(files) > 5 else ''})" if files else ""
+    )
+    return (
+        f"no gates configured and no metrics found{looked}: mlgate reads the metrics files "
+        "declared in dvc.yaml (`metrics:` of every stage), .mlgate.yml `metrics:`, the "
+        "`metrics` input (--metrics), else dvclive/metrics.json; add `gates:` to .mlgate.yml"
+    )
+
+
+def local_label(git: Git, local: bool) -> str | None:
+    """The branch checked out; in a local run with uncommitted changes to tracked files,
+    `working tree` (what is compared is not that branch's commit)."""
+    branch = git.head_branch()
+    if local and git.run("status", "--porcelain", "--untracked-files=no", check=False).strip():
+        return f"working tree of {branch}" if branch else "working tree"
+    return branch
 
 
 def draw_plots(
@@ -226,6 +261,18 @@ def extra_plots(
 
         entries += plots_mod.histograms(tables, out_dir, mermaid=mermaid)
     return entries
+
+
+def slice_plots(
+    gates: Sequence[GateResult], out_dir: Path, *, mermaid: bool
+) -> list[report_mod.PlotEntry]:
+    """A chart per slice column of each gate with `slices:` (issue 26); matplotlib is imported
+    only when there is one."""
+    if not any(as_finding(g.detail) for g in gates):
+        return []
+    from mlgate.render import slicechart
+
+    return slicechart.entries(gates, out_dir, mermaid=mermaid)
 
 
 def summary_markdown(produced: Produced, markdown_text: str, limit: int = SUMMARY_LIMIT) -> str:
@@ -326,7 +373,10 @@ def main(settings: Settings, log: Log, *, root: Path) -> int:
         from mlgate.commands import train
 
         training = train.run_training(settings, root=root, log=log)
-    produced = produce(settings, root=root, log=log, out_dir=out_dir, training=training)
+    local = not in_ci(os.environ)  # outside CI the working tree's .mlgate.yml applies
+    produced = produce(
+        settings, root=root, log=log, out_dir=out_dir, training=training, local=local
+    )
     path = write(produced)
     print_gate_summary(produced.report, log)
     verdict = "PASSED" if produced.report.passed else "FAILED"

@@ -15,16 +15,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mlgate import hosts
+from mlgate import hosts, results, trainenv
 from mlgate import redact as redact_mod
 from mlgate.actions import Context, give_to_owner
 from mlgate.commands import publish as publish_cmd
+from mlgate.commands import record as record_cmd
 from mlgate.commands import report
-from mlgate.errors import HostError, ReadOnlyToken, UsageError, gate_exit
-from mlgate.hosts import CIContext, Host
-from mlgate.log import Log
+from mlgate.errors import EXIT_USAGE, HostError, ReadOnlyToken, UsageError, gate_exit
+from mlgate.governing import read_config
+from mlgate.hosts import CIContext, Host, ResultsStore, Target
+from mlgate.log import Log, neutralize
 from mlgate.redact import Redactor
 from mlgate.settings import Settings
+from mlgate.sources.git import Git
 
 
 def redact_tree(value: Any, redact: Redactor) -> Any:
@@ -63,16 +66,19 @@ def _run(
     redact = redact_mod.from_environ(env, extra=[token])
     target = ctx.target()
     root = hosts.working_root(ctx.workspace, settings.working_directory)
+    base_branch = recorded_branch(target, settings, root)
+    if base_branch is not None:
+        return _record(log, settings, ctx, host, root=root, branch=base_branch, redact=redact)
     if settings.base is None and target.base_ref:
         settings = settings.replace(base=target.base_ref)
     out_dir = root / settings.report_dir  # an absolute report-dir stays as it is
 
-    training = None
+    training, setup = None, trainenv.Prepared()
     if settings.run or settings.repro:
         from mlgate.commands import train
 
-        train.install_requirements(settings, root=root, workspace=ctx.workspace, log=log)
-        training = train.run_training(settings, root=root, log=log)
+        setup = trainenv.prepare(settings, root=root, workspace=ctx.workspace, log=log)
+        training = setup.failure or train.run_training(settings, root=root, log=log)
     produced = report.produce(
         settings,
         root=root,
@@ -123,6 +129,9 @@ def _run(
         "result-json": json.dumps(produced.result, separators=(",", ":")),
     }
     gate_code = gate_exit(passed, enforce=settings.fail_on_regression)
+    if setup.problem:  # pip's output is in the report; the one line says what to fix
+        log.error(setup.problem)
+        gate_code = EXIT_USAGE
     code, comment_url = gate_code, ""
     try:
         if not token and host is None:
@@ -138,21 +147,87 @@ def _run(
                 host=host,
                 redact=redact,
             )
-        except ReadOnlyToken as exc:
-            # A fork PR's read-only token: the report stays in the summary; say what to add.
-            log.error(str(exc), title="mlgate could not publish")
-            ctx.append_summary(
-                f"\n> ⚠️ mlgate could not post to the {ctx.change_abbr}: {exc}\n", redact
-            )
-            if exc.fatal:
-                code = gate_code or exc.exit_code
-        except HostError as exc:
-            log.error(str(exc), title="mlgate could not publish")
-            code = gate_code or exc.exit_code
-        else:
-            if outcome.body:  # now with hosted image links, not "image in the report directory"
-                ctx.write_summary(report.summary_markdown(produced, outcome.body), redact, log)
-            comment_url = outcome.comment_url or ""
+        except HostError as exc:  # building the client: nothing was posted
+            outcome = publish_cmd.Outcome(None, False, failure=exc)
+        if outcome.body:  # now with hosted image links, not "image in the report directory"
+            ctx.write_summary(report.summary_markdown(produced, outcome.body), redact, log)
+        comment_url = outcome.comment_url or ""  # whenever a comment exists
+        if outcome.failure is not None:
+            if isinstance(outcome.failure, ReadOnlyToken):
+                # A fork PR's read-only token: the report stays in the summary; say what to add.
+                ctx.append_summary(
+                    f"\n> ⚠️ mlgate could not post to the {ctx.change_abbr}: {outcome.failure}\n",
+                    redact,
+                )
+            code = publish_cmd.failure_code(outcome.failure, gate_code, log)
         return code
     finally:
         ctx.write_outputs({**outputs, "comment-url": comment_url}, redact)
+
+
+def recorded_branch(target: Target, settings: Settings, root: Path) -> str | None:
+    """The base branch, when this run is a push to it: then the run records the commit's
+    results on the results branch for later pull requests, and reports nothing (issue 20).
+    The base is the `base` input, else `.mlgate.yml` `base:`, else the repository's default
+    branch as the event names it."""
+    pushed = target.pushed_branch
+    if not pushed or set(target.head_sha) == {"0"}:  # not a push, or a deleted branch
+        return None
+    base = settings.base or read_config(root, settings).base or target.default_branch
+    return pushed if pushed == base else None
+
+
+def _record(
+    log: Log,
+    settings: Settings,
+    ctx: CIContext,
+    host: Host | None,
+    *,
+    root: Path,
+    branch: str,
+    redact: Redactor,
+) -> int:
+    """A push to the base branch: train if asked, then commit this commit's results to the
+    results branch through the host's API (no clone, no push rights needed)."""
+    git = Git(root, log)
+    sha = git.rev_parse("HEAD")
+    if sha is None:
+        raise UsageError("nothing to record: the checkout has no commit")
+    log(
+        f"push to the base branch {branch}: recording the results of {sha[:7]} on "
+        f"{settings.results_branch} for later pull requests (nothing is compared)"
+    )
+    if settings.run or settings.repro:
+        setup = trainenv.prepare(settings, root=root, workspace=ctx.workspace, log=log)
+        if setup.failure is not None:  # pip's output is in the log above
+            why = setup.problem or "the training's requirements could not be installed"
+            raise UsageError(f"{why}; nothing was recorded")
+    command = record_cmd.train(settings, root=root, log=log)
+    files, doc = record_cmd.collect(settings, git, root=root, log=log, sha=sha, command=command)
+    token = ctx.token(settings)
+    if host is None:
+        if not token:
+            raise UsageError(f"{ctx.no_token()}; recording the base's results needs it")
+        host = ctx.build_host(settings, token, log)
+    if not isinstance(host, ResultsStore):
+        raise UsageError(
+            f"recording results on a push is not available on {ctx.host_name}: run "
+            "`mlgate record --push` in a job on the base branch"
+        )
+    entry = results.entry_contents(files, doc)
+    commit = host.store_results(
+        [(f"{sha}/{p}", d) for p, d in sorted(entry.items())],
+        branch=settings.results_branch,
+        message=f"mlgate: results of {sha}",
+    )
+    line = (
+        f"mlgate: recorded the results of {sha[:7]} ({', '.join(sorted(files))}) on "
+        f"{settings.results_branch} ({commit[:7]}): pull requests based on it compare with them"
+    )
+    print(neutralize(line))
+    ctx.write_summary(f"{line}\n", redact, log)
+    ctx.write_outputs(
+        {"passed": "true", "report-path": "", "result-json": json.dumps(doc), "comment-url": ""},
+        redact,
+    )
+    return 0

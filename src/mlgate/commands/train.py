@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlgate import proc
+from mlgate import proc, trainenv
 from mlgate import redact as redact_mod
 from mlgate.errors import UsageError
 from mlgate.interrupt import Interrupted
@@ -103,48 +103,16 @@ def _run(
     out = output or Output(redact_mod.from_environ(os.environ), log)
     log(out.redact(f"$ {shown}"))
     try:
-        return proc.run(cmd, cwd=root, on_line=out, shell=shell, timeout=timeout)
+        return proc.run(
+            cmd,
+            cwd=root,
+            on_line=out,
+            shell=shell,
+            timeout=timeout,
+            env=trainenv.training_environ(os.environ),  # the training's own environment first
+        )
     except Interrupted as exc:
         raise Interrupted(exc.signum, exc.output, out.redact(shown)) from exc
-
-
-def install_requirements(settings: Settings, *, root: Path, workspace: Path, log: Log) -> None:
-    """The training's own packages, into the action's environment, under mlgate's pins.
-
-    Only inside the action's image (MLGATE_CONSTRAINTS names its lock file): on a laptop the
-    user's environment is theirs to manage. pip's cache lives in the workspace's `.cache/pip`,
-    so a workflow that caches that directory skips the downloads next time.
-    """
-    constraints = os.environ.get("MLGATE_CONSTRAINTS")
-    if not constraints:
-        return
-    name = settings.requirements or "requirements.txt"
-    file = root / name
-    if not file.is_file():
-        if settings.requirements:
-            raise UsageError(f"{name}: requirements file not found (input `requirements`)")
-        return
-    cmd = [
-        sys.executable,
-        "-m",
-        "pip",
-        "install",
-        "--disable-pip-version-check",
-        "-r",
-        str(file),
-        "-c",
-        constraints,
-        "--cache-dir",
-        str(workspace / ".cache" / "pip"),
-    ]
-    with log.group(f"Installing {name}"):
-        done = _run(cmd, root, log)
-    if done.code != 0:
-        tail = done.tail.strip().splitlines()[-1:] or ["no output"]
-        raise UsageError(
-            f"{name}: pip could not install it under mlgate's pinned versions ({tail[0]}); "
-            "relax the conflicting pin in your requirements file"
-        )
 
 
 def run_training(settings: Settings, *, root: Path, log: Log) -> Training:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from mlgate.slices import Column
 from mlgate.stats import Paired
 
 if TYPE_CHECKING:
@@ -32,6 +33,8 @@ class Evidence:
     history: Mapping[str, tuple[float, ...]] = field(default_factory=dict)  # by `path:key`
     history_problem: Mapping[str, str] = field(default_factory=dict)
     history_commits: int = 0
+    slices: Mapping[str, Column] = field(default_factory=dict)  # slice columns by name (issue 26)
+    slices_problem: str | None = None
 
 
 NO_EVIDENCE = Evidence()

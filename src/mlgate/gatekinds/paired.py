@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from mlgate import slices as slicing
 from mlgate import stats
-from mlgate.gatekinds import _common
+from mlgate.gatekinds import _common, _sliced
 from mlgate.schema import shown
 
 if TYPE_CHECKING:
@@ -22,7 +23,10 @@ if TYPE_CHECKING:
     from mlgate.gates import GateResult, Outcome
 
 PREFIX = "per_example:"
-KEYS = ("significance", "ci", "per_example", "positive", "predictions", "on_no_paired_data")
+KEYS = (
+    *("significance", "ci", "per_example", "positive", "predictions", "on_no_paired_data"),
+    *slicing.KEYS,  # `slices:`, `bins`, `min_slice_rows` (issue 26)
+)
 # metric-name words -> the per-example metric mlgate computes for them
 _ALIASES = {
     "accuracy": "accuracy",
@@ -61,6 +65,7 @@ class Options:
     positive: str | None = None
     predictions: str | None = None
     on_no_paired_data: Literal["plain", "fail"] = "fail"
+    slices: slicing.Options | None = None
 
 
 def infer(metric: str) -> str | None:
@@ -73,6 +78,36 @@ def infer(metric: str) -> str | None:
     for cand in (last, *last.split("_")[::-1]):
         if cand in _ALIASES:
             return _ALIASES[cand]
+    return None
+
+
+ROUNDING_CAP = 0.005  # a metric written as 0.8 still has to agree with its rows to 0.005
+
+
+def agrees(metric: float, computed: float) -> bool:
+    """`computed` equals `metric` within the rounding the metric was written with (its decimal
+    places as Python prints it, at most ROUNDING_CAP), plus float noise."""
+    text = repr(float(metric))
+    decimals = len(text.split(".")[1]) if "." in text and "e" not in text else 15
+    tolerance = min(0.5 * 10.0**-decimals, ROUNDING_CAP) + 1e-9 * max(1.0, abs(metric))
+    return abs(metric - computed) <= tolerance
+
+
+def disagreement(change: Change, found: stats.Comparison, source: str) -> str | None:
+    """Why the per-example rows are not evidence for this metric: the value they give differs
+    from the gated metric's, at base or at head (a stale predictions file, or another metric)."""
+    for side, metric, computed in (
+        ("base", change.old, found.base_value),
+        ("head", change.new, found.head_value),
+    ):
+        value = float(metric)  # type: ignore[arg-type]  # comparable(): finite numbers
+        if not agrees(value, computed):
+            return (
+                f"the rows of {source or 'the per-example file'} give {found.metric} "
+                f"{computed:.6g} at {side}, but {change.key} is {value:.6g} there: the file is "
+                "stale (regenerate it with the metrics) or computes another metric (set "
+                "`per_example:` or `positive:`)"
+            )
     return None
 
 
@@ -124,6 +159,7 @@ class PairedKind:
             positive=None if positive is None else str(positive),
             predictions=predictions.strip() if isinstance(predictions, str) else None,
             on_no_paired_data=on_no,  # type: ignore[arg-type]
+            slices=slicing.parse(raw, fail, where),
         )
 
     @staticmethod
@@ -156,15 +192,20 @@ class PairedKind:
         if not _common.comparable(change):
             return plain  # unreadable base, missing head, not a number: fail closed as ever
         found = self.compare(opts, evidence)
+        what = "no paired per-example data"
+        if not isinstance(found, str) and (
+            stale := disagreement(change, found, evidence.paired_source)
+        ):
+            found, what = stale, "per-example rows that disagree with the metric"
         if isinstance(found, str):
             detail = {"kind": self.name, "problem": found}
             if opts.on_no_paired_data == "plain":
-                note = f" (plain comparison: no paired per-example data: {found})"
+                note = f" (plain comparison: {what}: {found})"
                 return dataclasses.replace(plain, message=plain.message + note, detail=detail)
             return dataclasses.replace(
                 plain,
                 outcome="fail",
-                message=f"{change.key}: no paired per-example data: {found}; {NO_DATA_FIX}",
+                message=f"{change.key}: {what}: {found}; {NO_DATA_FIX}",
                 detail=detail,
             )
         worse, significant = self.judge(opts, found)
@@ -181,12 +222,13 @@ class PairedKind:
             text += " (a plain gate would fail)"
         if not ok:
             text += f"; {bound}"
-        return dataclasses.replace(
+        overall = dataclasses.replace(
             plain,
             outcome="fail" if failed else "pass",
             message=text,
             detail=self.detail(found, evidence, significant),
         )
+        return _sliced.with_slices(rule, overall, evidence)
 
     def evaluate_unmatched(self, rule: GateRule, evidence: Evidence) -> GateResult | None:
         from mlgate.gates import GateResult
@@ -203,7 +245,7 @@ class PairedKind:
             )
         worse, significant = self.judge(opts, found)
         text = stats.describe(found, worse=worse, significant=significant)
-        return GateResult(
+        overall = GateResult(
             rule,
             rule.metric,
             "fail" if significant else "pass",
@@ -213,6 +255,7 @@ class PairedKind:
             abs(found.delta) if worse else -abs(found.delta),
             self.detail(found, evidence, significant),
         )
+        return _sliced.with_slices(rule, overall, evidence)
 
     def detail(self, c: stats.Comparison, evidence: Evidence, significant: bool) -> dict[str, Any]:
         paired = evidence.paired

@@ -30,6 +30,7 @@ class _Model(BaseModel):
 
 class Repo(_Model):
     full_name: StrictStr | None = None
+    default_branch: StrictStr | None = None
 
 
 class Head(_Model):
@@ -73,6 +74,7 @@ class WorkflowRunEvent(_Model):
 class PushEvent(_Model):
     ref: StrictStr = ""
     after: StrictStr | None = Field(default=None, pattern=SHA)
+    repository: Repo | None = None
 
 
 MODELS: dict[str, type[_Model]] = {

@@ -10,6 +10,7 @@ from typing import Any
 
 from mlgate.actions import Context
 from mlgate.github import client
+from mlgate.github.gitdata import GitData
 from mlgate.github.publisher import Publisher
 from mlgate.hosts import Change, Target
 from mlgate.log import Log
@@ -60,10 +61,15 @@ class GitHubHost:
                 sha, passed=passed, description=description, context=context, target_url=target_url
             )
 
+    def store_results(
+        self, files: Sequence[tuple[str, bytes]], *, branch: str, message: str
+    ) -> str:
+        return GitData(self.pub).commit_files(files, branch=branch, message=message, force=False)
+
     def host_images(
         self, files: Sequence[tuple[str, bytes]], *, change: Change, head_sha: str
     ) -> dict[str, str] | None:
-        return self.pub.publish_assets(
+        return GitData(self.pub).publish_assets(
             files,
             branch=self.settings.assets_branch,
             prefix=f"pr-{change.number}/{head_sha}",

@@ -9,10 +9,9 @@ PyGithub object happens inside `_call`, which maps whatever the transport or the
 
 from __future__ import annotations
 
-import base64
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -266,13 +265,25 @@ class Publisher:
             return True
         return False
 
-    def _edit(self, comment: Comment, body: str) -> str:
-        def edit() -> None:
-            comment.obj.edit(body)
+    def _edit(self, comment: Comment, body: str) -> str | None:
+        """The comment's URL once it holds `body`; None when it was deleted since it was
+        listed (the edit answers 404): then a new one is posted, never nothing (issue 20)."""
+        from github import GithubException
+
+        def edit() -> bool:
+            try:
+                comment.obj.edit(body)
+            except GithubException as exc:
+                if status_of(exc) == 404:
+                    return False
+                raise
             if comment.obj.body != body:  # PyGithub keeps the old body when the answer has none
                 raise BadAnswer("GitHub's answer to update the comment has no body")
+            return True
 
-        self._call("update the comment", edit)
+        if not self._call("update the comment", edit):
+            self.log(f"comment {comment.html_url} was deleted before it could be updated")
+            return None
         return comment.html_url
 
     def _delete(self, comment: Comment) -> None:
@@ -292,9 +303,11 @@ class Publisher:
         existing = self.own_comments(number, comment_id)
         if self._stale(number, head_sha):
             return None
-        if mode == "update" and existing:
-            url = self._edit(existing[0], body)
-            for extra in existing[1:]:
+        while mode == "update" and existing:
+            url = self._edit(existing.pop(0), body)
+            if url is None:
+                continue  # deleted meanwhile: the next one, else a new comment
+            for extra in existing:
                 self._delete(extra)
             self.log(f"updated comment {url}")
             return url
@@ -304,7 +317,11 @@ class Publisher:
         )
         self.log(f"posted comment {created.html_url}")
         if mode == "update":
-            return self._dedupe(number, body, comment_id, head_sha, created)
+            try:
+                return self._dedupe(number, body, comment_id, head_sha, created)
+            except GitHubError as exc:
+                exc.comment_url = created.html_url  # posted: still the comment-url output
+                raise
         for old in existing:
             try:
                 self._call(
@@ -322,8 +339,8 @@ class Publisher:
         if len(ours) < 2 or ours[0].id == created.id:
             return created.html_url
         keep = ours[0]
-        if not self._stale(number, head_sha):
-            self._edit(keep, body)
+        if not self._stale(number, head_sha) and self._edit(keep, body) is None:
+            return created.html_url  # the older one is gone: ours stays
         self._delete(created)
         self.log(f"merged a concurrent duplicate into comment {keep.html_url}")
         return keep.html_url
@@ -362,71 +379,3 @@ class Publisher:
         what = "create the check run"
         self._call(what, lambda: _int(self.repo.create_check_run(**kwargs).id, what, "id"))
         self.log(f"check run {name}: {kwargs['conclusion']} on {sha[:7]}")
-
-    # -- images on an orphan branch via the Git Data API ----------------------------------
-    def _blob(self, content: str) -> str:
-        return _sha(self.repo.create_git_blob(content, "base64").sha, "upload an image blob")
-
-    def publish_assets(
-        self, files: Iterable[tuple[str, bytes]], *, branch: str, prefix: str, server_url: str
-    ) -> dict[str, str]:
-        """Commit files (already read and checked) to `branch` (created orphan) under
-        `prefix`; return rel -> URL pinned to the commit."""
-        from github import InputGitTreeElement
-
-        files = list(files)
-        if not files:
-            return {}
-        elements = []
-        for rel, data in files:
-            content = base64.b64encode(data).decode()
-            blob = self._call("upload an image blob", functools.partial(self._blob, content))
-            elements.append(InputGitTreeElement(f"{prefix}/{rel}", "100644", "blob", sha=blob))
-        what = f"read branch {branch}"
-
-        def read_ref() -> tuple[Any, str]:
-            ref = self.repo.get_git_ref(f"heads/{branch}")
-            return ref, _sha(ref.object.sha, what)  # reading the lazy object fetches it
-
-        found = self._call(what, read_ref, missing_ok=True)
-        ref, parent = (found[0], None) if found else (None, None)
-        if found is not None:
-            parent = self._call(what, lambda: self.repo.get_git_commit(found[1]))
-        what = "create the assets tree"
-        if parent is not None:
-            tree = self._call(
-                what,
-                lambda: self.repo.create_git_tree(
-                    elements, self.repo.get_git_tree(_sha(parent.tree.sha, what))
-                ),
-            )
-        else:
-            tree = self._call(what, lambda: self.repo.create_git_tree(elements))
-        message = f"mlgate: images for {prefix}"
-        what = "commit the images"
-        commit = self._call(
-            what,
-            lambda: self.repo.create_git_commit(message, tree, [parent] if parent else []),
-        )
-        commit_sha = self._call(what, lambda: _sha(commit.sha, what))
-        if ref is None:
-            what = "create the assets branch"
-            self._call(
-                what,
-                lambda: _sha(
-                    self.repo.create_git_ref(f"refs/heads/{branch}", commit_sha).object.sha, what
-                ),
-            )
-        else:
-
-            def move() -> None:
-                ref.edit(commit_sha, force=True)
-                if _sha(ref.object.sha, "move the assets branch") != commit_sha:
-                    raise BadAnswer("GitHub's answer to move the assets branch has another sha")
-
-            self._call("move the assets branch", move)
-        self.log(f"published {len(elements)} image(s) to {branch}@{commit_sha[:7]}")
-        return {
-            rel: f"{server_url}/{self.repository}/blob/{commit_sha}/{prefix}/{rel}?raw=true"
-            for rel, _data in files
-        }

@@ -44,6 +44,8 @@ KNOBS = {
     "WRITE_INTERVAL",
     "CONSTRAINTS",
     "IMAGE",
+    "TRAINING_VENV",  # the image's: where the training's own environment goes (mlgate.trainenv)
+    "TRAINING_ENV",
 }
 METRICS_REPORT = "metrics.txt"  # GitLab's `artifacts:reports:metrics` format: `name value` lines
 SETUP_HINT = (

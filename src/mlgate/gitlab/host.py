@@ -214,14 +214,27 @@ class GitLabHost:
             return True
         return False
 
-    def _edit(self, note: Note, body: str) -> None:
-        def edit() -> None:
+    def _edit(self, note: Note, body: str) -> bool:
+        """False when the note was deleted since it was listed (the edit answers 404): then a
+        new one is posted, never nothing (issue 20)."""
+        from gitlab.exceptions import GitlabError
+
+        def edit() -> bool:
             note.obj.body = body
-            note.obj.save()
+            try:
+                note.obj.save()
+            except GitlabError as exc:
+                if getattr(exc, "response_code", None) == 404:
+                    return False
+                raise
             if note.obj.body != body:
                 raise GitLabError("GitLab's answer to update the note has another body")
+            return True
 
-        self._call("update the note", edit)
+        if not self._call("update the note", edit):
+            self.log(f"note {note.id} was deleted before it could be updated")
+            return False
+        return True
 
     def _delete(self, note: Note) -> None:
         try:
@@ -236,11 +249,13 @@ class GitLabHost:
         existing = self.own_notes(iid, comment_id)
         if self._stale(iid, head_sha):
             return None
-        if mode == "update" and existing:
-            self._edit(existing[0], body)
-            for extra in existing[1:]:
+        while mode == "update" and existing:
+            note = existing.pop(0)
+            if not self._edit(note, body):
+                continue  # deleted meanwhile: the next one, else a new note
+            for extra in existing:
                 self._delete(extra)
-            url = self._url(change, existing[0].id)
+            url = self._url(change, note.id)
             self.log(f"updated note {url}")
             return url
         what = f"post the note on merge request !{iid}"
@@ -252,12 +267,24 @@ class GitLabHost:
             if existing:
                 self.log(f"{len(existing)} older report note(s) kept (comment: new)")
             return url
-        ours = self.own_notes(iid, comment_id)  # another pipeline may have created one too
+        try:
+            return self._dedupe(change, body, comment_id, head_sha, created)
+        except GitLabError as exc:
+            exc.comment_url = url  # posted: still the comment-url output
+            raise
+
+    def _dedupe(
+        self, change: Change, body: str, comment_id: str, head_sha: str, created: int
+    ) -> str:
+        """Another pipeline created a note at the same time: keep the oldest, with our body."""
+        iid = change.number
+        url = self._url(change, created)
+        ours = self.own_notes(iid, comment_id)
         if len(ours) < 2 or ours[0].id == created:
             return url
         keep = ours[0]
-        if not self._stale(iid, head_sha):
-            self._edit(keep, body)
+        if not self._stale(iid, head_sha) and not self._edit(keep, body):
+            return url  # the older one is gone: ours stays
         for note in ours[1:]:
             if note.id == created:
                 self._delete(note)

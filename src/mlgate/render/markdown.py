@@ -23,7 +23,7 @@ from mlgate.compare import Change
 from mlgate.gates import GateResult
 from mlgate.marker import format_marker
 from mlgate.metrics import Scalar, format_value
-from mlgate.render import datatables, isolated, sandbox, select, usertemplate
+from mlgate.render import datatables, isolated, sandbox, select, slicetable, usertemplate
 from mlgate.render.escape import md
 from mlgate.render.table import github_table
 from mlgate.report import DataChange, MetricRow, Report
@@ -316,6 +316,7 @@ def _setup(env: SandboxedEnvironment) -> SandboxedEnvironment:
         drift_table=datatables.drift_table,
         sample_size=f"{datatables.SAMPLE:,}",
         outcome_icon=OUTCOME_ICON,
+        slice_sections=slicetable.sections,  # issue 26
     )
     return env
 

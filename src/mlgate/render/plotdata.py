@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import yaml
+
+from mlgate import safeyaml
 
 # Column-oriented: {field: values}. A 1M-row table is a few arrays, not a million dicts.
 Table = dict[str, Any]
@@ -36,8 +37,8 @@ def parse_table(data: bytes, path: str) -> Table:
     if lower.endswith((".csv", ".tsv")):
         return _parse_table(text, "\t" if lower.endswith(".tsv") else ",", path)
     try:
-        doc = json.loads(text) if lower.endswith(".json") else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        doc = json.loads(text) if lower.endswith(".json") else safeyaml.load(text)
+    except (json.JSONDecodeError, safeyaml.YAMLError, safeyaml.LimitError) as exc:
         raise PlotDataError(f"{path}: cannot parse: {str(exc).splitlines()[0]}") from exc
     if isinstance(doc, Mapping):  # DVC's {"name": [records]}: the first list is the data
         lists = [v for v in doc.values() if isinstance(v, list)]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -60,7 +60,8 @@ class Git:
             return Path(self.run("rev-parse", "--show-toplevel").strip())
         except GitError as exc:
             raise GitError(
-                f"{self.root} is not inside a git repository; run mlgate from your project"
+                f"{self.root} is not a git repository (use -C DIR to point mlgate at your "
+                "project's checkout)"
             ) from exc
 
     def rev_parse(self, ref: str) -> str | None:
@@ -86,9 +87,15 @@ class Git:
             sha = self.rev_parse(candidate)
             if sha:
                 return sha
-        if fetch and self.run("remote", check=False).split():
+        if self.run("rev-parse", "--git-dir", check=False).strip() == "":
+            raise GitError(
+                f"{self.root} is not a git repository (use -C DIR to point mlgate at your "
+                "project's checkout)"
+            )
+        fetch_error = None
+        has_origin = "origin" in self.run("remote", check=False).split()
+        if fetch and has_origin:
             self.log(f"base ref {ref!r} is not in this clone; fetching it from origin (depth 1)")
-            proc_ok = True
             try:
                 self.run(
                     "fetch",
@@ -97,13 +104,44 @@ class Git:
                     "origin",
                     f"+refs/heads/{ref}:refs/remotes/origin/{ref}",
                 )
-            except GitError:
-                proc_ok = False
-            if proc_ok:
-                sha = self.rev_parse(f"origin/{ref}")
-                if sha:
-                    return sha
-        raise GitError(f"base ref {ref!r} not found and could not be fetched; {FETCH_HINT}")
+            except GitError as exc:
+                fetch_error = str(exc)
+            sha = self.rev_parse(f"origin/{ref}") if fetch_error is None else None
+            if sha:
+                return sha
+        raise GitError(self._not_found(ref, fetch_error, has_origin=has_origin))
+
+    def _not_found(self, ref: str, fetch_error: str | None, *, has_origin: bool) -> str:
+        """Diagnose before advising (issue 20): a branch that exists nowhere, a shallow clone,
+        a fetch that failed, or no remote: each its own message."""
+        names = self.run(
+            "for-each-ref",
+            "--format=%(refname:short)",
+            "refs/heads",
+            "refs/remotes/origin",
+            check=False,
+        ).split()
+        branches = sorted(
+            {n.removeprefix("origin/") for n in names if n not in ("origin", "origin/HEAD")}
+        )
+        listed = ", ".join(branches[:10]) + (" …" if len(branches) > 10 else "")
+        shown = f"; branches: {listed}" if branches else "; there are no branches yet"
+        shallow = self.run("rev-parse", "--is-shallow-repository", check=False).strip() == "true"
+        missing_remote = fetch_error is not None and (
+            "couldn't find remote ref" in fetch_error or "not our ref" in fetch_error
+        )
+        if missing_remote:
+            return f"no branch {ref!r} here or on origin{shown}"
+        if shallow:
+            failed = f" and fetching it from origin failed ({fetch_error})" if fetch_error else ""
+            return f"shallow clone: base ref {ref!r} is not in it{failed}; {FETCH_HINT}"
+        if fetch_error is not None:
+            return (
+                f"base ref {ref!r} is not here, and fetching it from origin failed: {fetch_error}"
+            )
+        if not has_origin:
+            return f"no branch {ref!r} here, and no remote `origin` to fetch it from{shown}"
+        return f"no branch {ref!r} here{shown}"
 
     def tree(self, rev: str) -> dict[str, Entry]:
         """Every file at `rev` below the working directory: path -> (mode, type, object id).
@@ -180,3 +218,27 @@ class Git:
         }
         data = self.blobs(oids.values())
         return {p: data.get(oids[p]) if p in oids else None for p in wanted}
+
+
+def blocked_reason(tree: Mapping[str, Entry], path: str, label: str) -> str | None:
+    """Why `path` cannot be read at a commit whose files are `tree` although something is on
+    its way: a directory on the path is a symbolic link, a git submodule or a file (mlgate
+    reads only a tree of blobs). None when nothing blocks it (the path may still be absent)."""
+    parts = path.split("/")
+    for end in range(1, len(parts)):
+        prefix = "/".join(parts[:end])
+        entry = tree.get(prefix)
+        if entry is None:
+            continue
+        if entry.mode == SYMLINK:
+            return (
+                f"{path} runs through {prefix}, a symbolic link at {label}; links are not "
+                "followed: commit the directory itself, or name the file it links to"
+            )
+        if entry.kind == "commit":
+            return (
+                f"{path} is inside {prefix}, a git submodule at {label}; mlgate reads no "
+                "submodule: keep the metrics in the repository itself"
+            )
+        return f"{path} cannot be at {label}: {prefix} is a file there, not a directory"
+    return None

@@ -25,7 +25,7 @@ from mlgate.metrics import parse_document
 from mlgate.regular import NotRegular, read_regular
 from mlgate.sources import paths as repo_paths
 from mlgate.sources.fileread import FileRead
-from mlgate.sources.git import SYMLINK, Git
+from mlgate.sources.git import SYMLINK, Git, blocked_reason
 from mlgate.sources.pipeline import (
     DEFAULT_PARAMS,
     Declared,
@@ -304,6 +304,9 @@ class GitRevision(Resolvable):
                 out[path] = FileRead(None, f"{path}: not read: {why}")
                 continue
             entry = tree.get(path)
+            if entry is None and (why := self.blocked(path)):
+                out[path] = FileRead(None, why)
+                continue
             if entry is not None:
                 if entry.mode == SYMLINK:
                     out[path] = FileRead(
@@ -320,6 +323,10 @@ class GitRevision(Resolvable):
             assert self.dvc is not None
             out.update(self.dvc.read(via_dvc))
         return {p: out[p] for p in wanted}
+
+    def blocked(self, path: str) -> str | None:
+        """Why `path` cannot be read here although something is on its way (issue 20)."""
+        return blocked_reason(self.files(), path, self.label)
 
     def _not_in_git(self, path: str, via_dvc: dict[str, LockedOut]) -> FileRead:
         pipeline = self.pipeline()

@@ -54,16 +54,18 @@ class Overlay:
 
 class Unproduced:
     """The base commit, where a file it does not have is unreadable for `reason` (its training
-    failed), never new."""
+    failed, or nothing produced its results), never new; except the files in `new`, which the
+    pull request adds."""
 
-    def __init__(self, fallback: Revision, reason: str) -> None:
+    def __init__(self, fallback: Revision, reason: str, new: Iterable[str] = ()) -> None:
         self.fallback = fallback
         self.reason = reason
+        self.new = frozenset(new)
         self.label = fallback.label
 
     def read(self, paths: Iterable[str]) -> dict[str, FileRead]:
         return {
-            p: FileRead(None, self.reason) if r.absent else r
+            p: FileRead(None, self.reason) if r.absent and p not in self.new else r
             for p, r in self.fallback.read(paths).items()
         }
 

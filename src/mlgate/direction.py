@@ -1,0 +1,147 @@
+"""Which way is better for a metric, from its name: one table for the whole program.
+
+The chart colouring (better/worse in the report) and the gates (`.mlgate.yml` `direction:`,
+inferred when omitted) read the same table, so a name is never judged one way in the chart and
+another in the gate. Names are matched on whole words (`val_loss`, `avg_prec.train`,
+`test/roc_auc`): `loss` is a family, `lossy` is not. Pure.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Literal
+
+Direction = Literal["higher", "lower"]
+
+# Metric-name families, matched against whole words of a key (`val_loss`, `avg_prec.train`,
+# `test/roc_auc`), so that one family is judged the same way wherever it appears.
+LOWER = frozenset(
+    [
+        "loss",
+        "log_loss",
+        "logloss",
+        "nll",
+        "error",
+        "err",
+        "error_rate",
+        "rmse",
+        "mse",
+        "mae",
+        "mape",
+        "smape",
+        "rmsle",
+        "msle",
+        "perplexity",
+        "ppl",
+        "latency",
+        "time",
+        "duration",
+        "seconds",
+        "fpr",
+        "fnr",
+        "far",
+        "frr",
+        "wer",
+        "cer",
+        "ter",
+        "brier",
+        "hamming_loss",
+        "zero_one_loss",
+    ]
+)
+HIGHER = frozenset(
+    [
+        "acc",
+        "accuracy",
+        "balanced_accuracy",
+        "top1",
+        "top5",
+        "auc",
+        "roc_auc",
+        "rocauc",
+        "auroc",
+        "pr_auc",
+        "prauc",
+        "aupr",
+        "avg_prec",
+        "average_precision",
+        "avgprec",
+        "ap",
+        "map",
+        "map50",
+        "ndcg",
+        "mrr",
+        "precision",
+        "prec",
+        "recall",
+        "rec",
+        "sensitivity",
+        "specificity",
+        "tpr",
+        "tnr",
+        "f1",
+        "f1_score",
+        "fscore",
+        "fbeta",
+        "f2",
+        "r2",
+        "r2_score",
+        "explained_variance",
+        "iou",
+        "miou",
+        "jaccard",
+        "dice",
+        "bleu",
+        "rouge",
+        "rouge1",
+        "rouge2",
+        "rougel",
+        "meteor",
+        "chrf",
+        "score",
+        "mcc",
+        "kappa",
+        "cohen_kappa",
+    ]
+)
+
+
+_SEPARATORS = re.compile(r"[./:\\\s-]+")
+_FIRST_WORDS = frozenset(name.split("_")[0] for name in LOWER | HIGHER)
+_MAX_WORDS = max(name.count("_") + 1 for name in LOWER | HIGHER)
+
+
+@functools.lru_cache(maxsize=8192)  # one metric name recurs across files (per class, per split)
+def infer(key: str) -> Direction | None:
+    """Which way is better, from the name: the longest run of words in the key that names a
+    known family decides (`val_loss`: lower; `avg_prec`: higher). Two families of equal length
+    that disagree (`acc_loss`) decide nothing: the name is ambiguous."""
+    best: tuple[int, Direction | None] | None = None
+    for segment in _SEPARATORS.split(key.lower()):
+        words = [w for w in segment.split("_") if w]
+        for start, word in enumerate(words):
+            if word not in _FIRST_WORDS:  # no family name starts here (most words)
+                continue
+            for size in range(min(_MAX_WORDS, len(words) - start), 0, -1):
+                if best is not None and size < best[0]:
+                    break  # only a run as long can change the answer
+                gram = "_".join(words[start : start + size])
+                found: Direction | None = (
+                    "lower" if gram in LOWER else "higher" if gram in HIGHER else None
+                )
+                if found:
+                    if best is not None and size == best[0] and best[1] != found:
+                        best = (size, None)  # equally long families disagree
+                    elif best is None or size > best[0]:
+                        best = (size, found)
+                    break
+    return best[1] if best else None
+
+
+def families() -> str:
+    """The table in words, for messages and the README."""
+    return (
+        f"lower is better: {', '.join(sorted(LOWER))}; "
+        f"higher is better: {', '.join(sorted(HIGHER))}"
+    )
