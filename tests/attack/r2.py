@@ -21,7 +21,9 @@ def _limit() -> None:  # runs in the child before exec
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
 
 
-def report(repo: Repo, *extra: str, deadline: float = DEADLINE) -> tuple[int, str, str, float]:
+def report(
+    repo: Repo, *extra: str, deadline: float = DEADLINE, env: dict[str, str] | None = None
+) -> tuple[int, str, str, float]:
     """(exit code, report.md, stderr, seconds) of `mlgate report --base main EXTRA`."""
     started = time.monotonic()
     try:
@@ -34,7 +36,7 @@ def report(repo: Repo, *extra: str, deadline: float = DEADLINE) -> tuple[int, st
             timeout=deadline,
             preexec_fn=_limit,  # no threads in the child before exec
             check=False,
-            env={**os.environ, "GITHUB_REPOSITORY": "octo-org/octo-repo"},
+            env={**os.environ, "GITHUB_REPOSITORY": "octo-org/octo-repo", **(env or {})},
         )
     except subprocess.TimeoutExpired:
         pytest.fail(f"mlgate did not return within {deadline:.0f} s")

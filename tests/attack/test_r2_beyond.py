@@ -95,7 +95,9 @@ def test_mlgate_own_log_lines_are_redacted(
 ) -> None:
     secret = "hunter2-deploy-value"
     repo.write("metrics.json", {"acc": 0.9, secret: 0.5})
-    repo.write(".mlgate.yml", "metrics: [metrics.json]\ngates:\n  - metric: '*'\n")
+    repo.write(
+        ".mlgate.yml", "metrics: [metrics.json]\ngates:\n  - metric: '*'\n    direction: higher\n"
+    )
     repo.commit("base")
     repo.git("checkout", "--quiet", "-b", "pr")
     repo.write("metrics.json", {"acc": 0.91, secret: 0.4})

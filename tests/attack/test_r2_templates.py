@@ -114,7 +114,7 @@ def test_links_into_the_repository_and_allowed_by_the_base_stay_links(repo: Repo
         "links: [https://wandb.ai/team/, https://evil.example/]\n" + FAILING,
     )
     repo.commit("pr")
-    code, text, err, _ = report(repo)
+    code, text, err, _ = report(repo, env={"CI": "true"})  # in CI the base's config governs
     assert code == 0, err
     assert "[run](https://wandb.ai/team/run/1)" in text
     assert "[issue](https://github.com/octo-org/octo-repo/issues/1)" in text
