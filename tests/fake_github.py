@@ -518,6 +518,9 @@ class Handler(BaseHTTPRequestHandler):
         )
 
     def create_check_run(self, token: Token, body: Any, query: Any) -> None:
+        if not token.installation:  # the Checks API takes GitHub App tokens only
+            self._error(403, "You must authenticate via a GitHub App.")
+            return
         summary = (body.get("output") or {}).get("summary") or ""
         if len(summary) > 65_535:
             self._error(

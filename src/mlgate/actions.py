@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlgate.errors import UsageError
+from mlgate.errors import UsageError, WriteError
 from mlgate.github import events
 from mlgate.hosts import Target
 from mlgate.limits import SUMMARY_LIMIT
+from mlgate.log import Log
 from mlgate.metrics import decode_json
 
 if TYPE_CHECKING:
     from mlgate.hosts import CIContext, Host
-    from mlgate.log import Log
     from mlgate.settings import Settings
 
 __all__ = ["Context", "Target", "load", "target_from_event"]
@@ -149,7 +149,30 @@ def load(env: Mapping[str, str], log: Log) -> tuple[Settings, CIContext]:
 
     settings = Settings.from_environ(env)
     log.mask(settings.github_token)
-    return settings, Context.from_environ(env)
+    ctx = Context.from_environ(env)
+    refuse_untrusted_code(settings, ctx.event_name)
+    return settings, ctx
+
+
+# Events whose job holds a write token and the repository's secrets while a pull request's code
+# may be checked out: running it there is a "pwn request" (`issue_comment`: a "/train" ChatOps
+# command on a PR runs the default branch's workflow with a write token too).
+PRIVILEGED_EVENTS = ("pull_request_target", "workflow_run", "issue_comment")
+
+
+def refuse_untrusted_code(settings: Settings, event_name: str) -> None:
+    """`run`/`repro` on a privileged event: exit 2 with the reason, unless `trusted-checkout`."""
+    if event_name not in PRIVILEGED_EVENTS or settings.trusted_checkout:
+        return
+    if settings.run or settings.repro:
+        what = "`run`" if settings.run else "`repro`"
+        raise UsageError(
+            f"input {what} on a {event_name} event: this job holds a write token and the "
+            f"repository's secrets, and {what} would execute whatever is checked out, the pull "
+            "request's code included; train in a `pull_request` workflow (the two-stage setup "
+            "in docs/security.md), or set `trusted-checkout: true` if this workflow checks out "
+            "only trusted code"
+        )
 
 
 def _read_event(path: str | None, name: str) -> dict[str, Any]:
@@ -228,10 +251,17 @@ def write_outputs(path: Path | None, values: Mapping[str, str], redact: Redactor
     with secrets redacted (a mask hides them in the log only, not in outputs)."""
     if path is None:
         return
-    with path.open("a", encoding="utf-8") as fh:
-        for name, value in values.items():
-            delim = f"mlgate_{uuid.uuid4().hex}"
-            fh.write(f"{name}<<{delim}\n{redact(value)}\n{delim}\n")
+    try:
+        with path.open("a", encoding="utf-8") as fh:
+            for name, value in values.items():
+                delim = f"mlgate_{uuid.uuid4().hex}"
+                fh.write(f"{name}<<{delim}\n{redact(value)}\n{delim}\n")
+    except OSError as exc:  # the runner's file: its problem, said in one line (exit 3)
+        raise WriteError(
+            f"GITHUB_OUTPUT {path}: cannot write the step's outputs ({exc.strerror or exc}); "
+            "later steps will not see `passed`, `comment-url` or `result-json`",
+            environment=True,
+        ) from exc
 
 
 def write_summary(path: Path | None, markdown: str, redact: Redactor) -> None:
@@ -245,13 +275,28 @@ def write_summary(path: Path | None, markdown: str, redact: Redactor) -> None:
         markdown = (
             cut + "\n\n…summary truncated at GitHub's 1 MiB limit; see the report artifact.\n"
         )
-    path.write_text(markdown, encoding="utf-8")
+    try:
+        path.write_text(markdown, encoding="utf-8")
+    except OSError as exc:
+        _summary_failed(path, exc)
 
 
 def append_summary(path: Path | None, text: str, redact: Redactor) -> None:
     if path is not None:
-        with path.open("a", encoding="utf-8") as fh:
-            fh.write(redact(text))
+        try:
+            with path.open("a", encoding="utf-8") as fh:
+                fh.write(redact(text))
+        except OSError as exc:
+            _summary_failed(path, exc)
+
+
+def _summary_failed(path: Path, exc: OSError) -> None:
+    """The job summary is a convenience: a runner file that cannot be written is a warning,
+    and the run goes on (the report is on disk; the comment and status still come)."""
+    Log(actions=True).warning(
+        f"GITHUB_STEP_SUMMARY {path}: cannot write the job summary ({exc.strerror or exc}); "
+        "the report is in the report directory"
+    )
 
 
 def give_to_owner(workspace: Path, log: Callable[[str], None], *, euid: int | None = None) -> int:

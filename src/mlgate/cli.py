@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from mlgate import __version__
+from mlgate import __version__, interrupt
 from mlgate.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_USAGE, MlgateError
 from mlgate.log import Log
+from mlgate.redact import from_environ
 from mlgate.settings import Settings
 
 EPILOG = """exit codes: 0 all gates passed; 1 a gate failed; 2 bad usage, config or input;
-3 an outside service failed after the report was written; 4 a bug in mlgate."""
+3 an outside service failed after the report was written; 4 a bug in mlgate;
+130 interrupted (SIGINT); 143 terminated (SIGTERM)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -211,19 +214,23 @@ def dispatch(args: argparse.Namespace, log: Log) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    log = Log(actions=os.environ.get("GITHUB_ACTIONS") == "true")
+    log = Log(actions=os.environ.get("GITHUB_ACTIONS") == "true", redact=from_environ(os.environ))
     try:
-        return dispatch(args, log)
+        with interrupt.handled():  # SIGTERM/SIGINT: the training is stopped, what is known kept
+            return dispatch(args, log)
     except MlgateError as exc:
         log.error(str(exc))
+        return exc.exit_code
+    except interrupt.Interrupted as exc:
+        with interrupt.ignored():  # the runner's next signal must not cut the report short
+            where = write_interrupted(args, exc)
+        log.error(f"{exc}{': ' + where if where else ''}", title="mlgate was interrupted")
         return exc.exit_code
     except KeyboardInterrupt:
         log("interrupted")
         return EXIT_INTERRUPTED
     except Exception as exc:  # a bug: one line here, the traceback where the user finds it
         import traceback  # here, not at start-up: tempfile and traceback cost `diff` 10 ms
-
-        from mlgate.redact import from_environ
 
         path = crash_log(args, traceback.format_exc())
         first = from_environ(os.environ)((str(exc).splitlines() or [""])[0][:200])
@@ -236,19 +243,53 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _report_dir(args: argparse.Namespace) -> Path | None:
     """The report directory this command writes to, when it can be known without failing."""
+    found = _report_location(args)
+    return found[1] if found else None
+
+
+def _report_location(args: argparse.Namespace) -> tuple[Path, Path] | None:
+    """(the repository, the report directory) of this command, when known without failing."""
     try:
         if args.command == "demo":
-            return Path(args.out).resolve()
+            out = Path(args.out).resolve()
+            return out.parent, out
         if args.command == "run":
             env_settings = Settings.from_environ(os.environ)
             workspace = Path(os.environ.get("GITHUB_WORKSPACE") or ".")
-            return workspace.resolve() / env_settings.working_directory / env_settings.report_dir
+            root = workspace.resolve() / env_settings.working_directory
+            return root, root / env_settings.report_dir
         if args.command == "report":
             cli_settings = _settings(args)
-            return cli_settings.working_directory.resolve() / cli_settings.report_dir
+            root = cli_settings.working_directory.resolve()
+            return root, root / cli_settings.report_dir
     except MlgateError:
         return None
     return None
+
+
+def write_interrupted(args: argparse.Namespace, exc: interrupt.Interrupted) -> str:
+    """What is known when a signal stops the run: the report directory's report.md and
+    result.json ("training interrupted", its output tail) and the job summary. Never raises."""
+    from mlgate import outdir
+
+    redact = from_environ(os.environ)
+    text = redact(interrupt.markdown(exc))
+    written: list[str] = []
+    found = _report_location(args)
+    if found is not None and args.command in ("run", "report") and exc.command is not None:
+        root, out_dir = found
+        result = {"passed": False, "verdict": f"{exc} during training", "gates": []}
+        with contextlib.suppress(OSError, MlgateError):
+            outdir.prepare(out_dir, root=root)
+            outdir.write_text(out_dir, "report.md", text)
+            outdir.write_text(out_dir, "result.json", json.dumps(result, indent=2) + "\n")
+            written.append(f"report in {out_dir}")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with contextlib.suppress(OSError), Path(summary).open("a", encoding="utf-8") as fh:
+            fh.write(text)
+            written.append("the job summary")
+    return " and ".join(written)
 
 
 def crash_log(args: argparse.Namespace, text: str) -> str:
@@ -256,7 +297,6 @@ def crash_log(args: argparse.Namespace, text: str) -> str:
     one, else the current directory, and into the job summary when there is one: inside the
     action's container `/tmp` vanishes with the container."""
     from mlgate import outdir
-    from mlgate.redact import from_environ
 
     text = from_environ(os.environ)(text)
     report_dir = _report_dir(args)

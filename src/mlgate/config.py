@@ -6,6 +6,7 @@ turn a gate off.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -29,6 +30,7 @@ TOP_KEYS = (
     "template",
     "data",
     "base_run",
+    "links",
 )
 GATE_KEYS = (
     "metric",
@@ -41,6 +43,7 @@ GATE_KEYS = (
     "on_missing_base",
 )
 ON_MISSING = ("fail", "warn", "ignore")
+_URL_PREFIX = re.compile(r"https://[A-Za-z0-9.-]+(?::\d+)?(?:/[^\s<>()\[\]\\]*)?")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,6 +87,8 @@ class Config:
     source: str = ".mlgate.yml"
     present: bool = field(default=False)
     base_run: str | None = None  # auto | always | never (issue 14); the input overrides it
+    # URL prefixes a user template may link to, besides the repository (read from the base)
+    links: tuple[str, ...] = ()
     # lines to print: a given `direction:` that contradicts the metric's name
     warnings: tuple[str, ...] = ()
 
@@ -99,6 +104,23 @@ def _str_list(value: Any, source: str, where: str) -> tuple[str, ...]:
                 raise fail(source, f"{where}[{i}]", f"expected a file path, got {shown(v)}")
         return tuple(value)
     raise fail(source, where, f"expected a file path or a list of file paths, got {shown(value)}")
+
+
+def _links(value: Any, source: str) -> tuple[str, ...]:
+    """`links:`: https URL prefixes (`https://wandb.ai/my-team/`), whole hosts or paths."""
+    items = [value] if isinstance(value, str) else value
+    if value is None:
+        return ()
+    if not isinstance(items, list):
+        raise fail(source, "links", f"expected a list of URL prefixes, got {shown(value)}")
+    for i, item in enumerate(items):
+        if not isinstance(item, str) or not _URL_PREFIX.fullmatch(item):
+            raise fail(
+                source,
+                f"links[{i}]",
+                f"expected an https URL prefix like https://wandb.ai/my-team/, got {shown(item)}",
+            )
+    return tuple(items)
 
 
 def _direction(given: Any, metric: str, source: str, where: str) -> tuple[str, str | None]:
@@ -214,6 +236,7 @@ def parse_config(raw: Any, source: str = ".mlgate.yml") -> Config:
         gates=gates,
         title=title,
         data=parse_data_rules(raw.get("data"), source),
+        links=_links(raw.get("links"), source),
         source=source,
         present=True,
     )

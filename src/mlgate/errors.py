@@ -6,7 +6,9 @@ Exit codes (documented in the README):
     2  bad usage, configuration or input; the message names the file and the problem
     3  an outside service (GitHub, a DVC remote, training) failed after the report was written
     4  a bug in mlgate: the traceback is written to a log file named in the message
-  130  interrupted
+  130  interrupted (SIGINT, Ctrl-C; GitHub Actions' first signal when a job is cancelled)
+  143  terminated (SIGTERM): the training's processes are killed, and "training interrupted"
+       is written to the report and the job summary (`mlgate.interrupt`)
 """
 
 from __future__ import annotations
@@ -48,6 +50,15 @@ class GitError(MlgateError):
 
 class DvcError(MlgateError):
     """DVC failed: a remote, the cache, or the pipeline definition."""
+
+
+class WriteError(MlgateError):
+    """A file mlgate writes could not be written (a read-only directory: exit 2, choose
+    another; a full disk or an I/O error: exit 3, the runner's problem)."""
+
+    def __init__(self, message: str, *, environment: bool) -> None:
+        super().__init__(message)
+        self.exit_code = EXIT_SERVICE if environment else EXIT_USAGE
 
 
 class ServiceError(MlgateError):

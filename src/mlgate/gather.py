@@ -187,6 +187,16 @@ def inherit_errors(base: Snapshot, head_files: Iterable[str]) -> Snapshot:
     return Snapshot(base.values, errors) if errors != base.errors else base
 
 
+def unread_params(params: Diff) -> list[str]:
+    """A note per params file that could not be read (a path leading out, absolute, a FIFO):
+    never dropped silently, as metrics and plots are not (issue 21)."""
+    return [
+        f"params file {path} at {side}: {why}"
+        for side, errors in (("head", params.head_errors), ("base", params.base_errors))
+        for path, why in sorted(errors.items())
+    ]
+
+
 def plot_defs(config: Config, head: Pipeline, base: Pipeline) -> list[PlotDef]:
     """Every plot either revision defines (head's definition wins), plus `.mlgate.yml`'s."""
     defs = {p.id: p for p in base.plots}
@@ -301,12 +311,14 @@ def gather(
     head_params = param_files(settings, config, head_pipeline, head)
     base_params = param_files(settings, config, base_pipeline, base)
     params = compare(base, head, base_params, head_params, load=load_params, unsure=unsure)
+    notes += unread_params(params)
 
     plots: tuple[PlotFiles, ...] = ()
     if with_plots:
         defs = plot_defs(config, head_pipeline, base_pipeline) or dvclive_default([base, head])
         defs = expand_plots(defs, [base, head])
         plots = read_plots(defs, base, head)
+    notes += head.skipped
     return Gathered(
         root=root,
         config=config,

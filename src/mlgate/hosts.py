@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from mlgate.errors import UsageError
 from mlgate.log import neutralize
 
 if TYPE_CHECKING:
@@ -203,6 +204,32 @@ def load(env: Mapping[str, str], log: Log) -> tuple[Settings, CIContext]:
     module = importlib.import_module(module_for(env))
     loaded: tuple[Settings, CIContext] = module.load(env, log)
     return loaded
+
+
+def working_root(workspace: Path, working_directory: Path) -> Path:
+    """The project directory: `working-directory` inside the CI workspace, or a UsageError that
+    says what is wrong with it (a symbolic link leading out is not "a missing base ref")."""
+    root = (workspace / working_directory).resolve()
+    if not root.is_relative_to(workspace.resolve()):
+        raise UsageError(
+            f"{working_directory}: leads outside the workspace (to {root}) "
+            "(input `working-directory`); give a directory of the repository, not a link out"
+        )
+    if not root.is_dir():
+        raise UsageError(
+            f"{working_directory}: no such directory in the workspace (input `working-directory`)"
+        )
+    return root
+
+
+def repository_url(env: Mapping[str, str]) -> str | None:
+    """The web address of the repository this CI job runs for (links there stay on-site)."""
+    if env.get("GITLAB_CI", "").lower() == "true":
+        return env.get("CI_PROJECT_URL") or None
+    if env.get("GITHUB_REPOSITORY"):
+        server = env.get("GITHUB_SERVER_URL") or "https://github.com"
+        return f"{server.rstrip('/')}/{env['GITHUB_REPOSITORY']}"
+    return None
 
 
 def one_line(text: object, limit: int = 200) -> str:

@@ -8,6 +8,9 @@ Each limit has its own message naming the file and the limit.
 from __future__ import annotations
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024  # a metrics, params, dvc.yaml/lock or .mlgate.yml file
+# Any one file read whole from the workspace (metrics, params, plot data, images): a training can
+# leave a sparse 20 GB file that reads as zeros for minutes (issue 21)
+MAX_READ_BYTES = 100 * 1024 * 1024
 MAX_DOCUMENT_VALUES = 100_000  # values (leaves and containers) in one document, aliases expanded
 MAX_DEPTH = 100  # nesting of mappings and lists in one document
 MAX_YAML_ALIASES = 1_000  # alias (`*name`) uses in one YAML document

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TextIO
 
 # CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), other two-byte ESC sequences, the C1 CSI.
@@ -54,24 +54,33 @@ def escape_property(text: str) -> str:
 
 
 class Log:
-    def __init__(self, *, actions: bool = False, stream: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        actions: bool = False,
+        stream: TextIO | None = None,
+        redact: Callable[[str], str] | None = None,
+    ) -> None:
         self.actions = actions
         self.stream = stream
+        # every line may carry a name from the PR, which a training can make a secret it read
+        self.redact = redact or (lambda text: text)
 
     def _out(self) -> TextIO:
         return self.stream or sys.stderr
 
     def __call__(self, message: str) -> None:
         """Print text that may come from the repository: it can never become a command."""
-        self._write(neutralize(str(message)))
+        self._write(neutralize(self.redact(str(message))))
 
     def _write(self, line: str) -> None:
         print(line, file=self._out(), flush=True)
 
     def _command(self, name: str, data: str, **props: str) -> None:
         """One of mlgate's own workflow commands; data and properties escaped."""
-        text = ",".join(f"{k}={escape_property(v)}" for k, v in props.items() if v)
-        self._write(f"::{name}{' ' + text if text else ''}::{escape_data(data)}")
+        props = {k: self.redact(v) for k, v in props.items() if v}
+        text = ",".join(f"{k}={escape_property(v)}" for k, v in props.items())
+        self._write(f"::{name}{' ' + text if text else ''}::{escape_data(self.redact(data))}")
 
     def error(self, message: str, title: str | None = None) -> None:
         if self.actions:

@@ -42,6 +42,15 @@ def parse_marker(body: str | None) -> Marker | None:
     return Marker(m.group(1), m.group(2))
 
 
+def split_marker(text: str) -> tuple[str, str]:
+    """(the marker opening `text`, with its line break; the rest), or ("", text) without one."""
+    m = _MARKER.match(text)
+    if m is None or text[m.end() : m.end() + 1] not in ("", "\n", "\r"):
+        return "", text
+    end = m.end() + 1 if text[m.end() : m.end() + 1] else m.end()
+    return text[:end], text[end:]
+
+
 def strip_markers(text: str) -> str:
     """`text` without any line that is, or looks like, an mlgate marker (for embedding bodies)."""
     return "\n".join(line for line in text.split("\n") if PREFIX not in line)

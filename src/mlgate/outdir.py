@@ -15,12 +15,14 @@ or `report.html`) to make mlgate write where it points. So:
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
+import tempfile
 import uuid
 from pathlib import Path, PurePosixPath
 
-from mlgate.errors import InputError
+from mlgate.errors import InputError, WriteError
 
 MARKER = ".mlgate-report"
 _MARKER_TEXT = b"This directory holds an mlgate report; mlgate may overwrite the files it wrote.\n"
@@ -71,8 +73,43 @@ def _symlink_inside(out_dir: Path) -> Path | None:
     return None
 
 
+# errors of the machine, not of the chosen directory: exit 3
+_ENVIRONMENT = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG, errno.EMFILE, errno.ENFILE}
+
+
+def write_error(path: Path | str, exc: OSError) -> WriteError:
+    """One line for an OSError while writing `path`: what failed and what to do."""
+    why = exc.strerror or str(exc)
+    if exc.errno in _ENVIRONMENT:
+        return WriteError(
+            f"{path}: cannot write the report ({why}); free space on the runner's disk",
+            environment=True,
+        )
+    return WriteError(
+        f"{path}: cannot write the report ({why}); choose a writable --out / `report-dir`",
+        environment=False,
+    )
+
+
+def fallback(out_dir: Path, exc: WriteError) -> Path:
+    """A fresh private directory for the report when `out_dir` cannot be written, so the run
+    can still publish its verdict; WriteError if none can be made either."""
+    try:
+        return prepare(Path(tempfile.mkdtemp(prefix="mlgate-report-")))
+    except (OSError, WriteError) as again:
+        raise exc from again
+
+
 def prepare(out_dir: Path, *, root: Path | None = None) -> Path:
-    """Make `out_dir` ready for mlgate's files, or raise a one-line InputError (exit 2)."""
+    """Make `out_dir` ready for mlgate's files, or raise a one-line InputError (exit 2) or
+    WriteError (exit 2 or 3)."""
+    try:
+        return _prepare(out_dir, root)
+    except OSError as exc:
+        raise write_error(out_dir, exc) from exc
+
+
+def _prepare(out_dir: Path, root: Path | None) -> Path:
     _check_components(root or out_dir.parent, out_dir)
     if out_dir.is_dir():
         marked = (out_dir / MARKER).is_file() and not (out_dir / MARKER).is_symlink()
@@ -103,7 +140,14 @@ def _parts(rel: str) -> list[str]:
 def write_bytes(out_dir: Path, rel: str, data: bytes) -> Path:
     """Write `data` to `out_dir/rel` (a relative POSIX path, e.g. `plots/x.png`), creating its
     directories; refuses (UnsafePathError, exit 2) a symlink at the report directory, at any
-    directory on the way, or at the file itself."""
+    directory on the way, or at the file itself. A write that fails is a WriteError."""
+    try:
+        return _write_bytes(out_dir, rel, data)
+    except OSError as exc:
+        raise write_error(out_dir / rel, exc) from exc
+
+
+def _write_bytes(out_dir: Path, rel: str, data: bytes) -> Path:
     parts = _parts(rel)
     shown = out_dir / rel
     try:

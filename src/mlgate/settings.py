@@ -44,6 +44,9 @@ class Settings:
     assets_branch: str = "mlgate-assets"
     requirements: str | None = None
     timeout_minutes: float | None = None  # the training command's time limit; none by default
+    # `run`/`repro` on pull_request_target/workflow_run: refused unless the workflow says it
+    # checks out trusted code (issue 21; Bencher's --ci-i-am-vulnerable-to-pwn-requests)
+    trusted_checkout: bool = False
     bundles: tuple[str, ...] = ()
     # issue 14: train the base when it holds no results (None: `.mlgate.yml` `base_run:`, else auto)
     base_run: BaseRun | None = None
@@ -209,6 +212,10 @@ def clean_timeout_minutes(value: Any, name: str) -> float:
             f"input {name!r}: expected a number of minutes above 0 (at most a week), got {value!r}"
         )
     return number
+
+
+def clean_trusted_checkout(value: Any, name: str) -> bool:
+    return _bool(value, name)
 
 
 def clean_bundles(value: Any, name: str) -> tuple[str, ...]:

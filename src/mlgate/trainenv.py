@@ -18,18 +18,19 @@ one line naming the requirement pip could not resolve (`problem`), then exit 2.
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlgate import proc, redact
 from mlgate.errors import UsageError
 from mlgate.log import Log
 from mlgate.report import Training
@@ -38,7 +39,6 @@ from mlgate.settings import Settings
 VENV_VARIABLE = "MLGATE_TRAINING_VENV"  # set by the action's image: where the environment goes
 ACTIVE_VARIABLE = "MLGATE_TRAINING_ENV"  # set once it is ready: the environment the training uses
 STAMP = ".mlgate-env.json"
-TAIL_LINES = 40
 MAX_REQUIREMENTS_BYTES = 1024 * 1024
 
 
@@ -175,33 +175,33 @@ def _step(
 ) -> Prepared:
     """Run one set-up command; its failure is a failed training for the report."""
     started = time.monotonic()
+    # pip runs the requirements' own build code (a setup.py): through mlgate's one process
+    # runner (`mlgate.proc`), so it cannot hang the job or outlive it (issue 21)
+    seen: collections.deque[str] = collections.deque(maxlen=2_000)
+    lines = redact.LineRedactor(redact.from_environ(os.environ))
+
+    def keep(line: str) -> str:
+        line = lines(line)
+        log(line)
+        seen.append(line)
+        return line
+
     with log.group(title):
-        proc = subprocess.run(
-            cmd,
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
-            check=False,
-        )
-        for line in proc.stdout.splitlines():
-            log(line)
-    if proc.returncode == 0:
+        done = proc.run(cmd, cwd=cwd, on_line=keep)
+    if done.code == 0:
         return Prepared()
-    tail = "\n".join(proc.stdout.splitlines()[-TAIL_LINES:])
+    output = "\n".join(seen)
     failure = Training(
         shown or " ".join(cmd),
-        proc.returncode,
+        done.code,
         seconds=time.monotonic() - started,
-        output_tail=tail,
+        output_tail=done.tail,
     )
     if file:
-        problem = f"{file}: pip could not install {unresolved(proc.stdout)}; fix or relax it"
+        problem = f"{file}: pip could not install {unresolved(output)}; fix or relax it"
     else:
-        last = (tail.splitlines() or ["no output"])[-1]
-        problem = f"{title} failed (exit {proc.returncode}): {last}"
+        last = (done.tail.splitlines() or ["no output"])[-1]
+        problem = f"{title} failed (exit {done.code}): {last}"
     return Prepared(failure=failure, problem=problem)
 
 

@@ -9,6 +9,7 @@ event GitHub sent, never from the bundle, and the bundle's claims must agree wit
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -204,11 +205,8 @@ def _with_images(
     failures: list[HostError],
 ) -> str:
     """The combined report with its images hosted, else with inline Mermaid charts."""
-    files = [
-        (_asset_key(b, rel, len(bundles)), data)
-        for b in bundles
-        for rel, data in _images(b).items()
-    ]
+    keys = [_asset_keys(b, _images(b), len(bundles)) for b in bundles]
+    files = [(key, data) for k in keys for key, data in k.values()]
     try:
         urls = host.host_images(files, change=change, head_sha=head_sha) if files else {}
     except ReadOnlyToken as exc:
@@ -221,27 +219,46 @@ def _with_images(
         urls = None
     if urls is not None:
         linked = [
-            replace(b, markdown=link_images(b.markdown, _linked(b, urls, len(bundles))))
-            for b in bundles
+            replace(b, markdown=link_images(b.markdown, _linked(k, urls)))
+            for b, k in zip(bundles, keys, strict=True)
         ]
         return combine(linked, comment_id, head_sha)[0]
     inline = [replace(b, markdown=b.mermaid) if b.mermaid else b for b in bundles]
     return strip_images(combine(inline, comment_id, head_sha)[0], host.images_hint)
 
 
-def _linked(bundle: Bundle, urls: Mapping[str, str], count: int) -> dict[str, str]:
-    keys = {rel: _asset_key(bundle, rel, count) for rel in bundle.image_refs()}
-    return {rel: urls[key] for rel, key in keys.items() if key in urls}
+def _linked(keys: Mapping[str, tuple[str, bytes]], urls: Mapping[str, str]) -> dict[str, str]:
+    return {rel: urls[key] for rel, (key, _data) in keys.items() if key in urls}
 
 
-def _asset_key(bundle: Bundle, rel: str, count: int) -> str:
-    """Where a bundle's image goes on the assets branch: per bundle when several are merged."""
-    if count == 1:
-        return rel
-    return f"{re.sub(r'[^A-Za-z0-9._-]+', '-', bundle.path.name).strip('.-') or 'bundle'}/{rel}"
+def _asset_keys(
+    bundle: Bundle, images: Mapping[str, bytes], count: int
+) -> dict[str, tuple[str, bytes]]:
+    """rel -> (where the image goes on the assets branch, its bytes). Named by its bytes,
+    never by a name from the pull request (a file name can carry a secret the training knew);
+    per bundle when several are merged."""
+    prefix = ""
+    if count > 1:
+        name = re.sub(r"[^A-Za-z0-9._-]+", "-", bundle.path.name).strip(".-") or "bundle"
+        prefix = f"{name}/"
+    return {
+        rel: (f"{prefix}plots/{hashlib.sha256(data).hexdigest()[:24]}{_suffix(data)}", data)
+        for rel, data in images.items()
+    }
+
+
+def _suffix(data: bytes) -> str:
+    return ".jpg" if data.startswith(b"\xff\xd8\xff") else ".png"
 
 
 def _check_claims(bundles: Sequence[Bundle], target: Target) -> None:
+    for b in bundles:  # like the PR number: a bundle names this repository or none
+        claimed_repo = b.meta.get("repository")
+        if claimed_repo is not None and str(claimed_repo).lower() != target.repository.lower():
+            raise UsageError(
+                f"bundle {plain(b.name, 40)} is for repository {plain(str(claimed_repo), 80)} but "
+                f"this workflow runs for {target.repository}: refusing to publish it"
+            )
     heads = {str(b.meta.get("head_sha")) for b in bundles}
     if len(heads) > 1:
         raise UsageError(
@@ -272,7 +289,8 @@ def main(
     redact = redact_mod.from_environ(env, extra=[settings.github_token])
     ctx = Context.from_environ(env)
     target = target_from_event(ctx)
-    bundles = [load_bundle(p, hostile=True) for p in bundle_dirs]
+    own = [f"{ctx.server_url}/{ctx.repository}"]  # links into this repository stay links
+    bundles = [load_bundle(p, hostile=True, links=own) for p in bundle_dirs]
     _check_claims(bundles, target)
     markdown, passed, _verdict = combine(bundles, settings.comment_id, target.head_sha)
     write_summary(ctx.step_summary, strip_images(markdown, "image in the report artifact"), redact)

@@ -17,11 +17,11 @@ from mlgate import redact as redact_mod
 from mlgate import report as report_mod
 from mlgate.baseline import Baseline
 from mlgate.datacheck import TableChange
-from mlgate.errors import gate_exit
+from mlgate.errors import WriteError, gate_exit
 from mlgate.gates import GateResult
 from mlgate.gather import Gathered, gather
 from mlgate.governing import read_config
-from mlgate.hosts import in_ci
+from mlgate.hosts import in_ci, repository_url
 from mlgate.limits import SUMMARY_LIMIT
 from mlgate.log import Log, neutralize
 from mlgate.render import markdown, summary
@@ -83,7 +83,10 @@ def produce(
     comment_id: str | None = None,
     with_mermaid: bool = False,
     local: bool = False,
+    movable: bool = False,
 ) -> Produced:
+    """Gather, gate and render. `movable` (CI): a report directory that cannot be written
+    moves to a fresh temporary one, with a warning, so the verdict is still published."""
     git = Git(root, log)
     failed = training is not None and training.exit_code != 0
     baseline = Baseline(
@@ -109,7 +112,7 @@ def produce(
         )
     if not g.config.gates and not any(c.new is not None for c in g.metrics.changes):
         log.warning(nothing_to_gate(g.metric_files))
-    outdir.prepare(out_dir, root=root)
+    out_dir = _ready(out_dir, root, log, movable=movable)
     notes = list(g.notes)
     changes = data_changes(g, notes)
     secrets = redact_mod.secret_values(os.environ, extra=[settings.github_token])
@@ -169,8 +172,14 @@ def produce(
     if g.config.template:
         user_template = resolve_user_template(root, g.config.template, g.config.source)
     tables_md = markdown.prepare(rep)  # every cell formatted once, for the comment and full table
+    links = (*g.config.links, *filter(None, [repository_url(os.environ)]))
     render = functools.partial(
-        markdown.render, comment_id=cid, user_template=user_template, root=root, tables=tables_md
+        markdown.render,
+        comment_id=cid,
+        user_template=user_template,
+        root=root,
+        tables=tables_md,
+        links=links,
     )
     text = redact(render(with_plots))
     alt = None
@@ -182,6 +191,19 @@ def produce(
     result = redact_result(report_mod.result_json(with_plots, comment_id=cid), redact, secrets)
     full = redact(markdown.full_tables(tables_md))
     return Produced(with_plots, text, result, g, out_dir, alt, full, tables_md.hidden)
+
+
+def _ready(out_dir: Path, root: Path, log: Log, *, movable: bool) -> Path:
+    """The report directory, prepared; in CI (`movable`) one that cannot be written gives way
+    to a fresh temporary one, with a warning, so the verdict is still published (issue 21)."""
+    try:
+        return outdir.prepare(out_dir, root=root)
+    except WriteError as exc:
+        if not movable:
+            raise
+        moved = outdir.fallback(out_dir, exc)
+        log.warning(f"{exc}; the report is written to {moved} instead")
+        return moved
 
 
 def nothing_to_gate(files: Sequence[str]) -> str:
@@ -280,11 +302,10 @@ def summary_markdown(produced: Produced, markdown_text: str, limit: int = SUMMAR
 
 
 def redact_result(value: Any, redact: Callable[[str], str], secrets: Sequence[str]) -> Any:
-    """`redact_json(value, redact)`, skipped when no secret occurs in the document's JSON text
-    (a walk of 100,000 metrics costs a second). Without `ensure_ascii`, JSON escapes only
+    """`redact_json(value, redact)`, skipped when nothing to redact occurs in the document's JSON
+    text (a walk of 100,000 metrics costs a second). Without `ensure_ascii`, JSON escapes only
     quotes, backslashes and control characters: a secret with one of those takes the walk."""
-    if not secrets:
-        return value
+    # no shortcut for "no secrets": credential-shaped text is redacted whatever the environment
     if not any(_JSON_ESCAPED.search(s) for s in secrets):
         text = json.dumps(value, default=str, ensure_ascii=False)
         if redact(text) == text:
@@ -360,6 +381,6 @@ def main(settings: Settings, log: Log, *, root: Path) -> int:
     print_gate_summary(produced.report, log)
     verdict = "PASSED" if produced.report.passed else "FAILED"
     # the verdict holds names from the PR's files: printed so no line can be a workflow command
-    print(neutralize(f"mlgate: {verdict}: {produced.report.verdict}"))
+    print(neutralize(log.redact(f"mlgate: {verdict}: {produced.report.verdict}")))
     print(f"report: {path}")
     return gate_exit(produced.report.passed)

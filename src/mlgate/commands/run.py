@@ -65,12 +65,7 @@ def _run(
     token = ctx.token(settings)
     redact = redact_mod.from_environ(env, extra=[token])
     target = ctx.target()
-    root = (ctx.workspace / settings.working_directory).resolve()
-    if not root.is_dir():
-        raise UsageError(
-            f"{settings.working_directory}: no such directory in the workspace "
-            "(input `working-directory`)"
-        )
+    root = hosts.working_root(ctx.workspace, settings.working_directory)
     base_branch = recorded_branch(target, settings, root)
     if base_branch is not None:
         return _record(log, settings, ctx, host, root=root, branch=base_branch, redact=redact)
@@ -93,7 +88,9 @@ def _run(
         head_label=target.head_ref,
         training=training,
         with_mermaid=settings.plots == "assets",
+        movable=True,
     )
+    out_dir = produced.out_dir  # elsewhere when the report directory could not be written
     produced.result[ctx.meta_key] = {
         "repository": ctx.repository,
         "pr_number": target.pr_number,

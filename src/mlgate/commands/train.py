@@ -3,26 +3,23 @@ user's command. A failing step is a result (exit code and output tail in the rep
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shlex
-import signal
-import subprocess
 import sys
-import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlgate import trainenv
+from mlgate import proc, trainenv
+from mlgate import redact as redact_mod
 from mlgate.errors import UsageError
+from mlgate.interrupt import Interrupted
 from mlgate.log import Log
+from mlgate.redact import Redactor
 from mlgate.report import Training
 from mlgate.settings import Settings
 
-TAIL_LINES = 40
-TIMEOUT_EXIT = 124  # what `timeout(1)` returns for a command it stopped
-KILL_GRACE_SECONDS = 5.0
 _RAN = re.compile(r"Running stage '([^']+)'")
 # DVC's own words (dvc/stage/cache.py, dvc/stage/__init__.py): a stage whose deps and params
 # match an earlier run is restored from the run-cache; one that did not change is skipped. A
@@ -62,6 +59,35 @@ def stage_durations(lines: list[tuple[float, str]], end: float) -> dict[str, flo
     return out
 
 
+STAGE_LINES = 10_000  # `dvc repro` lines naming stages, kept for the stage table
+
+
+@dataclass
+class Output:
+    """What a command printed, as the log and the report get it: each line redacted (secrets
+    of the environment, credential shapes, `password=...`, private key blocks across lines),
+    and the lines naming DVC stages with the time each was seen (for the stage table)."""
+
+    redact: Redactor
+    log: Log
+    stage_lines: list[tuple[float, str]] = field(default_factory=list)
+    lines: redact_mod.LineRedactor = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.lines = redact_mod.LineRedactor(self.redact)
+
+    def __call__(self, line: str) -> str:
+        line = self.lines(line)
+        self.log(line)
+        if len(self.stage_lines) < STAGE_LINES and _is_stage_line(line):
+            self.stage_lines.append((time.monotonic(), line))
+        return line
+
+
+def _is_stage_line(line: str) -> bool:
+    return "tage" in line and any(p.search(line) for p in (_RAN, _RESTORED, _UNCHANGED))
+
+
 def _run(
     cmd: list[str] | str,
     root: Path,
@@ -69,75 +95,24 @@ def _run(
     *,
     shell: bool = False,
     timeout: float | None = None,
-) -> tuple[int, str]:
-    code, lines = _run_timed(cmd, root, log, shell=shell, timeout=timeout)
-    return code, "\n".join(line for _t, line in lines)
-
-
-def _kill_group(proc: subprocess.Popen[str], fired: threading.Event) -> None:
-    """The whole process group: a shell's children (and theirs) hold the output pipe open."""
-    fired.set()
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=KILL_GRACE_SECONDS)
-        except subprocess.TimeoutExpired:
-            continue
-        if sig == signal.SIGTERM:
-            # the leader is gone; children that ignored SIGTERM still hold the pipe
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-        return
-
-
-def _run_timed(
-    cmd: list[str] | str,
-    root: Path,
-    log: Log,
-    *,
-    shell: bool = False,
-    timeout: float | None = None,
-) -> tuple[int, list[tuple[float, str]]]:
-    """Run, streaming output to the log; past `timeout` seconds the process group is killed and
-    the exit code is TIMEOUT_EXIT (as `timeout(1)` reports it), with a last line saying why."""
-    log(f"$ {cmd if isinstance(cmd, str) else shlex.join(cmd)}")
-    proc = subprocess.Popen(
-        cmd,
-        cwd=root,
-        shell=shell,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        errors="replace",
-        env={**trainenv.training_environ(os.environ), "PYTHONUNBUFFERED": "1"},
-        start_new_session=True,  # its own process group, so a timeout can stop all of it
-    )
-    fired = threading.Event()
-    timer = None
-    if timeout is not None:
-        timer = threading.Timer(timeout, _kill_group, (proc, fired))
-        timer.daemon = True
-        timer.start()
-    lines: list[tuple[float, str]] = []
-    assert proc.stdout is not None
+    output: Output | None = None,
+) -> proc.Finished:
+    """Run through mlgate's one process runner (`mlgate.proc`), the output streamed to the log
+    with secrets redacted. On SIGTERM/SIGINT, `Interrupted` carries the command and its tail."""
+    shown = cmd if isinstance(cmd, str) else shlex.join(cmd)
+    out = output or Output(redact_mod.from_environ(os.environ), log)
+    log(out.redact(f"$ {shown}"))
     try:
-        for line in proc.stdout:
-            log(line.rstrip("\n"))
-            lines.append((time.monotonic(), line.rstrip("\n")))
-        code = proc.wait()
-    finally:
-        if timer is not None:
-            timer.cancel()
-    if fired.is_set():
-        minutes = (timeout or 0) / 60
-        why = f"mlgate: stopped after {minutes:g} minutes (timeout-minutes); process group killed"
-        log(why)
-        lines.append((time.monotonic(), why))
-        code = TIMEOUT_EXIT
-    return code, lines
+        return proc.run(
+            cmd,
+            cwd=root,
+            on_line=out,
+            shell=shell,
+            timeout=timeout,
+            env=trainenv.training_environ(os.environ),  # the training's own environment first
+        )
+    except Interrupted as exc:
+        raise Interrupted(exc.signum, exc.output, out.redact(shown)) from exc
 
 
 def run_training(settings: Settings, *, root: Path, log: Log) -> Training:
@@ -145,16 +120,17 @@ def run_training(settings: Settings, *, root: Path, log: Log) -> Training:
 
     started = time.monotonic()
     limit = settings.timeout_minutes * 60 if settings.timeout_minutes else None
+    out = Output(redact_mod.from_environ(os.environ, extra=[settings.github_token]), log)
     if settings.run:
         command = settings.run
         with log.group(f"Training: {command}"):
             # `run:` is the user's own command line, run by a shell as a workflow step would be
-            code, output = _run(command, root, log, shell=True, timeout=limit)  # noqa: S604
+            done = _run(command, root, log, shell=True, timeout=limit, output=out)  # noqa: S604
         return Training(
             command=command,
-            exit_code=code,
+            exit_code=done.code,
             seconds=time.monotonic() - started,
-            output_tail="\n".join(output.splitlines()[-TAIL_LINES:]),
+            output_tail=done.tail,
         )
     if not (root / "dvc.yaml").is_file():
         raise UsageError(
@@ -163,36 +139,36 @@ def run_training(settings: Settings, *, root: Path, log: Log) -> Training:
         )
     base = dvc_command()
     with log.group("Training: dvc repro"):
-        if dvc.has_remote(root):
-            code, _ = _run([*base, "fetch", "--run-cache"], root, log)
-            if code != 0:
-                log.warning("could not fetch the run-cache from the DVC remote; stages may re-run")
-        code, timed = _run_timed(
+        fetch = [*base, "fetch", "--run-cache"]
+        if dvc.has_remote(root) and _run(fetch, root, log, output=out).code != 0:
+            log.warning("could not fetch the run-cache from the DVC remote; stages may re-run")
+        out.stage_lines.clear()
+        done = _run(
             [*base, "repro", "--pull"] if dvc.has_remote(root) else [*base, "repro"],
             root,
             log,
             timeout=limit,
+            output=out,
         )
-        output = "\n".join(line for _t, line in timed)
-        durations = stage_durations(timed, time.monotonic())
-        ran, cached, unchanged = classify_stages(output)
+        durations = stage_durations(out.stage_lines, time.monotonic())
+        ran, cached, unchanged = classify_stages("\n".join(line for _t, line in out.stage_lines))
         seconds = time.monotonic() - started
         ran_text = ", ".join(f"{n} ({durations.get(n, 0.0):.1f} s)" for n in ran) or "none"
         log(
             f"stages run: {ran_text}; restored from the run-cache: {', '.join(cached) or 'none'}"
             f"; unchanged: {', '.join(unchanged) or 'none'}; {seconds:.1f} s"
         )
-        if code == 0 and settings.push and dvc.has_remote(root):
-            push_code, _ = _run([*base, "push", "--run-cache"], root, log)
-            if push_code != 0:
-                log.warning("dvc push failed; the next run will retrain what this one trained")
+        push = [*base, "push", "--run-cache"]
+        wanted = done.code == 0 and settings.push and dvc.has_remote(root)
+        if wanted and _run(push, root, log, output=out).code != 0:
+            log.warning("dvc push failed; the next run will retrain what this one trained")
     return Training(
         command="dvc repro",
-        exit_code=code,
+        exit_code=done.code,
         ran=tuple(ran),
         cached=tuple(cached),
         unchanged=tuple(unchanged),
         durations=durations,
         seconds=seconds,
-        output_tail="\n".join(output.splitlines()[-TAIL_LINES:]),
+        output_tail=done.tail,
     )

@@ -5,20 +5,20 @@ code) wrote. So a bundle read with `hostile=True`:
 - opens report.md and result.json without following symlinks, within size limits, as UTF-8;
 - checks result.json against a schema (pydantic), the message naming the key path;
 - keeps only images referenced as `plots/...` that stay inside the bundle (no `..`, no absolute
-  path, no symlink on the way) and whose bytes are PNG, JPEG or SVG; any other image reference
-  becomes a visible note;
+  path, no symlink on the way) and whose bytes are PNG or JPEG (an SVG can carry scripts and
+  links: refused); any other image reference becomes a visible note;
 - recomputes the verdict from the gate results (a `passed: true` beside a failed gate fails);
 - makes every text field (name, verdict, gate names) inert before it reaches the comment or the
-  status description, and the report's Markdown: raw HTML other than a few layout tags, markers,
-  and @-mentions are neutralized.
+  status description, and the report's Markdown through `render.sanitize` (the sanitizer of user
+  templates too): raw HTML other than a few layout tags, markers, @-mentions, remote images and
+  links off this repository are neutralized.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import stat
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -28,8 +28,9 @@ from pydantic import ValidationError as PydanticError
 
 from mlgate.errors import InputError
 from mlgate.log import neutralize
-from mlgate.marker import strip_markers
 from mlgate.metrics import decode_json
+from mlgate.regular import NotRegular, read_regular
+from mlgate.render import sanitize
 from mlgate.render.escape import md
 
 REPORT_LIMIT = 8 * 1024 * 1024
@@ -38,9 +39,6 @@ IMAGE_LIMIT = 10 * 1024 * 1024
 IMAGES_MAX = 200
 # `![alt](target)`; the alt text may hold backslash-escaped brackets (render.escape.md)
 IMAGE = re.compile(r"!\[((?:\\.|[^\]\\])*)\]\(([^)\s]*)\)")
-_ALLOWED_TAGS = {"details", "summary", "b", "i", "em", "strong", "br", "sub", "sup", "code", "p"}
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)([^<>]*)>")
-_MENTION = re.compile(r"@(?=[A-Za-z0-9])")
 
 
 class _Gate(BaseModel):
@@ -93,28 +91,18 @@ def validate_result(data: object, where: str) -> dict[str, Any]:
 def _read_regular(path: Path, limit: int) -> bytes:
     """A file's bytes, refusing symlinks, non-regular files and oversized files."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
-    except OSError as exc:
-        why = "is a symlink" if path.is_symlink() else (exc.strerror or str(exc))
-        raise InputError(f"{path}: cannot read ({why}); a bundle holds regular files only") from exc
-    with os.fdopen(fd, "rb") as fh:
-        info = os.fstat(fh.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(f"{path}: not a regular file; a bundle holds regular files only")
-        if info.st_size > limit:
-            raise InputError(f"{path}: {info.st_size} bytes, over the {limit} byte limit")
-        return fh.read(limit + 1)[:limit]
+        return read_regular(path, limit, follow=False)
+    except NotRegular as exc:
+        raise InputError(f"{path}: {exc.why}; a bundle holds regular files only") from exc
 
 
 def image_kind(data: bytes) -> str | None:
-    """PNG, JPEG or SVG judged by the bytes, not the name."""
+    """PNG or JPEG judged by the bytes, not the name. An SVG is a document that can hold
+    scripts and links: never published."""
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         return "png"
     if data.startswith(b"\xff\xd8\xff"):
         return "jpeg"
-    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if (head.startswith((b"<?xml", b"<svg", b"<!--"))) and b"<svg" in data[:4096].lower():
-        return "svg"
     return None
 
 
@@ -139,25 +127,8 @@ def confined_image(root: Path, rel: str) -> tuple[bytes | None, str]:
     except InputError as exc:
         return None, str(exc).split(": ", 1)[-1]
     if image_kind(data) is None:
-        return None, "not a PNG, JPEG or SVG image"
+        return None, "not a PNG or JPEG image"
     return data, ""
-
-
-def sanitize_markdown(text: str) -> str:
-    """A hostile report's Markdown, inert: no markers, no raw HTML beyond layout tags, no
-    @-mentions, no HTML comments."""
-    text = strip_markers(text).replace("<!--", "&lt;!--")
-
-    def tag(m: re.Match[str]) -> str:
-        name = m.group(2).lower()
-        if name in _ALLOWED_TAGS and (name == "details" and m.group(3).strip() in ("", "open")):
-            return m.group(0)
-        if name in _ALLOWED_TAGS and not m.group(3).strip():
-            return m.group(0)
-        return "&lt;" + m.group(0)[1:]
-
-    text = _TAG.sub(tag, text)
-    return _MENTION.sub("@\u200b", text)
 
 
 @dataclass(frozen=True)
@@ -213,7 +184,9 @@ def plain(text: str, limit: int = 100) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def load_bundle(path: Path, *, hostile: bool = False) -> Bundle:
+def load_bundle(path: Path, *, hostile: bool = False, links: Sequence[str] = ()) -> Bundle:
+    """A bundle; `hostile` (stage two): checked, and its Markdown made inert, links kept only
+    when relative or under one of `links` (the repository's own URL)."""
     report, result = path / "report.md", path / "result.json"
     if not path.is_dir() or not report.exists() or not result.exists():
         raise InputError(
@@ -240,10 +213,10 @@ def load_bundle(path: Path, *, hostile: bool = False) -> Bundle:
     bundle = Bundle(name, path, markdown, data, mermaid, hostile)
     if not hostile:
         return bundle
-    return _checked(bundle)
+    return _checked(bundle, links)
 
 
-def _checked(bundle: Bundle) -> Bundle:
+def _checked(bundle: Bundle, links: Sequence[str]) -> Bundle:
     images: dict[str, bytes] = {}
     refused: dict[str, str] = {}
     root = bundle.path
@@ -261,7 +234,7 @@ def _checked(bundle: Bundle) -> Bundle:
                 return m.group(0)
             return f"*(image refused: {md(refused.get(rel, 'not a file of the bundle'))})*"
 
-        return sanitize_markdown(IMAGE.sub(one, markdown))
+        return sanitize.markdown(IMAGE.sub(one, markdown), links=links, demote_headings=True)
 
     return Bundle(
         md(bundle.name)[:200],

@@ -59,6 +59,12 @@ def explain(exc: Exception, what: str) -> GitHubError:
             f"GitHub rejected the token (401: {text}) trying to {what}: check the `github-token` "
             "input (an expired or revoked token, or a secret that is not set)"
         )
+    if status == 403 and "GitHub App" in text:  # a personal token on the Checks API
+        return GitHubError(
+            f"GitHub refused to {what} (403: {text}): check runs take a GitHub App's token, "
+            "such as the workflow's own GITHUB_TOKEN with `permissions: checks: write`, never "
+            "a personal access token; pass the workflow's token or drop `check-run: true`"
+        )
     if status == 403 and not isinstance(exc, RetryAfterTooLong) and "rate limit" not in text:
         return Forbidden(f"GitHub refused to {what} (403: {text}); {PERMISSION_HINT}")
     if status == 404:

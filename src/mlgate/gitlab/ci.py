@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 Redactor = Callable[[str], str]
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _URL = re.compile(r"https?://[^\s\x00-\x1f\x7f]+")
-GITHUB_ONLY = ("github_token", "check_run", "assets_branch", "bundles")
+GITHUB_ONLY = ("github_token", "check_run", "assets_branch", "bundles", "trusted_checkout")
 # MLGATE_* variables that are not inputs: limits of the API clients, the token, the example's image
 KNOBS = {
     "GITLAB_TOKEN",

@@ -37,3 +37,18 @@ def md(text: object) -> str:
     if s[:1] in "-=":
         s = "\\" + s
     return s
+
+
+# What a text-layout call (Pillow's raqm, matplotlib) must never see in a name from the PR:
+# control characters and line breaks (raqm_layout() fails), lone surrogates (not encodable),
+# bidirectional overrides (they reorder what follows).
+_UNSHOWABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+_SHOWN_AS = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+LABEL_CHARS = 200
+
+
+def chart_label(text: object) -> str:
+    """A name as a chart shows it: one line, at most LABEL_CHARS characters, every character
+    one a font can lay out (a line break shown as `\\n`)."""
+    value = str(text)[:LABEL_CHARS]
+    return _UNSHOWABLE.sub(lambda m: _SHOWN_AS.get(m.group(), "\ufffd"), value)

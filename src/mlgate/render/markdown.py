@@ -20,11 +20,10 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from mlgate import limits
 from mlgate.compare import Change
-from mlgate.errors import ConfigError
 from mlgate.gates import GateResult
-from mlgate.marker import format_marker, strip_markers
+from mlgate.marker import format_marker
 from mlgate.metrics import Scalar, format_value
-from mlgate.render import datatables, sandbox, select, slicetable
+from mlgate.render import datatables, isolated, sandbox, select, slicetable, usertemplate
 from mlgate.render.escape import md
 from mlgate.render.table import github_table
 from mlgate.report import DataChange, MetricRow, Report
@@ -340,17 +339,8 @@ def environment() -> SandboxedEnvironment:
 
 
 def user_environment(root: Path, directory: Path) -> sandbox.BudgetedSandbox:
-    """A user's directory first, the package's templates reachable as `mlgate/<name>` (so a
-    user template can `{% extends "mlgate/report.md.j2" %}` and override a block) and as
-    themselves; a fresh environment per render, with the budget of `render.sandbox`."""
-    package = jinja2.PackageLoader("mlgate", "templates")
-    loader = jinja2.ChoiceLoader(
-        [jinja2.PrefixLoader({"mlgate": package}), sandbox.RepoLoader(root, directory), package]
-    )
-    env = sandbox.BudgetedSandbox(loader=loader, **_OPTIONS)
-    _setup(env)
-    sandbox.guard_filters(env)
-    return env
+    """A user template's environment: mlgate's filters and globals, in the budgeted sandbox."""
+    return usertemplate.environment(root, directory, _setup, _OPTIONS)
 
 
 def render(
@@ -361,10 +351,12 @@ def render(
     user_template: Path | None = None,
     root: Path | None = None,
     tables: Tables | None = None,
+    links: Sequence[str] = (),
     **context: Any,
 ) -> str:
     """The report's Markdown. `user_template` is a file of the repository `root` (`.mlgate.yml`
-    `template:`, checked by `sandbox.resolve_user_template`), rendered in the budgeted sandbox;
+    `template:`, checked by `sandbox.resolve_user_template`), rendered in the budgeted sandbox
+    below mlgate's own verdict, its output sanitized (`links`: URL prefixes it may link to);
     ConfigError names it on a mistake. Over its budget (time, size, memory), the default report
     is rendered instead, with the reason as a note. `tables`: `prepare(report)`, when the
     caller also writes the full table from the same cells."""
@@ -378,6 +370,7 @@ def render(
             user_template=user_template,
             root=root,
             context=context,
+            links=links,
         )
     except sandbox.RenderLimitError as exc:
         assert user_template is not None  # mlgate's own templates have no budget
@@ -404,6 +397,7 @@ def _render(
     user_template: Path | None,
     root: Path | None,
     context: dict[str, Any],
+    links: Sequence[str] = (),
 ) -> str:
     tables = context.get("tables") or prepare(report)
     ctx = {
@@ -418,36 +412,14 @@ def _render(
         "params_table": tables.params_table,
         **{k: v for k, v in context.items() if k != "tables"},
     }
-    shown = user_template or template
-    try:
-        if user_template is None:
-            text = environment().get_template(template).render(**ctx)
-        else:
-            env = user_environment(root or user_template.parent, user_template.parent)
-            tpl = env.get_template(user_template.name)
-            text = sandbox.render_within_budget(env, tpl, **ctx)
-    except sandbox.RenderLimitError:
-        raise
-    except jinja2.TemplateSyntaxError as exc:
-        raise ConfigError(f"{shown}:{exc.lineno}: template syntax error: {exc.message}") from exc
-    except jinja2.TemplateError as exc:
-        first = (str(exc) or type(exc).__name__).splitlines()[0]
-        raise ConfigError(f"{shown}: template error: {first}") from exc
-    except RecursionError as exc:
-        raise ConfigError(
-            f'{shown}: the template extends or includes itself; extend "mlgate/report.md.j2"'
-        ) from exc
-    except Exception as exc:
-        if user_template is None:
-            raise  # mlgate's own template: a bug, reported as one
-        # the template's own arithmetic or calls (1/0, 10.0 ** 400, range(10 ** 6)) failed
-        first = (str(exc) or type(exc).__name__).splitlines()[0][:200]
-        raise ConfigError(f"{shown}: template error: {type(exc).__name__}: {first}") from exc
-    first = format_marker(comment_id, report.head_sha)
-    if user_template and not text.startswith(first + "\n"):
-        # the marker opening the body is how the comment is found again: a template can
-        # neither drop it nor move it
-        text = first + "\n" + strip_markers(text)
+    if user_template is None:
+        text = environment().get_template(template).render(**ctx)
+    else:
+        # in a child process killed at the budget: one C-level operation cannot hang the job
+        env = user_environment(root or user_template.parent, user_template.parent)
+        text = isolated.run(functools.partial(usertemplate.output, env, user_template, ctx))
+        header = environment().get_template("_header.md.j2").render(**ctx)
+        text = usertemplate.below(header, text, links)
     # collapse runs of blank lines left by skipped sections
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")

@@ -26,6 +26,7 @@ import numpy as np
 from tabulate import tabulate
 
 from mlgate import outdir
+from mlgate.render.caps import MAX_PLOTS, as_raster, capped_units, image_kind, top_classes
 from mlgate.render.escape import md
 from mlgate.render.labels import distinct_parts
 from mlgate.render.plotdata import (
@@ -282,8 +283,8 @@ class Drawer:
             for n, r, p in (("base", base, paths[0]), ("head", head, paths[1]))
             if r is not None
         ]
-        labels = sorted({str(v) for _n, r, p in sides for f in (x, y) for v in column(r, f, p)})
-        index = {label: i for i, label in enumerate(labels)}
+        values = [str(v) for _n, r, p in sides for f in (x, y) for v in column(r, f, p)]
+        labels, index, capped = top_classes(values)
         mats = {}
         for name, records, path in sides:
             m = np.zeros((len(labels), len(labels)))
@@ -335,7 +336,7 @@ class Drawer:
         data = tabulate(table, headers, tablefmt="github", disable_numparse=True)
         rel = self.image_path(plot.id)
         save(fig, self.out_dir, rel)
-        return PlotEntry(plot.id, plot.title or plot.id, image=rel, data_table=data)
+        return PlotEntry(plot.id, plot.title or plot.id, image=rel, data_table=data, note=capped)
 
     # -- horizontal bars ------------------------------------------------------------------
     def bars(
@@ -430,23 +431,9 @@ def mermaid_bars(
     return "\n".join(lines)
 
 
-def _image_kind(data: bytes) -> str | None:
-    """What an image file really is, by its bytes: a PR may name anything `.png`."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if data.startswith((b"GIF87a", b"GIF89a")):
-        return "gif"
-    head = data[:2048].lstrip().lower()
-    if (head.startswith((b"<svg", b"<?xml")) and b"<svg" in head) or head.startswith(b"<svg"):
-        return "svg"
-    return None
-
-
 def _not_an_image(data: bytes) -> str | None:
     """Why `data` is not an image mlgate will show, or None: a raster image must decode."""
-    kind = _image_kind(data)
+    kind = image_kind(data)
     if kind is None:
         return "is not a PNG, JPEG, GIF or SVG image"
     if kind == "svg":
@@ -477,8 +464,10 @@ def image_entry(pf: PlotFiles, out_dir: Path) -> tuple[list[PlotEntry], list[str
             notes.append(f"{side}: {'not there' if read.absent else read.error}")
         elif (why := _not_an_image(read.data)) is not None:
             notes.append(f"{side}: {src} {why}; not shown")
+        elif (raster := as_raster(read.data)) is None:
+            notes.append(f"{side}: {src} is an SVG, which can carry scripts and links; not shown")
         else:
-            sides[side] = read.data
+            sides[side] = raster
     if not sides:
         note = "not shown: " + "; ".join(notes)
         return [PlotEntry(plot.id, title, note=note)], [f"image {plot.id!r} {note}"]
@@ -486,11 +475,11 @@ def image_entry(pf: PlotFiles, out_dir: Path) -> tuple[list[PlotEntry], list[str
     if len(sides) == 2 and sides["base"] == sides["head"]:
         sides.pop("base")
         note = "unchanged from base"
-    if len(sides) == 2 and "svg" not in {_image_kind(d) for d in sides.values()}:
+    if len(sides) == 2:
         return [_side_by_side(plot, sides, out_dir)], []
     entries = []
     for side, data in sides.items():
-        suffix = "." + (_image_kind(data) or "png").replace("jpeg", "jpg")
+        suffix = "." + (image_kind(data) or "png").replace("jpeg", "jpg")
         rel = f"plots/{slug(plot.id + side)}{suffix}"
         outdir.write_bytes(out_dir, rel, data)
         label = f"{title} ({side})" if len(sides) == 2 or note != "unchanged from base" else title
@@ -613,7 +602,7 @@ def draw_files(
         note = "; ".join([f"not drawn: {exc}", *missing])
         return PlotEntry(plot.id, title, note=note), [f"plot {plot.id!r} {note}"]
     if missing:
-        entry = dataclasses.replace(entry, note="; ".join(missing))
+        entry = dataclasses.replace(entry, note="; ".join([*missing, *filter(None, [entry.note])]))
     return entry, []
 
 
@@ -631,21 +620,21 @@ def render_all(
     summary = summary_chart(rows, out_dir, mermaid=mermaid)
     if summary:
         entries.append(summary)
-    for pf in plots:
-        if pf.plot.is_image:
-            if mermaid:  # an image cannot be inlined: the summary says where it is
-                entries.append(
-                    PlotEntry(pf.plot.id, pf.plot.title or pf.plot.id, note="image in the report")
-                )
-                continue
+    todo = [(pf, unit) for pf in plots for unit in ([None] if pf.plot.is_image else units(pf))]
+    kept, notes = capped_units([(u or (pf.plot, pf.files)) for pf, u in todo], MAX_PLOTS)
+    for pf, unit in todo[: len(kept)]:
+        if unit is not None:
+            entry, entry_notes = draw_files(*unit, pf, drawer)
+            entries.append(entry)
+            notes += entry_notes
+        elif mermaid:  # an image cannot be inlined: the summary says where it is
+            entries.append(
+                PlotEntry(pf.plot.id, pf.plot.title or pf.plot.id, note="image in the report")
+            )
+        else:
             found, found_notes = image_entry(pf, out_dir)
             entries += found
             notes += found_notes
-            continue
-        for plot, files in units(pf):
-            entry, entry_notes = draw_files(plot, files, pf, drawer)
-            entries.append(entry)
-            notes += entry_notes
     return entries, notes
 
 

@@ -25,11 +25,13 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from mlgate import limits
 from mlgate.errors import ConfigError
+from mlgate.regular import NotRegular, read_regular
 
 TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2", ".md", ".tmpl", ".txt")
 _FORBIDDEN_DIRS = {".git", ".dvc"}
 _BIG_WIDTH = re.compile(r"\d{7,}")  # a format width or precision of a million or more
 _MAX_ARG = 1_000_000
+MAX_INTEGER_BITS = 100_000  # about 30,000 digits: more than any report needs
 
 
 class RenderLimitError(jinja2.TemplateError):
@@ -102,6 +104,8 @@ class BudgetedSandbox(SandboxedEnvironment):
                 raise RenderLimitError(
                     "a format width of a million or more is above mlgate's limit"
                 )
+            if name in {"format", "format_map"}:
+                _check_format(owner, "{", args[0] if name == "format_map" and args else args)
             _check_growth(name, (owner, *args))
         result = super().call(__context, __obj, *args, **kwargs)
         _check_result(result)
@@ -121,13 +125,45 @@ class BudgetedSandbox(SandboxedEnvironment):
             for seq, n in ((left, right), (right, left)):
                 if isinstance(seq, str | list | tuple) and isinstance(n, int):
                     Budget.check_size(len(seq) * n)
-        elif operator == "**" and isinstance(right, int) and abs(right) > 10_000:
-            raise RenderLimitError(f"the power {right} is above mlgate's limit of 10,000")
-        elif operator == "%" and isinstance(left, str) and _BIG_WIDTH.search(left):
-            raise RenderLimitError("a format width of a million or more is above mlgate's limit")
+        elif operator == "%" and isinstance(left, str):
+            if _BIG_WIDTH.search(left):
+                raise RenderLimitError(
+                    "a format width of a million or more is above mlgate's limit"
+                )
+            _check_format(left, "%", right if isinstance(right, tuple) else (right,))
+        _check_integer(operator, left, right)
         result = super().call_binop(context, operator, left, right)
         _check_result(result)
         return result
+
+
+def _check_integer(operator: str, left: Any, right: Any) -> None:
+    """Refuse, before the C call, an integer result over MAX_INTEGER_BITS: `(9 ** 9999) **
+    10000` is one operation that runs for minutes, and no budget between calls can stop it."""
+    if not (isinstance(left, int) and isinstance(right, int)):
+        return
+    if operator == "**" and right > 10_000:
+        raise RenderLimitError(f"the power {right} is above mlgate's limit of 10,000")
+    if operator == "**" and right > 0 and abs(left) > 1:
+        bits = left.bit_length() * right
+    elif operator == "*":
+        bits = left.bit_length() + right.bit_length()
+    else:
+        return
+    if bits > MAX_INTEGER_BITS:
+        raise RenderLimitError(
+            f"an integer of about {bits:,} bits is above mlgate's limit of {MAX_INTEGER_BITS:,}"
+        )
+
+
+def _check_format(fmt: str, kind: str, values: Any) -> None:
+    """Refuse a format whose result would be over the size budget: every field may repeat a
+    long value or a width passed as an argument (`"%*d" % (999999, 1)`, `"{0}{0}".format(s)`)."""
+    items = list(values.values()) if isinstance(values, dict) else list(values)
+    widest = max((abs(v) for v in items if isinstance(v, int)), default=0)
+    longest = max((len(v) for v in items if isinstance(v, str | list | tuple)), default=0)
+    fields = fmt.count(kind)
+    Budget.check_size(len(fmt) + fields * (widest + longest))
 
 
 def _check_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
@@ -152,8 +188,12 @@ def _check_growth(name: str, args: tuple[Any, ...]) -> None:
         items, sep = (second, first) if isinstance(first, str) else (first, second)
         if isinstance(sep, str) and isinstance(items, list | tuple | str):
             size = len(items) * len(sep)
-    elif name == "indent" and len(args) >= 2 and isinstance(args[1], str):
-        size = str(args[0]).count("\n") * len(args[1])
+    elif name == "indent" and len(args) >= 2 and isinstance(args[1], str | int):
+        width = len(args[1]) if isinstance(args[1], str) else args[1]
+        size = str(args[0]).count("\n") * width
+    elif name == "translate" and len(args) >= 2 and isinstance(args[1], dict):
+        longest = max((len(v) for v in args[1].values() if isinstance(v, str)), default=1)
+        size = len(str(args[0])) * longest
     Budget.check_size(size)
 
 
@@ -170,8 +210,12 @@ def _guard_filter(env: BudgetedSandbox, name: str, func: Callable[..., Any]) -> 
         # are widths, counts and formats that could ask for gigabytes in one C call
         _check_args(args[2:] if name == "format" else args[1:], kwargs)
         _check_growth(name, args)
-        if name == "format" and args and isinstance(args[0], str) and _BIG_WIDTH.search(args[0]):
-            raise RenderLimitError("a format width of a million or more is above mlgate's limit")
+        if name == "format" and args and isinstance(args[0], str):
+            if _BIG_WIDTH.search(args[0]):
+                raise RenderLimitError(
+                    "a format width of a million or more is above mlgate's limit"
+                )
+            _check_format(args[0], "%", args[1:] or tuple(kwargs.values()))
         result = func(*args, **kwargs)
         _check_result(result)
         return result
@@ -252,7 +296,9 @@ def _read(file: Path, shown: str) -> str:
             f"{limits.human_bytes(limits.MAX_TEMPLATE_BYTES)} for a template"
         )
     try:
-        return file.read_text(encoding="utf-8")
+        return read_regular(file, limits.MAX_TEMPLATE_BYTES).decode("utf-8")
+    except NotRegular as exc:
+        raise TemplateRefused(f"{shown}: {exc.why}") from exc
     except UnicodeDecodeError as exc:
         raise TemplateRefused(f"{shown}: not UTF-8 text") from exc
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from mlgate import limits, outdir
 from mlgate.render import select
-from mlgate.render.escape import md
+from mlgate.render.escape import chart_label, md
 from mlgate.render.labels import metric_labels
 from mlgate.render.table import github_table
 from mlgate.report import MetricRow, PlotEntry
@@ -46,7 +46,7 @@ MAX_LABEL = 360  # pixels for a metric's name; longer names are cut with "…"
 
 
 def mermaid_text(text: str) -> str:
-    return re.sub(r'["\[\]\n`]', " ", text)[:80]
+    return re.sub(r'["\[\]`]', " ", chart_label(text))[:80]
 
 
 def _font_dir() -> Path | None:
@@ -98,7 +98,7 @@ def draw(names: Sequence[str], pcts: Sequence[float], colors: Sequence[str]) -> 
     height = max(250, ROW * len(names) + 120)
     image = Image.new("RGB", (WIDTH, height), "white")
     pen = ImageDraw.Draw(image)
-    labels = [_fit(n, label_font, MAX_LABEL) for n in names]
+    labels = [_fit(chart_label(n), label_font, MAX_LABEL) for n in names]
     left = int(max(label_font.getlength(t) for t in labels)) + 20
     right = WIDTH - 20
     top, bottom = 50, height - 60

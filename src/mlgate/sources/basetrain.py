@@ -16,7 +16,6 @@ import hashlib
 import json
 import os
 import shutil
-import stat
 import tempfile
 import time
 from collections.abc import Iterable
@@ -27,6 +26,7 @@ from typing import Any
 from mlgate.errors import GitError, InputError, UsageError
 from mlgate.log import Log
 from mlgate.metrics import parse_document
+from mlgate.regular import NotRegular, read_regular
 from mlgate.report import Training
 from mlgate.settings import Settings
 from mlgate.sources import paths as repo_paths
@@ -142,7 +142,7 @@ def train_in_worktree(
     """Check `sha` out into a temporary worktree, run the training command there, and keep
     the wanted files. A command that fails (or a project that does not exist at the base) is
     a result with its output tail, never an exception."""
-    from mlgate.commands.train import TAIL_LINES, run_training
+    from mlgate.commands.train import run_training
 
     command = training_command(settings) or "dvc repro"
     try:
@@ -174,8 +174,7 @@ def train_in_worktree(
             return Kept({}, training)
         view = Workspace(wroot, label, repo_root=tree)
         files, errors, notes = collect(view, wanted)
-        tail = "\n".join(training.output_tail.splitlines()[-TAIL_LINES:])
-        done = Training(command, 0, seconds=training.seconds, output_tail=tail)
+        done = Training(command, 0, seconds=training.seconds, output_tail=training.output_tail)
         return Kept(files, done, tuple(notes), errors=errors)
     finally:
         git.run("worktree", "remove", "--force", str(tree), check=False)
@@ -259,19 +258,9 @@ def _read_regular(directory: Path, rel: str, limit: int) -> bytes:
     if not real.is_relative_to(directory.resolve()):
         raise _Corrupt(f"{rel} leads out of the entry")
     try:
-        info = os.lstat(path)
-    except OSError as exc:
-        raise _Corrupt(f"{rel}: {exc.strerror}") from exc
-    if not stat.S_ISREG(info.st_mode):
-        raise _Corrupt(f"{rel} is not a regular file")
-    if info.st_size > limit:
-        raise _Corrupt(f"{rel} is larger than {limit:,} bytes")
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError as exc:
-        raise _Corrupt(f"{rel}: {exc.strerror}") from exc
-    with os.fdopen(fd, "rb") as fh:
-        return fh.read(limit + 1)
+        return read_regular(path, limit, follow=False)
+    except NotRegular as exc:
+        raise _Corrupt(f"{rel}: {exc.why}") from exc
 
 
 def _read_entry(entry: Path, *, key: str, sha: str, command: str, deps: str) -> Kept:

@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from mlgate.datacheck import TableChange, compare
+from mlgate.datacheck import TableChange, TableSummary, compare
 from mlgate.datarules import DataRule, is_tabular
 from mlgate.sources.git import SYMLINK
 from mlgate.sources.paths import is_under, join
@@ -157,16 +157,23 @@ def table_changes(
             for side, why in (("base", old_why), ("head", new_why)):
                 if why:
                     notes.append(f"data check of {path} at {side}: {why}")
-            if old is None and new is None:
+            refused = TableSummary(path, error=new_why) if new is None and new_why else None
+            if old is None and new is None and refused is None:
                 if rule is not None:
                     notes.append(f"data check: {path} (named under `data:`) is at neither revision")
                     changes.append(compare(path, None, None, rule))
                 continue
-            same = old is not None and new is not None and _md5_file(old) == _md5_file(new)
+            same = (
+                old is not None
+                and new is not None
+                and old.stat().st_size == new.stat().st_size  # a giant is not hashed for nothing
+                and _md5_file(old) == _md5_file(new)
+            )
             if same and rule is None:
                 continue
             base_summary = summarize(old, path) if old is not None and not same else None
-            head_summary = summarize(new, path, rule) if new is not None else None
+            # refused at head (a link out, an absolute path): unreadable, never "deleted"
+            head_summary = summarize(new, path, rule) if new is not None else refused
             if same:
                 base_summary = head_summary
             changes.append(

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from mlgate.regular import NotRegular, read_regular
 from mlgate.sources.dvccache import matches
 from mlgate.sources.dvcopen import Unavailable, View, full_repo, revision_view, workspace_view
 from mlgate.sources.fileread import FileRead
@@ -32,8 +33,8 @@ def _config(root: Path) -> configparser.ConfigParser:
     for name in ("config", "config.local"):
         file = root / ".dvc" / name
         if file.is_file():
-            with contextlib.suppress(configparser.Error, UnicodeDecodeError):
-                parser.read_string(file.read_text(encoding="utf-8"), str(file))
+            with contextlib.suppress(configparser.Error, UnicodeDecodeError, NotRegular):
+                parser.read_string(read_regular(file).decode("utf-8"), str(file))
     return parser
 
 
@@ -239,7 +240,11 @@ class DvcAt:
             return f"the local cache holds a symbolic link for the manifest of {owner.path}"
         if not file.is_file():
             return None
-        if not matches(file.read_bytes(), owner.md5.removesuffix(".dir")):
+        try:
+            manifest = read_regular(file)
+        except NotRegular as exc:
+            return f"the local cache holds a manifest for {owner.path} that cannot be read: {exc}"
+        if not matches(manifest, owner.md5.removesuffix(".dir")):
             return (
                 f"the local cache holds a manifest for {owner.path} that does not match its "
                 f"hash {owner.md5} (a corrupt or forged cache); delete {file} and fetch again"

@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from mlgate.regular import NotRegular, read_regular
 from mlgate.sources.fileread import FileRead
 from mlgate.sources.pipeline import LockedOut
 
@@ -66,7 +67,10 @@ class LocalCache:
                     continue
                 if candidate.stat().st_size > MAX_OBJECT:
                     return None, f"the cached object {candidate} is over {MAX_OBJECT >> 20} MiB"
-                data = candidate.read_bytes()
+                try:
+                    data = read_regular(candidate, MAX_OBJECT)
+                except NotRegular as exc:
+                    return None, f"the cached object {exc}"
                 if not matches(data, md5.removesuffix(".dir")):
                     return None, f"the cached object {candidate} does not match its hash {FORGED}"
                 return data, None

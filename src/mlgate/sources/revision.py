@@ -19,8 +19,10 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from mlgate import limits
 from mlgate.errors import GitError, InputError
 from mlgate.metrics import parse_document
+from mlgate.regular import NotRegular, read_regular
 from mlgate.sources import paths as repo_paths
 from mlgate.sources.dvcopen import Unavailable
 from mlgate.sources.fileread import FileRead
@@ -384,6 +386,7 @@ class Workspace(Resolvable):
         self.git = git
         self.dvc = dvc
         self._pipeline: Pipeline | None = None
+        self.skipped: list[str] = []  # notes on files left out of directory listings
 
     def _listing(self) -> list[str]:
         if self.git is not None:
@@ -447,10 +450,10 @@ class Workspace(Resolvable):
             elif real.is_dir():
                 out[path] = FileRead(None, f"{path} is a directory in the workspace")
             else:
-                try:
-                    out[path] = FileRead(real.read_bytes())
-                except OSError as exc:
-                    out[path] = FileRead(None, f"{path}: cannot read: {exc.strerror}")
+                try:  # a FIFO, a device or a sparse giant left by the training: refused
+                    out[path] = FileRead(read_regular(real, limits.MAX_READ_BYTES))
+                except NotRegular as exc:
+                    out[path] = FileRead(None, f"{path}: {exc.why}")
         return out
 
     def expand(self, path: str) -> list[str] | None:
@@ -461,5 +464,25 @@ class Workspace(Resolvable):
         for directory, dirs, files in os.walk(real):  # links to directories are not entered
             dirs[:] = sorted(d for d in dirs if d not in (".git", ".dvc"))
             rel = Path(directory).relative_to(real)
-            found += [repo_paths.join(path, (rel / f).as_posix()) for f in sorted(files)]
+            for name in sorted(files):
+                file = repo_paths.join(path, (rel / name).as_posix())
+                if _is_text(file):
+                    found.append(file)
+                else:  # a name no report, JSON or chart can carry: said, not read
+                    self.skipped.append(
+                        f"{_shown(file)}: a file name that is not UTF-8 text; not read"
+                    )
         return found
+
+
+def _is_text(name: str) -> bool:
+    """A name os.walk decoded without surrogate escapes (valid UTF-8 on disk)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _shown(name: str) -> str:
+    return name.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")

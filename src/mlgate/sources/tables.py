@@ -25,12 +25,48 @@ from mlgate.datarules import ColumnRule, DataRule
 CHUNK_ROWS = 200_000
 MAX_CATEGORIES = 200  # most frequent values kept per categorical column
 MAX_BYTES = 4 * 1024**3
+# One line of a CSV/TSV/JSON Lines file, and the columns of a table: pandas' parser holds a
+# whole line's fields at once (a 30 MB row of commas took 6.6 GB) and a column costs its stats.
+MAX_LINE_BYTES = 1024**2
+MAX_COLUMNS = 10_000
+
+
+def check_lines(file: Path, name: str) -> None:
+    """Refuse (ValueError) a text table with a line over MAX_LINE_BYTES or a header of more
+    than MAX_COLUMNS fields, before pandas reads it: one pass, vectorized."""
+    lower = name.lower()
+    if not lower.endswith((".csv", ".tsv", ".jsonl", ".ndjson")):
+        return
+    longest, current, header = 0, 0, b""
+    with file.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            breaks = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
+            if not header:
+                header = block[: breaks[0] if len(breaks) else MAX_LINE_BYTES + 1]
+            if not len(breaks):
+                current += len(block)
+            else:
+                gaps = np.diff(breaks) if len(breaks) > 1 else np.zeros(1, dtype=np.int64)
+                longest = max(longest, current + int(breaks[0]), int(gaps.max()) - 1)
+                current = len(block) - int(breaks[-1]) - 1
+            if max(longest, current) > MAX_LINE_BYTES:
+                raise ValueError(
+                    f"a line of more than {MAX_LINE_BYTES // 1024**2} MiB, mlgate's limit per "
+                    "line of a data file"
+                )
+    sep = b"\t" if lower.endswith(".tsv") else b","
+    if lower.endswith((".csv", ".tsv")) and header.count(sep) + 1 > MAX_COLUMNS:
+        raise ValueError(
+            f"{header.count(sep) + 1:,} columns in its header, over mlgate's limit of "
+            f"{MAX_COLUMNS:,}"
+        )
 
 
 def _chunks(file: Path, name: str) -> Iterator[Any]:
     import pandas as pd  # type: ignore[import-untyped]
 
     lower = name.lower()
+    check_lines(file, name)
     if lower.endswith((".csv", ".tsv")):
         yield from pd.read_csv(
             file, sep="\t" if lower.endswith(".tsv") else ",", chunksize=CHUNK_ROWS
@@ -44,7 +80,10 @@ def _chunks(file: Path, name: str) -> Iterator[Any]:
             raise ValueError(
                 "reading Parquet needs pyarrow: add it to your requirements (input `requirements`)"
             ) from exc
-        for batch in pq.ParquetFile(file).iter_batches(batch_size=CHUNK_ROWS):
+        table = pq.ParquetFile(file)
+        if len(table.schema_arrow) > MAX_COLUMNS:
+            raise ValueError(f"{len(table.schema_arrow):,} columns, over mlgate's limit")
+        for batch in table.iter_batches(batch_size=CHUNK_ROWS):
             yield batch.to_pandas()
     else:
         raise ValueError("not a CSV, TSV, JSON Lines or Parquet file")
@@ -110,6 +149,8 @@ def _add_chunk(
     import pandas as pd
 
     out.rows += len(chunk)
+    if len(chunk.columns) > MAX_COLUMNS:  # JSON Lines: keys are columns
+        raise ValueError(f"{len(chunk.columns):,} columns, over mlgate's limit of {MAX_COLUMNS:,}")
     unique = {c.name for c in (rule.columns if rule else ()) if c.unique}
     for column in chunk.columns:
         name = str(column)
