@@ -25,6 +25,7 @@ from mlgate.hosts import in_ci, repository_url
 from mlgate.limits import SUMMARY_LIMIT
 from mlgate.log import Log, neutralize
 from mlgate.render import markdown, summary
+from mlgate.render.header import WebLinks
 from mlgate.render.html import page
 from mlgate.render.sandbox import resolve_user_template
 from mlgate.report import DataChange, Report, Training
@@ -180,6 +181,7 @@ def produce(
         root=root,
         tables=tables_md,
         links=links,
+        web=WebLinks.from_environ(os.environ),  # commits and this run linked in CI (issue 25)
     )
     text = redact(render(with_plots))
     alt = None
