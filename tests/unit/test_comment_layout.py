@@ -135,7 +135,9 @@ def test_gates_table_comes_first_with_numbers_right_aligned_and_a_band() -> None
         (GateRule(metric="acc"), 0.9, 0.85, False),
     ],
 )
-def test_the_band_agrees_with_the_gate(rule: GateRule, base: float, head: float, inside: bool) -> None:
+def test_the_band_agrees_with_the_gate(
+    rule: GateRule, base: float, head: float, inside: bool
+) -> None:
     key = rule.metric
     [result] = build({key: base}, {key: head}, [rule]).gates
     assert (result.outcome == "pass") is inside
@@ -157,10 +159,21 @@ def test_no_band_for_a_gate_without_two_numbers() -> None:
     assert gatetable.strip(result) == ""
 
 
-@pytest.mark.parametrize(("env", "commit", "run"), [
-    (GITHUB, "https://github.com/octo-org/octo-repo/commit/", "https://github.com/octo-org/octo-repo/actions/runs/4242"),
-    (GITLAB, "https://gitlab.example/group/proj/-/commit/", "https://gitlab.example/group/proj/-/jobs/901"),
-])
+@pytest.mark.parametrize(
+    ("env", "commit", "run"),
+    [
+        (
+            GITHUB,
+            "https://github.com/octo-org/octo-repo/commit/",
+            "https://github.com/octo-org/octo-repo/actions/runs/4242",
+        ),
+        (
+            GITLAB,
+            "https://gitlab.example/group/proj/-/commit/",
+            "https://gitlab.example/group/proj/-/jobs/901",
+        ),
+    ],
+)
 def test_in_ci_shas_and_the_run_are_links(env: dict[str, str], commit: str, run: str) -> None:
     rep = build({"acc": 0.9}, {"acc": 0.9}, [GateRule(metric="acc")])
     text = render(rep, web=WebLinks.from_environ(env))
@@ -187,14 +200,18 @@ def test_a_hostile_ci_value_is_not_linked() -> None:
 
 def plots(count: int) -> tuple[PlotEntry, ...]:
     return tuple(
-        PlotEntry(f"p{i}", f"Chart number {i}", image=f"plots/p{i}.png", data_table="| a |\n|---|\n| 1 |")
+        PlotEntry(
+            f"p{i}", f"Chart number {i}", image=f"plots/p{i}.png", data_table="| a |\n|---|\n| 1 |"
+        )
         for i in range(count)
     )
 
 
 def test_plots_after_the_first_two_are_collapsed_and_no_title_is_repeated() -> None:
     rep = build({"acc": 0.9}, {"acc": 0.9}, [])
-    rep = report.Report(**{**rep.__dict__, "plots": (*plots(5), PlotEntry("n", "No image", note="too big"))})
+    rep = report.Report(
+        **{**rep.__dict__, "plots": (*plots(5), PlotEntry("n", "No image", note="too big"))}
+    )
     text = render(rep)
     part = text.split("### Plots\n", 1)[1]
     assert "####" not in part  # each chart carries its own title: no heading repeats it

@@ -2,7 +2,7 @@
 head right-aligned, and for each plain two-number gate a strip of text picturing where head
 stands against base and the band of head values the rule allows. Pure.
 
-The picture is text in a code span (`──●──┃━━━━━━`), not Mermaid or an image: GitHub strips
+The picture is text in a code span (`··●··┃━━━━━━`), not Mermaid or an image: GitHub strips
 inline SVG, a Mermaid chart is a full-width diagram a few hundred pixels tall per gate, and an
 image needs an upload that only some `plots:` modes make. Text renders inline everywhere the
 comment goes (PR and MR comments, the job summary, notification mail, the local report) and
@@ -24,7 +24,7 @@ from mlgate.render.table import github_table
 OUTCOME_ICON = {"pass": "✅", "fail": "❌", "warn": "⚠️", "skip": "➖"}
 OUTCOME_WORD = {"fail": "failed", "warn": "with warnings", "pass": "passed", "skip": "skipped"}
 STRIP_CELLS = 15
-IN_BAND, OUT_OF_BAND, BASE, HEAD = "━", "─", "┃", "●"
+IN_BAND, OUT_OF_BAND, BASE, HEAD = "━", "·", "┃", "●"
 LEGEND = f"{IN_BAND} allowed {BASE} base {HEAD} head"
 HEADERS = ["", "Metric", "Base", "Head", LEGEND, "Result"]
 RIGHT = (2, 3)  # base and head: numbers, right-aligned
@@ -61,7 +61,7 @@ def allowed_edge(rule: GateRule, base: float | None) -> float | None:
 
 
 def strip(result: GateResult) -> str:
-    """`──●────┃━━━━━━━`: the allowed band heavy, base a bar, head a dot; empty for a gate
+    """`··●····┃━━━━━━━`: the allowed band heavy, base a bar, head a dot; empty for a gate
     that is not a plain comparison of two numbers (or has no finite head)."""
     head = _finite(result.new)
     if result.rule.kind != "scalar" or head is None:

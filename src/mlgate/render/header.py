@@ -41,7 +41,9 @@ class WebLinks:
         left out rather than linked."""
         if env.get("GITLAB_CI", "").lower() == "true":
             server, path = env.get("CI_SERVER_URL", "").rstrip("/"), env.get("CI_PROJECT_PATH", "")
-            project = _url(env.get("CI_PROJECT_URL") or (f"{server}/{path}" if server and path else ""))
+            project = _url(
+                env.get("CI_PROJECT_URL") or (f"{server}/{path}" if server and path else "")
+            )
             run = _url(env.get("CI_JOB_URL", "")) or _url(env.get("CI_PIPELINE_URL", ""))
             label = "CI job" if _url(env.get("CI_JOB_URL", "")) else "pipeline"
             return cls(f"{project}/-/commit/" if project else "", run, label)
@@ -75,9 +77,7 @@ def compared_line(report: Report, links: WebLinks) -> str:
     """`Compared **head** (sha) with base **main** (sha) · [workflow run](url)`."""
     head = f" ({sha_text(report.head_sha, links)})" if report.head_sha else ""
     base = f" ({sha_text(report.base_sha, links)})" if report.base_sha else ""
-    text = (
-        f"Compared **{md(report.head_label)}**{head} with base **{md(report.base_ref)}**{base}"
-    )
+    text = f"Compared **{md(report.head_label)}**{head} with base **{md(report.base_ref)}**{base}"
     if links.run:
         text += f" · [{links.run_label}]({links.run})"
     return text + "."

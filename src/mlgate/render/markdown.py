@@ -139,7 +139,14 @@ def metric_cells(
         icon = JUDGEMENT_ICON[row.judgement]
         arrow = _arrow(diff)
         trend = f"{icon} {arrow}" if icon and arrow else icon or arrow
-        cells = [md(c.key), value_cell(old), value_cell(new), _change_cell(c, diff), _pct(pct), trend]
+        cells = [
+            md(c.key),
+            value_cell(old),
+            value_cell(new),
+            _change_cell(c, diff),
+            _pct(pct),
+            trend,
+        ]
         if show_path:
             path = paths.get(c.path)
             if path is None:
@@ -284,7 +291,9 @@ def full_tables(tables: Tables) -> str:
 
 
 def _setup(env: SandboxedEnvironment) -> SandboxedEnvironment:
-    env.filters.update(md=md, html_text=html_text, num=_num, signed=_signed, pct=_pct, size=human_size)
+    env.filters.update(
+        md=md, html_text=html_text, num=_num, signed=_signed, pct=_pct, size=human_size
+    )
     env.globals.update(
         gates_table=gates_table,
         metrics_table=metrics_table,

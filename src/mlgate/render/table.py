@@ -48,7 +48,11 @@ def github_table(
 def rule_line(count: int, right: Collection[int] = (), widths: Sequence[int] = ()) -> str:
     """The line under a table's header: `|---|---:|`, `widths` dashes wide (else three)."""
     dashes = [widths[i] if widths else 3 for i in range(count)]
-    return "|" + "|".join("-" * (d - 1) + ":" if i in right else "-" * d for i, d in enumerate(dashes)) + "|"
+    return (
+        "|"
+        + "|".join("-" * (d - 1) + ":" if i in right else "-" * d for i, d in enumerate(dashes))
+        + "|"
+    )
 
 
 def _table(rows: Sequence[Sequence[str]], headers: Sequence[str], right: Collection[int]) -> str:
