@@ -272,10 +272,8 @@ def test_inline_charts_with_mermaid(project: Repo, cli, chdir) -> None:  # type:
     res = report(project, cli, chdir, "--plots", "mermaid")
     assert res.code == 1
     # the chart's own title names it; no heading repeats it (issue 25)
-    assert (
-        '```mermaid\nxychart-beta\n    title "metrics.json:accuracy: accuracy by region"'
-        in res.text
-    )
+    assert 'horizontal\n    title "metrics.json:accuracy: accuracy by region"' in res.text
+    assert "```mermaid\nxychart-beta" in res.text
     assert "#### " not in res.text
     assert 'x-axis ["A", "B", "C", "D"]' in res.text
     age = res.text[res.text.index('accuracy by age"') :]
