@@ -4,6 +4,7 @@ CI run linked in CI only, plots after the first two collapsed, no chart title tw
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -244,3 +245,11 @@ def test_a_hostile_chart_title_in_a_collapsed_summary_stays_text() -> None:
     assert summary is not None, html
     assert "<img src=x" not in html and "&lt;img src=x" in summary.group(1)
     assert "@\u200boctocat" in summary.group(1) and "https:\u200b//" in summary.group(1)
+
+
+def test_a_failure_that_is_not_a_move_is_named_by_its_reason() -> None:
+    rep = build({"acc": 0.9}, {"acc": 0.91}, [GateRule(metric="acc")])
+    [gate] = rep.gates
+    stale = dataclasses.replace(gate, outcome="fail", message="acc at head is stale: rerun")
+    rep = dataclasses.replace(rep, gates=(stale,), passed=False)
+    assert headline_text(rep) == "mlgate report: 1 of 1 gate failed: acc at head is stale: rerun"

@@ -84,12 +84,14 @@ def compared_line(report: Report, links: WebLinks) -> str:
 
 
 def regression(result: GateResult) -> str:
-    """A failed gate in a few words: `acc 0.912 → 0.881 (-3.4%)`, else its message."""
+    """A gate that failed by moving: `acc 0.912 → 0.881 (-3.4%)`; any other failure (missing,
+    stale, a noise-aware kind's test) by its own message, which says why."""
     old, new = result.old, result.new
-    if is_number(old) and is_number(new) and not isinstance(old, bool):
+    name = result.metric.rsplit(":", 1)[-1]
+    moved = result.message.startswith((f"{name} fell ", f"{name} rose "))
+    if moved and is_number(old) and is_number(new):
         base, head = float(old), float(new)  # type: ignore[arg-type]
         if math.isfinite(base) and math.isfinite(head):
-            name = result.metric.rsplit(":", 1)[-1]
             pct = f" ({(head - base) / abs(base) * 100:+.1f}%)" if base else ""
             return f"{name} {fmt(base)} → {fmt(head)}{pct}"
     return result.message
