@@ -24,7 +24,7 @@ from pathlib import Path
 from mlgate import results
 from mlgate.config import Config
 from mlgate.errors import GitError, UsageError
-from mlgate.gates import NO_BASELINE
+from mlgate.gatekinds.scalar import NO_BASELINE
 from mlgate.log import Log
 from mlgate.report import BaseSource
 from mlgate.settings import Settings

@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from mlgate import gatekinds
-from mlgate import gates as gates_mod
+from mlgate import rules as gates_mod
 from mlgate.compare import Change, Diff
-from mlgate.config import GateRule
 from mlgate.datacheck import TableChange
 from mlgate.direction import infer as infer_direction
-from mlgate.gatekinds import Evidence
-from mlgate.gates import GateResult
+from mlgate.gatekinds.base import Evidence
 from mlgate.metrics import Scalar, format_value, is_number
+from mlgate.rules import GateResult, GateRule
 
 Judgement = Literal["better", "worse", "same", "unknown"]
 

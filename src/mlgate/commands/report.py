@@ -18,7 +18,6 @@ from mlgate import report as report_mod
 from mlgate.baseline import Baseline
 from mlgate.datacheck import TableChange
 from mlgate.errors import WriteError, gate_exit
-from mlgate.gates import GateResult
 from mlgate.gather import Gathered, gather
 from mlgate.governing import read_config
 from mlgate.hosts import in_ci, repository_url
@@ -28,6 +27,7 @@ from mlgate.render import markdown, summary
 from mlgate.render.html import page
 from mlgate.render.sandbox import resolve_user_template
 from mlgate.report import DataChange, Report, Training
+from mlgate.rules import GateResult
 from mlgate.settings import Settings
 from mlgate.slicetest import as_finding
 from mlgate.sources.datafiles import table_changes
