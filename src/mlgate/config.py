@@ -62,6 +62,9 @@ class Config:
     links: tuple[str, ...] = ()
     # lines to print: a given `direction:` that contradicts the metric's name
     warnings: tuple[str, ...] = ()
+    # in CI, why the base branch's own file, which governs the gates, cannot be read: the
+    # verdict then fails closed (mlgate.governing)
+    base_problem: str | None = None
 
 
 def _str_list(value: Any, source: str, where: str) -> tuple[str, ...]:

@@ -167,10 +167,15 @@ def build(
     tables: Sequence[TableChange] = (),
     baseline: BaseSource | None = None,
     evidence: Mapping[int, Evidence] | None = None,
+    config_problem: str | None = None,
 ) -> Report:
     # each rule by its kind (mlgate.gatekinds), evidence per rule index from mlgate.evidence;
-    # then each data rule a head file breaks
-    results = (*gatekinds.evaluate(rules, metrics, evidence), *data_gates(tables))
+    # then each data rule a head file breaks; then the governing config, when unreadable
+    results = (
+        *gatekinds.evaluate(rules, metrics, evidence),
+        *data_gates(tables),
+        *config_gate(config_problem),
+    )
     passed, verdict = verdict_line(results, bool(metrics.changes))
     if training is not None and training.exit_code != 0:
         passed = False
@@ -208,6 +213,15 @@ def data_gates(tables: Sequence[TableChange]) -> tuple[GateResult, ...]:
         for t in tables
         for v in t.violations
     )
+
+
+def config_gate(problem: str | None) -> tuple[GateResult, ...]:
+    """The base branch's `.mlgate.yml` that cannot be read, as a failed gate: its gates are the
+    ones that decide the merge, so none can pass until it is fixed there (issue 20)."""
+    if problem is None:
+        return ()
+    message = f"the base branch's .mlgate.yml cannot be read: {problem}; fix it on the base branch"
+    return (GateResult(GateRule(metric=".mlgate.yml"), ".mlgate.yml", "fail", message),)
 
 
 def _json_value(value: Scalar | float) -> Any:

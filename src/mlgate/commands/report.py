@@ -154,6 +154,7 @@ def produce(
         tables=tables,
         baseline=base_source,
         evidence=evidence,
+        config_problem=g.config.base_problem,
     )
     rows = rep.metrics  # built once: the plots, the comment and the full table share them
     plots: list[report_mod.PlotEntry] = []
