@@ -121,7 +121,7 @@ def produce(
         training = dataclasses.replace(
             training, command=redact(training.command), output_tail=redact(training.output_tail)
         )
-    base_source = baseline.source
+    base_source = g.base_source
     if base_source is not None:  # its summary names the command
         base_source = dataclasses.replace(base_source, summary=redact(base_source.summary))
     if base_source is not None and base_source.training is not None:
