@@ -21,17 +21,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlgate import paths as repo_paths
 from mlgate import results
 from mlgate.config import Config
 from mlgate.errors import GitError, UsageError
 from mlgate.gatekinds.scalar import NO_BASELINE
 from mlgate.log import Log
+from mlgate.pipeline import Pipeline
 from mlgate.report import BaseSource
 from mlgate.settings import Settings
 from mlgate.sources import basetrain
-from mlgate.sources import paths as repo_paths
 from mlgate.sources.git import Git
-from mlgate.sources.pipeline import Pipeline
 from mlgate.sources.revision import GitRevision, Revision
 from mlgate.sources.stored import Overlay, Unproduced
 

@@ -20,11 +20,11 @@ from mlgate.gatekinds import history
 from mlgate.gatekinds.base import Evidence, MetricHistory, PairedRows, Request, Trend
 from mlgate.gather import Gathered
 from mlgate.metrics import is_number, load_metrics
-from mlgate.render.plotdata import PlotDataError, parse_table
+from mlgate.pipeline import PlotDef
+from mlgate.plotdata import PlotDataError, parse_table
 from mlgate.rules import matches
 from mlgate.sources.git import Git
 from mlgate.sources.history import first_parents, read_at
-from mlgate.sources.pipeline import PlotDef
 from mlgate.sources.revision import GitRevision
 from mlgate.stats import Paired
 

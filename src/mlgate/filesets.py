@@ -8,8 +8,8 @@ import dataclasses
 from collections.abc import Iterable
 
 from mlgate.config import Config
+from mlgate.pipeline import Pipeline, PlotDef
 from mlgate.settings import Settings
-from mlgate.sources.pipeline import Pipeline, PlotDef
 from mlgate.sources.revision import Revision
 
 DVCLIVE_METRICS = "dvclive/metrics.json"

@@ -19,29 +19,19 @@ from mlgate.baseline import Baseline, Head
 from mlgate.compare import Diff, Snapshot, diff
 from mlgate.config import Config
 from mlgate.errors import InputError
+from mlgate.fileread import FileRead
 from mlgate.governing import choose_config
 from mlgate.log import Log
 from mlgate.metrics import Flat, load_base_metrics, load_metrics, load_params
+from mlgate.pipeline import Pipeline, PlotDef, select_params
+
+# PlotFiles is re-exported for render/plots.py until it imports mlgate.plotdata (issue 22)
+from mlgate.plotdata import PlotFiles as PlotFiles  # noqa: PLC0414
 from mlgate.report import BaseSource
 from mlgate.settings import Settings
-from mlgate.sources.fileread import FileRead
 from mlgate.sources.git import Git
-from mlgate.sources.pipeline import Pipeline, PlotDef, select_params
 from mlgate.sources.revision import GitRevision, Revision, Workspace
 from mlgate.sources.views import open_revisions
-
-
-@dataclass(frozen=True)
-class PlotFiles:
-    """One plot and the bytes of each of its files at base and head (or why there are none)."""
-
-    plot: PlotDef
-    base: Mapping[str, FileRead]
-    head: Mapping[str, FileRead]
-
-    @property
-    def files(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(src for src, _y in self.plot.sources))
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from mlgate.datacheck import TableChange, TableSummary, compare
 from mlgate.datarules import DataRule, is_tabular
+from mlgate.paths import is_under, join
+from mlgate.pipeline import Pipeline, diff_locks
 from mlgate.sources.git import SYMLINK
-from mlgate.sources.paths import is_under, join
-from mlgate.sources.pipeline import Pipeline, diff_locks
 from mlgate.sources.revision import GitRevision, Workspace
 
 Log = Callable[[str], None]

@@ -17,12 +17,12 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from mlgate.fileread import FileRead
+from mlgate.paths import join
+from mlgate.pipeline import LockedOut
 from mlgate.regular import NotRegular, read_regular
 from mlgate.sources.dvccache import matches
 from mlgate.sources.dvcopen import Unavailable, View, full_repo, revision_view, workspace_view
-from mlgate.sources.fileread import FileRead
-from mlgate.sources.paths import join
-from mlgate.sources.pipeline import LockedOut
 from mlgate.sources.project import Project, find_project
 
 Log = Callable[[str], None]

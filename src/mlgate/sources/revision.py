@@ -20,14 +20,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from mlgate import limits
+from mlgate import paths as repo_paths
 from mlgate.errors import GitError, InputError
+from mlgate.fileread import FileRead
 from mlgate.metrics import parse_document
-from mlgate.regular import NotRegular, read_regular
-from mlgate.sources import paths as repo_paths
-from mlgate.sources.dvcopen import Unavailable
-from mlgate.sources.fileread import FileRead
-from mlgate.sources.git import SYMLINK, Git, blocked_reason
-from mlgate.sources.pipeline import (
+from mlgate.pipeline import (
     DEFAULT_PARAMS,
     Declared,
     LockedOut,
@@ -38,6 +35,9 @@ from mlgate.sources.pipeline import (
     parse_dvc_yaml,
     parse_lock,
 )
+from mlgate.regular import NotRegular, read_regular
+from mlgate.sources.dvcopen import Unavailable
+from mlgate.sources.git import SYMLINK, Git, blocked_reason
 from mlgate.sources.project import in_subrepo, subrepos
 
 if TYPE_CHECKING:

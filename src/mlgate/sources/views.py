@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 from mlgate.errors import GitError
+from mlgate.paths import is_under
 from mlgate.sources.dvc import DvcAt
 from mlgate.sources.dvccache import LocalCache, cache_dirs
 from mlgate.sources.git import Git
-from mlgate.sources.paths import is_under
 from mlgate.sources.project import DVC_DIR, Project, find_project
 from mlgate.sources.revision import GitRevision, Workspace, dvc_files
 
