@@ -12,13 +12,13 @@ base they become a reason that fails the affected gates closed.
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from mlgate.errors import InputError
 from mlgate.paths import is_under, join
+from mlgate.schema import at, described, list_at, mapping_at, text_at
 
 DEFAULT_PARAMS = "params.yaml"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg", ".gif")
@@ -97,53 +97,19 @@ class Pipeline:
         return best
 
 
-def _where(source: str, *keys: object) -> str:
-    """`dvc.yaml: stages.train.params[0]`: the file and the key path, as in .mlgate.yml errors."""
-    path = ""
-    for key in keys:
-        path += f"[{key}]" if isinstance(key, int) else (f".{key}" if path else str(key))
-    return f"{source}: {path}" if path else source
-
-
-def _mapping(value: Any, source: str, *keys: object) -> Mapping[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise InputError(f"{_where(source, *keys)}: expected a mapping, got {_kind(value)}")
-    return value
-
-
-def _list(value: Any, source: str, *keys: object) -> list[Any]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise InputError(f"{_where(source, *keys)}: expected a list, got {_kind(value)}")
-    return value
-
-
-def _kind(value: Any) -> str:
-    return f"{type(value).__name__} {value!r}"[:80]
-
-
-def _text(value: Any, source: str, *keys: object) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise InputError(f"{_where(source, *keys)}: expected a path, got {_kind(value)}")
-    return str(value)
-
-
 def _outputs(
     items: Any, base: str, stage: str, source: str, key: str
 ) -> list[tuple[Output, str, Mapping[str, Any]]]:
     """(output, its path as written, its options) for each entry of a stage's list."""
     out: list[tuple[Output, str, Mapping[str, Any]]] = []
-    for i, item in enumerate(_list(items, source, "stages", stage, key)):
+    for i, item in enumerate(list_at(items, source, "stages", stage, key)):
         if isinstance(item, Mapping):
             for path, opts in item.items():
-                props = _mapping(opts, source, "stages", stage, key, i, str(path))
+                props = mapping_at(opts, source, "stages", stage, key, i, str(path))
                 cache = props.get("cache", True)
                 out.append((Output(join(base, str(path)), bool(cache), stage), str(path), props))
         else:
-            raw = _text(item, source, "stages", stage, key, i)
+            raw = text_at(item, source, "stages", stage, key, i)
             out.append((Output(join(base, raw), True, stage), raw, {}))
     return out
 
@@ -171,7 +137,9 @@ def _plot_def(pid: str, opts: Mapping[str, Any], base: str, cache: bool, source:
     for key in ("template", "title", "x_label", "y_label"):
         value = opts.get(key)
         if value is not None and not isinstance(value, str):
-            raise InputError(f"{source}: plot {pid!r}: `{key}` must be text, got {_kind(value)}")
+            raise InputError(
+                f"{source}: plot {pid!r}: `{key}` must be text, got {described(value)}"
+            )
     return PlotDef(
         id=join(base, pid) if path_id else pid,
         sources=tuple(dict.fromkeys(sources)),
@@ -191,13 +159,13 @@ def _top_plots(items: Any, base: str, source: str) -> list[PlotDef]:
     if isinstance(items, Mapping):  # an old form: plots as a mapping
         items = [{k: v} for k, v in items.items()]
     out: list[PlotDef] = []
-    for i, item in enumerate(_list(items, source, "plots")):
+    for i, item in enumerate(list_at(items, source, "plots")):
         if isinstance(item, Mapping):
             for pid, opts in item.items():
-                props = _mapping(opts, source, "plots", i)
+                props = mapping_at(opts, source, "plots", i)
                 out.append(_plot_def(str(pid), props, base, True, source))
         else:
-            out.append(_plot_def(_text(item, source, "plots", i), {}, base, True, source))
+            out.append(_plot_def(text_at(item, source, "plots", i), {}, base, True, source))
     return out
 
 
@@ -246,19 +214,19 @@ def parse_dvc_yaml(doc: Any, directory: str, source: str) -> Declared:
         return found
     if not isinstance(doc, Mapping):
         raise InputError(f"{source}: expected a mapping with `stages:` at the top level")
-    for i, item in enumerate(_list(doc.get("metrics"), source, "metrics")):
-        found.metrics.append(Output(join(directory, _text(item, source, "metrics", i)), False))
-    for i, item in enumerate(_list(doc.get("params"), source, "params")):
-        found.params.append((join(directory, _text(item, source, "params", i)), None))
+    for i, item in enumerate(list_at(doc.get("metrics"), source, "metrics")):
+        found.metrics.append(Output(join(directory, text_at(item, source, "metrics", i)), False))
+    for i, item in enumerate(list_at(doc.get("params"), source, "params")):
+        found.params.append((join(directory, text_at(item, source, "params", i)), None))
     found.plots += _top_plots(doc.get("plots"), directory, source)
-    for key, stage in _mapping(doc.get("stages"), source, "stages").items():
+    for key, stage in mapping_at(doc.get("stages"), source, "stages").items():
         name = str(key)
         if not isinstance(stage, Mapping):
-            raise InputError(f"{_where(source, 'stages', name)}: expected a mapping with `cmd:`")
+            raise InputError(f"{at(source, 'stages', name)}: expected a mapping with `cmd:`")
         if "foreach" in stage or "matrix" in stage:  # only when DVC could not resolve it
             found.notes.append(f"{source}: stage {name!r} is templated and was not expanded")
             continue
-        wdir = join(directory, _text(stage.get("wdir", "."), source, "stages", name, "wdir"))
+        wdir = join(directory, text_at(stage.get("wdir", "."), source, "stages", name, "wdir"))
         found.stages.append(name)
         found.wdirs[name] = wdir
         for out, _raw, _props in _outputs(stage.get("outs"), wdir, name, source, "outs"):
@@ -274,25 +242,25 @@ def parse_dvc_yaml(doc: Any, directory: str, source: str) -> Declared:
 
 
 def _stage_params(items: Any, wdir: str, stage: str, source: str, found: Declared) -> None:
-    for i, item in enumerate(_list(items, source, "stages", stage, "params")):
+    for i, item in enumerate(list_at(items, source, "stages", stage, "params")):
         if isinstance(item, Mapping):
             for file, keys in item.items():
                 path = join(wdir, str(file))
                 if not keys:
                     found.params.append((path, None))  # `- file.yaml:` tracks the whole file
                     continue
-                listed = _list(keys, source, "stages", stage, "params", i, str(file))
+                listed = list_at(keys, source, "stages", stage, "params", i, str(file))
                 for j, k in enumerate(listed):
                     if not isinstance(k, str):
-                        where = _where(source, "stages", stage, "params", i, str(file), j)
-                        raise InputError(f"{where}: expected a parameter name, got {_kind(k)}")
+                        where = at(source, "stages", stage, "params", i, str(file), j)
+                        raise InputError(f"{where}: expected a parameter name, got {described(k)}")
                 found.params.append((path, tuple(listed)))
         elif isinstance(item, str):
             found.params.append((join(wdir, DEFAULT_PARAMS), (item,)))
         else:
             raise InputError(
-                f"{_where(source, 'stages', stage, 'params', i)}: expected a parameter name or "
-                f"a mapping of a params file to its keys, got {_kind(item)}"
+                f"{at(source, 'stages', stage, 'params', i)}: expected a parameter name or "
+                f"a mapping of a params file to its keys, got {described(item)}"
             )
 
 
@@ -300,13 +268,13 @@ def parse_dvc_file(doc: Any, directory: str, source: str) -> tuple[Declared, dic
     """A `.dvc` file from `dvc add`: its outputs and their hashes (not a stage to train)."""
     found = Declared()
     locked: dict[str, LockedOut] = {}
-    body = _mapping(doc, source)
-    wdir = join(directory, _text(body.get("wdir", "."), source, "wdir"))
-    for i, item in enumerate(_list(body.get("outs"), source, "outs")):
-        entry = _mapping(item, source, "outs", i)
+    body = mapping_at(doc, source)
+    wdir = join(directory, text_at(body.get("wdir", "."), source, "wdir"))
+    for i, item in enumerate(list_at(body.get("outs"), source, "outs")):
+        entry = mapping_at(item, source, "outs", i)
         if "path" not in entry:
-            raise InputError(f"{_where(source, 'outs', i)}: an output without `path:`")
-        path = join(wdir, _text(entry["path"], source, "outs", i, "path"))
+            raise InputError(f"{at(source, 'outs', i)}: an output without `path:`")
+        path = join(wdir, text_at(entry["path"], source, "outs", i, "path"))
         found.outs.append(Output(path, bool(entry.get("cache", True)), source))
         if (out := _locked(entry, path, source)) is not None:
             locked[path] = out
@@ -403,30 +371,6 @@ def merge(
         notes=tuple(all_notes),
         errors=tuple(errors),
     )
-
-
-def select_params(values: Mapping[str, Any], keys: tuple[str, ...] | None) -> dict[str, Any]:
-    """The flattened values DVC shows for a params file tracked by `keys` (None: all)."""
-    if keys is None:
-        return dict(values)
-    out: dict[str, Any] = {}
-    for name, value in values.items():
-        for key in keys:
-            if _key_matches(name, key):
-                out[name] = value
-                break
-    return out
-
-
-def _key_matches(name: str, key: str) -> bool:
-    if name == key or name.startswith(key + "."):
-        return True
-    if any(c in key for c in "*?["):
-        parts, pats = name.split("."), key.split(".")
-        return len(parts) >= len(pats) and all(
-            fnmatch.fnmatchcase(p, q) for p, q in zip(parts, pats, strict=False)
-        )
-    return False
 
 
 def diff_locks(
