@@ -146,7 +146,7 @@ def table_changes(
     files, notes = candidates(base, head, rules)
     if not files:
         return [], notes
-    from mlgate.sources.tables import summarize
+    from mlgate.sources.tables import summarize  # numpy and pandas: only for data rules
 
     changes: list[TableChange] = []
     with tempfile.TemporaryDirectory(prefix="mlgate-data-") as tmp:

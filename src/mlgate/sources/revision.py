@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from mlgate import limits
 from mlgate import paths as repo_paths
@@ -36,13 +36,11 @@ from mlgate.pipeline import (
     parse_lock,
 )
 from mlgate.regular import NotRegular, read_regular
+from mlgate.sources.dvc import DvcAt
+from mlgate.sources.dvccache import LocalCache
 from mlgate.sources.dvcopen import Unavailable
 from mlgate.sources.git import SYMLINK, Git, blocked_reason
 from mlgate.sources.project import in_subrepo, subrepos
-
-if TYPE_CHECKING:
-    from mlgate.sources.dvc import DvcAt
-    from mlgate.sources.dvccache import LocalCache
 
 Log = Callable[[str], None]
 
@@ -67,7 +65,7 @@ def ignored_by(dvcignore: bytes | None) -> Callable[[str], bool]:
     """DVC's `.dvcignore` (gitignore patterns, at the project root) as a test on a path."""
     if not dvcignore:
         return lambda _path: False
-    import pathspec
+    import pathspec  # only for a project with a .dvcignore: not on every start-up
 
     lines = dvcignore.decode("utf-8", errors="replace").splitlines()
     spec = pathspec.GitIgnoreSpec.from_lines(lines)
