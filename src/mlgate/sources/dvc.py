@@ -18,14 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from mlgate.fileread import FileRead
+from mlgate.log import LogLine
 from mlgate.paths import join
 from mlgate.pipeline import LockedOut
 from mlgate.regular import NotRegular, read_regular
 from mlgate.sources.dvccache import matches
 from mlgate.sources.dvcopen import Unavailable, View, full_repo, revision_view, workspace_view
 from mlgate.sources.project import Project, find_project
-
-Log = Callable[[str], None]
 
 
 def _config(root: Path) -> configparser.ConfigParser:
@@ -81,7 +80,7 @@ class DvcAt:
         project: Project,
         rev: str | None,
         label: str,
-        log: Log,
+        log: LogLine,
         *,
         untrusted_local: bool = False,
     ) -> None:

@@ -42,8 +42,6 @@ from mlgate.sources.dvcopen import Unavailable
 from mlgate.sources.git import SYMLINK, Git, blocked_reason
 from mlgate.sources.project import in_subrepo, subrepos
 
-Log = Callable[[str], None]
-
 
 class Revision(Protocol):
     label: str
