@@ -137,11 +137,3 @@ def infer(key: str) -> Direction | None:
                         best = (size, found)
                     break
     return best[1] if best else None
-
-
-def families() -> str:
-    """The table in words, for messages and the README."""
-    return (
-        f"lower is better: {', '.join(sorted(LOWER))}; "
-        f"higher is better: {', '.join(sorted(HIGHER))}"
-    )

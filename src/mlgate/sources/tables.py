@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mlgate.datacheck import SAMPLE, ColumnStats, Failure, TableSummary
-from mlgate.datarules import ColumnRule, DataRule
+from mlgate.datarules import DataRule
 
 CHUNK_ROWS = 200_000
 MAX_CATEGORIES = 200  # most frequent values kept per categorical column
@@ -236,7 +236,3 @@ def _check_name(check: str) -> str:
     with contextlib.suppress(ValueError):
         return check[: check.index("(")] + check[check.index("(") :][:40]
     return check[:60]
-
-
-def column_rules(rule: DataRule | None) -> dict[str, ColumnRule]:
-    return {c.name: c for c in rule.columns} if rule else {}
