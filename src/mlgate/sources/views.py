@@ -16,9 +16,10 @@ from mlgate.log import LogLine
 from mlgate.paths import is_under
 from mlgate.sources.dvc import DvcAt
 from mlgate.sources.dvccache import LocalCache, cache_dirs
+from mlgate.sources.dvcfiles import dvc_files
 from mlgate.sources.git import Git
 from mlgate.sources.project import DVC_DIR, Project, find_project
-from mlgate.sources.revision import GitRevision, Workspace, dvc_files
+from mlgate.sources.revision import GitRevision, Workspace
 
 
 class Opened(NamedTuple):
