@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlgate import filesets
-from mlgate.baseline import Baseline, Head
+from mlgate.baseline import Baseline, Chosen, Head
 from mlgate.compare import Diff, Snapshot, diff
 from mlgate.config import Config
 from mlgate.errors import InputError
@@ -154,6 +154,49 @@ def read_plots(defs: list[PlotDef], base: Revision, head: Revision) -> tuple[Plo
     )
 
 
+NO_METRICS = (
+    "no metrics files found: declare `metrics:` in dvc.yaml, list them under `metrics:` in "
+    ".mlgate.yml, or pass --metrics"
+)
+
+
+def _metrics(
+    settings: Settings,
+    config: Config,
+    head: tuple[Revision, Pipeline],
+    base: tuple[Revision, Pipeline],
+    unsure: str | None,
+) -> tuple[Diff, list[str]]:
+    """Both revisions' metrics, diffed, and every metrics file looked for. Each revision's own
+    files (the base's as the base commit declares them, read where its values come from);
+    files the user names, at both."""
+    head_metrics = filesets.metric_files(settings, config, head[1], head[0])
+    base_metrics = filesets.metric_files(settings, config, base[1], base[0])
+    if settings.metrics or config.metrics:  # named by the user: read at both revisions
+        base_metrics = list(dict.fromkeys([*base_metrics, *head_metrics]))
+    diffed = compare(
+        base[0],
+        head[0],
+        dict.fromkeys(base_metrics),
+        dict.fromkeys(head_metrics),
+        load=load_metrics,
+        base_load=load_base_metrics,
+        unsure=unsure,
+    )
+    return diffed, list(dict.fromkeys([*head_metrics, *base_metrics]))
+
+
+def _plots(
+    config: Config, head: tuple[Revision, Pipeline], base: tuple[Revision, Pipeline]
+) -> tuple[PlotFiles, ...]:
+    """Every plot either revision (or `.mlgate.yml`) defines, dvclive's by default, with its
+    files read at both."""
+    revisions = [base[0], head[0]]
+    defs = filesets.plot_defs(config, head[1], base[1])
+    defs = filesets.expand_plots(defs or filesets.dvclive_default(revisions), revisions)
+    return read_plots(defs, base[0], head[0])
+
+
 def gather(
     settings: Settings,
     git: Git,
@@ -166,51 +209,32 @@ def gather(
 ) -> Gathered:
     config, base_ref, base_sha, config_notes = choose_config(settings, git, root, log, local=local)
     base_git, head, where = open_revisions(root, git, base_sha, base_ref, log)
-    base: Revision = base_git  # may become results kept elsewhere (issue 14)
 
     head_pipeline = head.pipeline()
-    base_pipeline = base.pipeline()
+    base_pipeline = base_git.pipeline()
     unsure = base_pipeline.errors[0] if base_pipeline.errors else None
     for warning in config.warnings:  # a `direction:` that contradicts the metric's name
         log.warning(warning)
     notes = [*config_notes, *where, *config.warnings, *head_pipeline.notes]
     notes += [f"base: {e}" for e in base_pipeline.errors]
 
-    head_metrics = filesets.metric_files(settings, config, head_pipeline, head)
-    base_source: BaseSource | None = None
+    chosen = Chosen(base_git, [])  # the base commit, unless a baseline stands in (issue 14)
     if baseline is not None:
-        sides = ((head, head_pipeline), (base_git, base_pipeline))
-        needed, wanted = filesets.base_files(settings, config, sides)
+        both = ((head, head_pipeline), (base_git, base_pipeline))
+        needed, wanted = filesets.base_files(settings, config, both)
         chosen = baseline.choose(base_git, Head(head, head_pipeline), config, needed, wanted)
-        base, base_source = chosen.revision, chosen.source
-        notes += chosen.notes
-    base_metrics = filesets.metric_files(settings, config, base_pipeline, base)
-    if settings.metrics or config.metrics:  # named by the user: read at both revisions
-        base_metrics = list(dict.fromkeys([*base_metrics, *head_metrics]))
-    if not head_metrics and not base_metrics:
-        notes.append(
-            "no metrics files found: declare `metrics:` in dvc.yaml, list them under `metrics:` "
-            "in .mlgate.yml, or pass --metrics"
-        )
-    metrics = compare(
-        base,
-        head,
-        dict.fromkeys(base_metrics),
-        dict.fromkeys(head_metrics),
-        load=load_metrics,
-        base_load=load_base_metrics,
-        unsure=unsure,
-    )
+    base = chosen.revision
+    notes += chosen.notes
+    sides = (head, head_pipeline), (base, base_pipeline)
+    metrics, metric_files = _metrics(settings, config, *sides, unsure)
+    if not metric_files:
+        notes.append(NO_METRICS)
     head_params = filesets.param_files(settings, config, head_pipeline, head)
     base_params = filesets.param_files(settings, config, base_pipeline, base)
     params = compare(base, head, base_params, head_params, load=load_params, unsure=unsure)
     notes += unread_params(params)
 
-    plots: tuple[PlotFiles, ...] = ()
-    if with_plots:
-        defs = filesets.plot_defs(config, head_pipeline, base_pipeline)
-        defs = filesets.expand_plots(defs or filesets.dvclive_default([base, head]), [base, head])
-        plots = read_plots(defs, base, head)
+    plots = _plots(config, *sides) if with_plots else ()
     notes += head.skipped
     return Gathered(
         root=root,
@@ -227,6 +251,6 @@ def gather(
         base_commit=base_git,
         plots=plots,
         notes=tuple(notes),
-        metric_files=tuple(dict.fromkeys([*head_metrics, *base_metrics])),
-        base_source=base_source,
+        metric_files=tuple(metric_files),
+        base_source=chosen.source,
     )
