@@ -116,24 +116,10 @@ class Baseline:
         notes: list[str] = []
         name = f"base {base.label} ({base.sha[:7]})"
         if chosen != "always":
-            stored, found_notes = self._stored(base.sha)
-            notes += found_notes
-            if stored is not None:
-                where = (
-                    f"the stored results of {base.sha[:7]}"
-                    if stored.distance == 0
-                    else f"the stored results of its ancestor {stored.sha[:7]}, "
-                    f"{stored.distance} commit(s) earlier (the nearest with results)"
-                )
-                summary = (
-                    f"{name} stores no results in git or DVC: base values are {where} "
-                    f"on {stored.ref}"
-                )
-                return Chosen(
-                    Overlay(_not_held(stored.files, base), base, base.label),
-                    notes,
-                    self._say(BaseSource("stored", summary)),
-                )
+            found = self._from_stored(base, name)
+            if found.source is not None:
+                return found
+            notes += found.notes
         if command is None or chosen == "never":
             shown = [p for p, r in head.revision.read(expected).items() if not r.absent]
             if not shown:  # head has none of them either: nothing to compare, nothing to say
@@ -175,6 +161,25 @@ class Baseline:
         self.log(source.summary)
         return source
 
+    def _from_stored(self, base: GitRevision, name: str) -> Chosen:
+        """The results branch's values for the base (or its nearest stored ancestor); without
+        them, the base itself and the notes of the search."""
+        stored, notes = self._stored(base.sha)
+        if stored is None:
+            return Chosen(base, notes)
+        where = (
+            f"the stored results of {base.sha[:7]}"
+            if stored.distance == 0
+            else f"the stored results of its ancestor {stored.sha[:7]}, "
+            f"{stored.distance} commit(s) earlier (the nearest with results)"
+        )
+        summary = f"{name} stores no results in git or DVC: base values are {where} on {stored.ref}"
+        return Chosen(
+            Overlay(_not_held(stored.files, base), base, base.label),
+            notes,
+            self._say(BaseSource("stored", summary)),
+        )
+
     def _stored(self, sha: str) -> tuple[results.Stored | None, list[str]]:
         branch = self.settings.results_branch
         try:
@@ -186,6 +191,15 @@ class Baseline:
             return None, [f"results branch {branch!r} unreadable: {exc}"]
         return stored, notes + found
 
+    def _cache_key(self, repo_root: Path, sha: str, command: str) -> tuple[str, str]:
+        """The hash of the base's training inputs, and the base cache's key for it."""
+        try:
+            project = self.root.resolve().relative_to(repo_root.resolve()).as_posix()
+        except ValueError:
+            project = "."
+        deps = basetrain.deps_hash(self.git, sha, command, project)
+        return deps, basetrain.cache_key(sha, command, deps)
+
     def _train(
         self,
         base: GitRevision,
@@ -195,12 +209,7 @@ class Baseline:
         notes: list[str],
     ) -> Chosen:
         repo_root = self.git.toplevel()
-        try:
-            project = self.root.resolve().relative_to(repo_root.resolve()).as_posix()
-        except ValueError:
-            project = "."
-        deps = basetrain.deps_hash(self.git, base.sha, command, project)
-        key = basetrain.cache_key(base.sha, command, deps)
+        deps, key = self._cache_key(repo_root, base.sha, command)
         name = f"base {base.label} ({base.sha[:7]})"
         kept, cache_notes = basetrain.load(
             repo_root, self.git, key=key, sha=base.sha, command=command, deps=deps

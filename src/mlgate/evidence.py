@@ -235,25 +235,12 @@ def history_values(
             if data is None:
                 missing += 1
                 continue
-            if (sha, path) not in parsed:
-                try:
-                    parsed[(sha, path)] = load_metrics(data, path)
-                except InputError:
-                    parsed[(sha, path)] = None
-            doc = parsed[(sha, path)]
-            value: Any = None if doc is None else doc.get(key)
-            if doc is None or not is_number(value) or not math.isfinite(float(value)):
+            value = _value_at(parsed, sha, path, key, data)
+            if value is None:
                 unreadable += 1
                 continue
-            got.append((sha, float(value)))
-        if missing:
-            notes.append(
-                f"history of {name}: {missing} of {min(count, len(commits))} base-branch commits "
-                "have the file neither in git nor in the local DVC cache (values only in a DVC "
-                "remote are not fetched for history)"
-            )
-        if unreadable:
-            notes.append(f"history of {name}: {unreadable} value(s) unreadable, skipped")
+            got.append((sha, value))
+        notes += _history_notes(name, missing, unreadable, min(count, len(commits)))
         if len(got) < history.MIN_VALUES:
             problems[name] = (
                 f"{len(got)} readable value(s) of {name} on the base branch's last "
@@ -263,6 +250,40 @@ def history_values(
         values[name] = tuple(v for _s, v in got)
         used[name] = tuple(s[:7] for s, _v in got)
     return values, problems, used
+
+
+def _value_at(
+    parsed: dict[tuple[str, str], Mapping[str, Any] | None],
+    sha: str,
+    path: str,
+    key: str,
+    data: bytes,
+) -> float | None:
+    """`key` of the metrics file `path` at `sha` (each file parsed once), or None when it
+    is not a finite number."""
+    if (sha, path) not in parsed:
+        try:
+            parsed[(sha, path)] = load_metrics(data, path)
+        except InputError:
+            parsed[(sha, path)] = None
+    doc = parsed[(sha, path)]
+    value: Any = None if doc is None else doc.get(key)
+    if not is_number(value) or not math.isfinite(float(value)):
+        return None
+    return float(value)
+
+
+def _history_notes(name: str, missing: int, unreadable: int, looked: int) -> list[str]:
+    out = []
+    if missing:
+        out.append(
+            f"history of {name}: {missing} of {looked} base-branch commits have the file neither "
+            "in git nor in the local DVC cache (values only in a DVC remote are not fetched for "
+            "history)"
+        )
+    if unreadable:
+        out.append(f"history of {name}: {unreadable} value(s) unreadable, skipped")
+    return out
 
 
 def collect(g: Gathered, git: Git, notes: list[str]) -> tuple[dict[int, Evidence], list[Trend]]:

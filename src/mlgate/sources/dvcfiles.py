@@ -97,12 +97,7 @@ def build_pipeline(
         source = f"{path}{where}"
         directory = _dirname(path)
         try:
-            doc = _document(contents[path], source)
-            if is_templated(doc):
-                if resolver is None:
-                    raise InputError(f"{source}: templated, and DVC is not available to resolve it")
-                doc = resolver(doc, directory, source)
-            part = parse_dvc_yaml(doc, directory, source)
+            part = _dvc_yaml(contents[path], directory, source, resolver)
         except InputError as exc:
             fail(exc)
             continue
@@ -132,6 +127,21 @@ def build_pipeline(
     return merge(
         parts, locked, deps=deps, default_params=has_default_params, notes=notes, errors=errors
     )
+
+
+def _dvc_yaml(
+    read: FileRead,
+    directory: str,
+    source: str,
+    resolver: Callable[[Mapping[str, Any], str, str], Mapping[str, Any]] | None,
+) -> Declared:
+    """One `dvc.yaml`, resolved by DVC first when templated."""
+    doc = _document(read, source)
+    if is_templated(doc):
+        if resolver is None:
+            raise InputError(f"{source}: templated, and DVC is not available to resolve it")
+        doc = resolver(doc, directory, source)
+    return parse_dvc_yaml(doc, directory, source)
 
 
 def _lock(
