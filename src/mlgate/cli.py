@@ -16,14 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from mlgate import __version__, interrupt
+from mlgate.clihelp import DESCRIPTIONS, EXIT_CODES, RUN_ENVIRONMENT
 from mlgate.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_USAGE, MlgateError
 from mlgate.log import Log
 from mlgate.redact import from_environ
 from mlgate.settings import Settings
 
-EPILOG = """exit codes: 0 all gates passed; 1 a gate failed; 2 bad usage, config or input;
-3 an outside service failed after the report was written; 4 a bug in mlgate;
-130 interrupted (SIGINT); 143 terminated (SIGTERM)."""
+EPILOG = EXIT_CODES
 
 
 class _Parser(argparse.ArgumentParser):
@@ -77,7 +76,9 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--version", action="version", version=f"mlgate {__version__}")
     sub = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    p = sub.add_parser("diff", help="workspace vs base, like `dvc metrics diff`", epilog=EPILOG)
+    p = sub.add_parser(
+        "diff",
+        description=DESCRIPTIONS["diff"], help="workspace vs base, like `dvc metrics diff`", epilog=EPILOG)
     _common(p)
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument(
@@ -93,7 +94,9 @@ def parser() -> argparse.ArgumentParser:
         "--params", dest="diff_params", action="store_true", help="diff params instead of metrics"
     )
 
-    p = sub.add_parser("report", help="write report.md, result.json, report.html", epilog=EPILOG)
+    p = sub.add_parser(
+        "report",
+        description=DESCRIPTIONS["report"], help="write report.md, result.json, report.html", epilog=EPILOG)
     _common(p)
     p.add_argument(
         "--out", dest="report_dir", metavar="DIR", help="output dir (default: mlgate-report)"
@@ -114,10 +117,15 @@ def parser() -> argparse.ArgumentParser:
     _baseline_flags(p)
 
     p = sub.add_parser(
-        "run", help="the GitHub Action's entry point (reads the Actions environment)", epilog=EPILOG
+        "run",
+        description=DESCRIPTIONS["run"],
+        help="the GitHub Action's and GitLab CI's entry point (reads the CI environment)",
+        epilog=RUN_ENVIRONMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p = sub.add_parser(
-        "publish", help="post saved bundles (fork-safe stage two, matrix jobs)", epilog=EPILOG
+        "publish",
+        description=DESCRIPTIONS["publish"], help="post saved bundles (fork-safe stage two, matrix jobs)", epilog=EPILOG
     )
     p.add_argument(
         "--bundle",
@@ -129,6 +137,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "record",
+        description=DESCRIPTIONS["record"],
         help="store this commit's results on the results branch (for later base lookups)",
         epilog=EPILOG,
     )
@@ -148,7 +157,9 @@ def parser() -> argparse.ArgumentParser:
         help="push the results branch to origin afterwards",
     )
 
-    p = sub.add_parser("demo", help="the whole flow on a bundled example, no GitHub", epilog=EPILOG)
+    p = sub.add_parser(
+        "demo",
+        description=DESCRIPTIONS["demo"], help="the whole flow on a bundled example, no GitHub", epilog=EPILOG)
     p.add_argument("--out", metavar="DIR", default="mlgate-demo", help="default: ./mlgate-demo")
     p.add_argument("--keep", action="store_true", help="keep the throwaway project (printed)")
     return top
