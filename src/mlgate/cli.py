@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mlgate import __version__, interrupt
-from mlgate.clihelp import DESCRIPTIONS, EXIT_CODES, RUN_ENVIRONMENT
+from mlgate.clihelp import DESCRIPTIONS, EXIT_CODES, RUN_DESCRIPTION, RUN_ENVIRONMENT
 from mlgate.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_USAGE, MlgateError
 from mlgate.log import Log
 from mlgate.redact import from_environ
@@ -78,7 +78,10 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "diff",
-        description=DESCRIPTIONS["diff"], help="workspace vs base, like `dvc metrics diff`", epilog=EPILOG)
+        description=DESCRIPTIONS["diff"],
+        help="workspace vs base, like `dvc metrics diff`",
+        epilog=EPILOG,
+    )
     _common(p)
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument(
@@ -96,7 +99,10 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "report",
-        description=DESCRIPTIONS["report"], help="write report.md, result.json, report.html", epilog=EPILOG)
+        description=DESCRIPTIONS["report"],
+        help="write report.md, result.json, report.html",
+        epilog=EPILOG,
+    )
     _common(p)
     p.add_argument(
         "--out", dest="report_dir", metavar="DIR", help="output dir (default: mlgate-report)"
@@ -118,14 +124,16 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "run",
-        description=DESCRIPTIONS["run"],
+        description=RUN_DESCRIPTION,
         help="the GitHub Action's and GitLab CI's entry point (reads the CI environment)",
         epilog=RUN_ENVIRONMENT,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p = sub.add_parser(
         "publish",
-        description=DESCRIPTIONS["publish"], help="post saved bundles (fork-safe stage two, matrix jobs)", epilog=EPILOG
+        description=DESCRIPTIONS["publish"],
+        help="post saved bundles (fork-safe stage two, matrix jobs)",
+        epilog=EPILOG,
     )
     p.add_argument(
         "--bundle",
@@ -159,7 +167,10 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "demo",
-        description=DESCRIPTIONS["demo"], help="the whole flow on a bundled example, no GitHub", epilog=EPILOG)
+        description=DESCRIPTIONS["demo"],
+        help="the whole flow on a bundled example, no GitHub",
+        epilog=EPILOG,
+    )
     p.add_argument("--out", metavar="DIR", default="mlgate-demo", help="default: ./mlgate-demo")
     p.add_argument("--keep", action="store_true", help="keep the throwaway project (printed)")
     return top

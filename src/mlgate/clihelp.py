@@ -3,6 +3,8 @@ its environment (kept beside each other so `cli.py` stays about parsing)."""
 
 from __future__ import annotations
 
+import textwrap
+
 DOCS = "https://github.com/mlgate/mlgate/blob/main/docs"
 
 EXIT_CODES = """exit codes: 0 all gates passed; 1 a gate failed; 2 bad usage, config or input;
@@ -30,6 +32,9 @@ DESCRIPTIONS = {
     "git + DVC project trained on main and on a PR branch, and the report written to --out.",
 }
 
+# `run` keeps its epilog's layout (RawDescriptionHelpFormatter), so its description comes wrapped
+RUN_DESCRIPTION = textwrap.fill(DESCRIPTIONS["run"], width=79, break_on_hyphens=False)
+
 RUN_ENVIRONMENT = f"""environment read by `mlgate run`:
   INPUT_<NAME>           the action's inputs (INPUT_RUN, INPUT_REPRO, INPUT_BASE, INPUT_PLOTS,
                          INPUT_GITHUB-TOKEN or INPUT_GITHUB_TOKEN, ...): set by the runner from
@@ -52,6 +57,7 @@ RUN_ENVIRONMENT = f"""environment read by `mlgate run`:
   CI, GITHUB_ACTIONS, GITLAB_CI  which CI this is (outside CI the working tree's gates apply)
 
 inputs, outputs and examples: https://github.com/mlgate/mlgate#inputs-and-outputs
-GitLab: {DOCS}/gitlab.md   every page: {DOCS}/README.md
+GitLab: {DOCS}/gitlab.md
+every page: https://github.com/mlgate/mlgate#documentation
 
 {EXIT_CODES}"""
