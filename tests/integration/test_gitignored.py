@@ -104,11 +104,16 @@ def test_the_training_environment_and_pips_cache_are_ignored(
     monkeypatch.delenv(trainenv.ACTIVE_VARIABLE, raising=False)
     repo.write("requirements.txt", "tinypkg==1.0\n")
     repo.commit("base")
+    # pip's cache as `actions/cache` restores it from a job of an mlgate that wrote no .gitignore
+    (repo.path / ".cache" / "pip" / "http").mkdir(parents=True)
+    (repo.path / ".cache" / "pip" / "http" / "entry").write_text("cached\n")
+    assert untracked(repo) == {".cache/pip/http/entry"}
     made = trainenv.prepare(
         Settings(run="python train.py"), root=repo.path, workspace=repo.path, log=Log()
     )
     os.environ.pop(trainenv.ACTIVE_VARIABLE, None)  # prepare marks it active for this process
     assert made.failure is None
     assert (repo.path / ".cache" / "mlgate" / "venv" / "bin" / "python").exists()
-    assert (repo.path / ".cache" / "pip").is_dir()
     assert untracked(repo) == set()
+    assert (repo.path / ".cache" / "mlgate" / ".gitignore").is_file()
+    assert (repo.path / ".cache" / "pip" / ".gitignore").is_file()
