@@ -71,4 +71,3 @@ def test_the_docs_run_links_to_exist() -> None:
     for link in links:
         assert (root / link).is_file(), link
     assert "## Inputs and outputs" in (root / "README.md").read_text()
-
