@@ -11,6 +11,17 @@ EXIT_CODES = """exit codes: 0 all gates passed; 1 a gate failed; 2 bad usage, co
 3 an outside service failed after the report was written; 4 a bug in mlgate;
 130 interrupted (SIGINT); 143 terminated (SIGTERM)."""
 
+# one line each, in `mlgate --help`'s list of commands
+SUMMARIES = {
+    "diff": "workspace vs base, like `dvc metrics diff`",
+    "report": "write report.md, result.json, report.html",
+    "run": "the GitHub Action's and GitLab CI's entry point (reads the CI environment)",
+    "publish": "post saved bundles (fork-safe stage two, matrix jobs)",
+    "record": "store this commit's results on the results branch (for later base lookups)",
+    "demo": "the whole flow on a bundled example, no GitHub",
+}
+
+# a few sentences each, at the top of `mlgate <command> --help`
 DESCRIPTIONS = {
     "diff": "Compare the workspace's metrics (or, with --params, params) with the base "
     "revision's, read as `dvc metrics diff` reads them; --json prints DVC's JSON shape. "
