@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -150,6 +151,24 @@ def verdict_line(results: Sequence[GateResult], has_metrics: bool) -> tuple[bool
     return True, f"all {len(results)} {noun} passed{tail}"
 
 
+def stale_gates(
+    results: Sequence[GateResult], stale: Mapping[str, str] | None
+) -> tuple[GateResult, ...]:
+    """A gate judged on a head value that is stale (`sources.stale`: its stage's inputs changed
+    and the pipeline was not re-run) fails with the reason and the fix: stale is no evidence."""
+    out = []
+    for r in results:
+        path, _, key = r.metric.rpartition(":")
+        why = (stale or {}).get(path)
+        if why and r.outcome in ("pass", "warn"):
+            out.append(
+                dataclasses.replace(r, outcome="fail", message=f"{key} at head is stale: {why}")
+            )
+        else:
+            out.append(r)
+    return tuple(out)
+
+
 def build(
     *,
     title: str,
@@ -168,10 +187,12 @@ def build(
     tables: Sequence[TableChange] = (),
     baseline: BaseSource | None = None,
     evidence: Mapping[int, Evidence] | None = None,
+    stale: Mapping[str, str] | None = None,
 ) -> Report:
     # each rule by its kind (mlgate.gatekinds), evidence per rule index from mlgate.evidence;
     # then each data rule a head file breaks
     results = (*gatekinds.evaluate(rules, metrics, evidence), *data_gates(tables))
+    results = stale_gates(results, stale)
     passed, verdict = verdict_line(results, bool(metrics.changes))
     if training is not None and training.exit_code != 0:
         passed = False
