@@ -253,3 +253,19 @@ def test_stale_is_also_a_note(repo: Repo, cli: Cli) -> None:
     report(repo, cli)
     md = (Path(repo.path) / "out" / "report.md").read_text()
     assert "metrics.json: stale at head" in md
+
+
+def test_data_rules_only_verdict_names_them(repo: Repo, cli: Cli) -> None:
+    """A project gated by data rules alone: the verdict said "no metrics found and no gates
+    configured" and stderr warned of no gates, though the rules were checked."""
+    cfg = "data:\n  - path: data.csv\n    required: [age]\n    columns:\n      age: {min: 0}\n"
+    rows = "".join(f"{i},{20 + i % 50}\n" for i in range(100))
+    main_then_pr(
+        repo,
+        {".mlgate.yml": cfg, "data.csv": "id,age\n" + rows},
+        {"data.csv": "id,age\n" + rows[::-1]},
+    )
+    res, result = report(repo, cli)
+    assert res.code == 0, result
+    assert result["verdict"].startswith("data rules held on 1 file")
+    assert "no gates configured" not in res.err

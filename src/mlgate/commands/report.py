@@ -113,7 +113,11 @@ def produce(
             f"base {g.base_ref} ({g.base_sha[:7]}): {len(g.metrics.changes)} metric values, "
             f"{len(g.params.changed())} changed params"
         )
-    if not g.config.gates and not any(c.new is not None for c in g.metrics.changes):
+    if (
+        not g.config.gates
+        and not g.config.data
+        and not any(c.new is not None for c in g.metrics.changes)
+    ):
         log.warning(nothing_to_gate(g.metric_files))
     out_dir = _ready(out_dir, root, log, movable=movable)
     notes = list(g.notes)
@@ -162,6 +166,7 @@ def produce(
         baseline=base_source,
         evidence=evidence,
         stale=stale.outputs,
+        data_rules=len(g.config.data),
     )
     rows = rep.metrics  # built once: the plots, the comment and the full table share them
     plots: list[report_mod.PlotEntry] = []
