@@ -131,12 +131,15 @@ def _direction(given: Any, metric: str, source: str, where: str) -> tuple[str, s
     named = direction_table.infer(key)
     if given is None:
         if named is None:
+            why = (
+                direction_table.qualifier(key)
+                or "no word of mlgate's table such as loss, error, rmse, acc, f1, auc"
+            )
             raise fail(
                 source,
                 f"{where}.direction",
-                f"required: {metric!r} does not say which way is better (no word of mlgate's "
-                "table such as loss, error, rmse, acc, f1, auc); add `direction: higher` or "
-                "`direction: lower`",
+                f"required: {metric!r} does not say which way is better ({why}); add "
+                "`direction: higher` or `direction: lower`",
             )
         return named, None
     chosen = choice(given, ("higher", "lower"), "higher", source, f"{where}.direction")

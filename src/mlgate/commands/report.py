@@ -30,9 +30,12 @@ from mlgate.render.sandbox import resolve_user_template
 from mlgate.report import DataChange, Report, Training
 from mlgate.settings import Settings
 from mlgate.slicetest import as_finding
+from mlgate.sources import stale as stale_mod
 from mlgate.sources.datafiles import table_changes
 from mlgate.sources.git import Git
 from mlgate.sources.pipeline import diff_locks
+from mlgate.sources.revision import Workspace
+from mlgate.sources.stale import Staleness
 
 _JSON_ESCAPED = re.compile(r'["\\\x00-\x1f]')
 
@@ -110,10 +113,18 @@ def produce(
             f"base {g.base_ref} ({g.base_sha[:7]}): {len(g.metrics.changes)} metric values, "
             f"{len(g.params.changed())} changed params"
         )
-    if not g.config.gates and not any(c.new is not None for c in g.metrics.changes):
+    if (
+        not g.config.gates
+        and not g.config.data
+        and not any(c.new is not None for c in g.metrics.changes)
+    ):
         log.warning(nothing_to_gate(g.metric_files))
     out_dir = _ready(out_dir, root, log, movable=movable)
     notes = list(g.notes)
+    stale = Staleness()
+    if training is None and isinstance(g.head, Workspace):  # results mlgate did not make
+        stale = stale_mod.of_workspace(g.head)
+        notes += [*stale.notes, *(f"{p}: stale at head: {w}" for p, w in stale.outputs.items())]
     changes = data_changes(g, notes)
     secrets = redact_mod.secret_values(os.environ, extra=[settings.github_token])
     redact = redact_mod.redactor(secrets)
@@ -154,6 +165,8 @@ def produce(
         tables=tables,
         baseline=base_source,
         evidence=evidence,
+        stale=stale.outputs,
+        data_rules=len(g.config.data),
     )
     rows = rep.metrics  # built once: the plots, the comment and the full table share them
     plots: list[report_mod.PlotEntry] = []
