@@ -274,11 +274,11 @@ def gather(
     with_plots: bool = False,
     baseline: Baseline | None = None,
     local: bool = False,
-    chosen: tuple[Config, str, str, list[str]] | None = None,
+    in_force: tuple[Config, str, str, list[str]] | None = None,
 ) -> Gathered:
-    """`chosen`: the config in force, base ref, base sha and notes, when the caller chose them
+    """`in_force`: the config in force, base ref, base sha and notes, when the caller chose them
     (one `.mlgate.yml` at the top of the repository for several projects: mlgate.projects)."""
-    config, base_ref, base_sha, config_notes = chosen or choose_config(
+    config, base_ref, base_sha, config_notes = in_force or choose_config(
         settings, git, root, log, local=local
     )
     base_git, head, where = open_revisions(root, git, base_sha, base_ref, log)

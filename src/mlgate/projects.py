@@ -106,22 +106,30 @@ def route(rules: Sequence[GateRule], dirs: Sequence[str], source: str) -> dict[s
                 out[d].append(rule)
             continue
         path, key = rule.metric.rsplit(":", 1)
-        d = owner(path, dirs)
-        if d is None:
+        mine = owner(path, dirs)
+        if mine is None:
             first = path.split("/", 1)[0]
             raise ConfigError(
                 f"{source}: gates[{i}].metric: {rule.metric!r} names no project of this report"
                 f"{did_you_mean(path, dirs) or did_you_mean(first, dirs)}; projects: "
                 f"{', '.join(dirs)} (write `<project>:<metric>` or `<project>/<file>:<metric>`)"
             )
-        inner = path if d == TOP else path[len(d) + 1 :] or "*"
-        out[d].append(dataclasses.replace(rule, metric=f"{inner}:{key}"))
+        inner = path if mine == TOP else path[len(mine) + 1 :] or "*"
+        out[mine].append(dataclasses.replace(rule, metric=f"{inner}:{key}"))
     return out
 
 
 def shown(d: str, path: str) -> str:
     """A project's path as the repository names it."""
     return path if d == TOP else f"{d}/{path}"
+
+
+def gate_name(d: str, metric: str) -> str:
+    """A gate's `path:key` (or, when it matched nothing, its pattern) as the repository names
+    it: the path part under the project's directory, else `<project>:<pattern>`."""
+    if d == TOP:
+        return metric
+    return shown(d, metric) if ":" in metric else f"{d}:{metric}"
 
 
 @dataclass(frozen=True)
@@ -143,9 +151,7 @@ def combine(title: str, parts: Sequence[Part]) -> Report:
     """One report over every project: each gate, metric, param, note and chart named by its
     project's directory, and one verdict over all the gates (the first project's base and head)."""
     gates = tuple(
-        dataclasses.replace(
-            g, metric=shown(p.dir, g.metric), message=f"{p.dir}: {g.message}"
-        )
+        dataclasses.replace(g, metric=gate_name(p.dir, g.metric), message=f"{p.dir}: {g.message}")
         for p in parts
         for g in p.report.gates
     )
@@ -163,7 +169,9 @@ def combine(title: str, parts: Sequence[Part]) -> Report:
         gates=gates,
         metrics=metrics,
         params=tuple(
-            dataclasses.replace(c, path=shown(p.dir, c.path)) for p in parts for c in p.report.params
+            dataclasses.replace(c, path=shown(p.dir, c.path))
+            for p in parts
+            for c in p.report.params
         ),
         base_errors=_errors(parts, "base_errors"),
         head_errors=_errors(parts, "head_errors"),
@@ -180,7 +188,9 @@ def combine(title: str, parts: Sequence[Part]) -> Report:
         ),
         data_changes_more=sum(p.report.data_changes_more for p in parts),
         tables=tuple(
-            dataclasses.replace(t, path=shown(p.dir, t.path)) for p in parts for t in p.report.tables
+            dataclasses.replace(t, path=shown(p.dir, t.path))
+            for p in parts
+            for t in p.report.tables
         ),
     )
 

@@ -98,7 +98,12 @@ def report(cli: Any, clone: Repo) -> tuple[int, dict[str, Any], str, str]:
     out = clone.path / "out"
     if res.code == 2:
         return res.code, {}, "", res.err
-    return res.code, json.loads((out / "result.json").read_text()), (out / "report.md").read_text(), res.err
+    return (
+        res.code,
+        json.loads((out / "result.json").read_text()),
+        (out / "report.md").read_text(),
+        res.err,
+    )
 
 
 def test_two_projects_one_report_read_as_dvc_reads_each(tmp_path: Path, cli, chdir) -> None:  # type: ignore[no-untyped-def]

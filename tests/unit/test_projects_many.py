@@ -7,7 +7,7 @@ import pytest
 
 from mlgate.config import GateRule
 from mlgate.errors import ConfigError
-from mlgate.projects import choose, clean_dir, discover, owner, route
+from mlgate.projects import choose, clean_dir, discover, gate_name, owner, route
 
 LISTING = [
     ".mlgate.yml",
@@ -70,3 +70,9 @@ def test_a_gate_naming_an_unknown_project_is_an_error_with_the_closest() -> None
         route(rules, ["projects/a", "projects/b"], ".mlgate.yml")
     # with the top in the report, a path that starts with no other project is the top's
     assert route(rules, [".", "projects/a"], ".mlgate.yml")["."][0].metric == "projects/c:acc"
+
+
+def test_a_gate_is_named_by_its_project_even_when_it_matched_nothing() -> None:
+    assert gate_name("projects/a", "metrics.json:acc") == "projects/a/metrics.json:acc"
+    assert gate_name("projects/a", "acc") == "projects/a:acc"
+    assert gate_name(".", "acc") == "acc"

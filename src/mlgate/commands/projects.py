@@ -23,8 +23,8 @@ from mlgate import redact as redact_mod
 from mlgate import report as report_mod
 from mlgate.config import Config, GateRule
 from mlgate.errors import GitError
-from mlgate.gather import Gathered
 from mlgate.gates import GateResult
+from mlgate.gather import Gathered
 from mlgate.governing import choose_config
 from mlgate.log import Log
 from mlgate.render import markdown
@@ -59,7 +59,9 @@ def plan(settings: Settings, git: Git, *, root: Path, log: Log, local: bool) -> 
     config, _ref, base_sha, _notes = chosen
     if not settings.projects and not config.projects:
         return Plan(chosen)
-    dirs = projects.choose(settings.projects, config.projects, listing(git, base_sha), config.source)
+    dirs = projects.choose(
+        settings.projects, config.projects, listing(git, base_sha), config.source
+    )
     if dirs is None:
         return Plan(chosen)
     return Plan(chosen, dirs, projects.route(config.gates, dirs, config.source))
@@ -121,7 +123,9 @@ def produce_all(
         sub = f"projects/{slug(d)}"
         p = one(root=where, out_dir=out_dir / sub, chosen=the_plan.for_project(d, not done))
         close(p.gathered)
-        rep = dataclasses.replace(p.report, plots=tuple(projects.moved(e, sub) for e in p.report.plots))
+        rep = dataclasses.replace(
+            p.report, plots=tuple(projects.moved(e, sub) for e in p.report.plots)
+        )
         done.append((d, dataclasses.replace(p, report=rep)))
     first = next((p for _d, p in done if p is not None), None)
     if first is None:
@@ -145,7 +149,9 @@ def produce_all(
     result = report_mod.result_json(
         combined,
         comment_id=cid,
-        projects=[{"dir": x.dir, "passed": x.report.passed, "verdict": x.report.verdict} for x in parts],
+        projects=[
+            {"dir": x.dir, "passed": x.report.passed, "verdict": x.report.verdict} for x in parts
+        ],
     )
     return dataclasses.replace(
         first,

@@ -97,12 +97,24 @@ def produce(
         chosen = plan.chosen
         if plan.dirs is not None:
             one = functools.partial(
-                produce, settings, log=log, head_sha=head_sha, head_label=head_label,
-                training=training, comment_id=comment_id, local=local, movable=movable,
+                produce,
+                settings,
+                log=log,
+                head_sha=head_sha,
+                head_label=head_label,
+                training=training,
+                comment_id=comment_id,
+                local=local,
+                movable=movable,
             )
             return projects_cmd.produce_all(
-                plan, one, settings=settings, root=root, out_dir=out_dir,
-                comment_id=comment_id, redact_json=redact_json,
+                plan,
+                one,
+                settings=settings,
+                root=root,
+                out_dir=out_dir,
+                comment_id=comment_id,
+                redact_json=redact_json,
             )
     failed = training is not None and training.exit_code != 0
     baseline = Baseline(
@@ -121,7 +133,7 @@ def produce(
             with_plots=settings.plots != "off",
             baseline=baseline,
             local=local,
-            chosen=chosen,
+            in_force=chosen,
         )
         log(
             f"base {g.base_ref} ({g.base_sha[:7]}): {len(g.metrics.changes)} metric values, "
