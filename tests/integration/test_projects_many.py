@@ -11,6 +11,7 @@ main` run in that project's directory.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -124,7 +125,7 @@ def test_two_projects_one_report_read_as_dvc_reads_each(tmp_path: Path, cli, chd
     assert f"### ✅ Project `{A}`: all 1 gate passed" in text
     assert f"### ✅ Project `{B}`: all 2 gates passed" in text
     for d in (A, B):  # each project's chart in its own directory of the report
-        assert (clone.path / "out/projects" / d.replace("/", "_") / "plots").is_dir()
+        assert (clone.path / "out/plots" / d.replace("/", "_") / "plots").is_dir()
 
     scale(clone, A, "0.8")  # project a regresses; b is as good as before
     code, result, text, err = report(cli, clone)
@@ -187,3 +188,5 @@ def test_one_comment_and_one_red_status_naming_the_project(  # type: ignore[no-u
     body = comment["body"]
     assert f"### ❌ Project `{A}`" in body and f"### ✅ Project `{B}`" in body
     assert "## ❌ mlgate report: 1 of 3 gates failed" in body
+    charts = re.findall(r"!\[[^\]]*\]\(([^)]*)\)", body)
+    assert len(charts) == 2 and all(c.startswith("https://") for c in charts)  # uploaded

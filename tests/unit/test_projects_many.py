@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from mlgate.config import GateRule
+from mlgate.config import GateRule, parse_config
 from mlgate.errors import ConfigError
+from mlgate.governing import govern
 from mlgate.projects import choose, clean_dir, discover, gate_name, owner, route
 
 LISTING = [
@@ -76,3 +77,15 @@ def test_a_gate_is_named_by_its_project_even_when_it_matched_nothing() -> None:
     assert gate_name("projects/a", "metrics.json:acc") == "projects/a/metrics.json:acc"
     assert gate_name("projects/a", "acc") == "projects/a:acc"
     assert gate_name(".", "acc") == "acc"
+
+
+def test_projects_in_the_config_and_the_base_s_list_governs_in_ci() -> None:
+    assert parse_config({"projects": "auto"}).projects == "auto"
+    assert parse_config({"projects": ["a", "b"]}).projects == ("a", "b")
+    with pytest.raises(ConfigError, match="expected `auto` or a list of directories"):
+        parse_config({"projects": "a"})
+    head = parse_config({"projects": ["a"]})
+    base = parse_config({"projects": ["a", "b"]})
+    governed, notes = govern(head, base, "main")
+    assert governed.projects == ("a", "b")  # a pull request cannot drop a project from its gate
+    assert "`projects`" in notes[0]

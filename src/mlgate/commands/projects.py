@@ -120,7 +120,7 @@ def produce_all(
         if not where.is_dir():
             done.append((d, None))
             continue
-        sub = f"projects/{slug(d)}"
+        sub = f"plots/{slug(d)}"  # a bundle publishes images under plots/ only
         p = one(root=where, out_dir=out_dir / sub, chosen=the_plan.for_project(d, not done))
         close(p.gathered)
         rep = dataclasses.replace(
