@@ -99,7 +99,8 @@ def test_the_documented_schema_parses() -> None:
         (
             "- a\n",
             "top level: expected a mapping "
-            "(keys: base, metrics, params, plots, gates, title, template, data, base_run, links, projects), "
+            "(keys: base, metrics, params, plots, gates, title, template, data, base_run, links, "
+            "projects), "
             "got a list",
         ),
         (
