@@ -14,9 +14,9 @@ import dataclasses
 import os
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import Field, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from mlgate import projects
 from mlgate import redact as redact_mod
@@ -32,9 +32,20 @@ from mlgate.report import Report
 from mlgate.settings import Settings
 from mlgate.sources.git import Git
 
-if TYPE_CHECKING:
-    from mlgate.commands.report import Produced  # which calls here: types only
 
+class Produced(Protocol):
+    """`commands.report.Produced` as far as this module reads it (that module calls here)."""
+
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
+
+    @property
+    def report(self) -> Report: ...
+
+    @property
+    def gathered(self) -> Gathered: ...
+
+
+P = TypeVar("P", bound=Produced)
 Chosen = tuple[Config, str, str, list[str]]
 TEMPLATE = "projects.md.j2"
 
@@ -104,17 +115,17 @@ def missing(d: str, rules: Sequence[GateRule], base: Report) -> Report:
 
 def produce_all(
     the_plan: Plan,
-    one: Callable[..., Produced],
+    one: Callable[..., P],
     *,
     settings: Settings,
     root: Path,
     out_dir: Path,
     comment_id: str | None,
-    redact_json: Callable[[Any, Callable[[str], str]], Any],
-) -> Produced:
+    redact_doc: Callable[[Any, Callable[[str], str]], Any],
+) -> P:
     """Each project's report (`one`: `commands.report.produce` for a directory), combined."""
     assert the_plan.dirs is not None
-    done: list[tuple[str, Produced | None]] = []
+    done: list[tuple[str, P | None]] = []
     for d in the_plan.dirs:
         where = root if d == projects.TOP else root / d
         if not where.is_dir():
@@ -157,7 +168,7 @@ def produce_all(
         first,
         report=combined,
         markdown=redact(text),
-        result=redact_json(result, redact),
+        result=redact_doc(result, redact),
         out_dir=out_dir,
         mermaid_markdown=None,
         full_table=redact(markdown.full_tables(tables)),

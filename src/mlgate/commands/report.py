@@ -114,7 +114,7 @@ def produce(
                 root=root,
                 out_dir=out_dir,
                 comment_id=comment_id,
-                redact_json=redact_json,
+                redact_doc=redact_json,
             )
     failed = training is not None and training.exit_code != 0
     baseline = Baseline(
