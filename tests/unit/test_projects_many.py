@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from mlgate.commands.projects import missing
+from mlgate.compare import Diff
 from mlgate.config import GateRule, parse_config
 from mlgate.errors import ConfigError
 from mlgate.governing import govern
-from mlgate.projects import choose, clean_dir, discover, gate_name, owner, route
+from mlgate.projects import Part, choose, clean_dir, combine, discover, gate_name, owner, route
+from mlgate.report import Report, build
 
 LISTING = [
     ".mlgate.yml",
@@ -89,3 +92,28 @@ def test_projects_in_the_config_and_the_base_s_list_governs_in_ci() -> None:
     governed, notes = govern(head, base, "main")
     assert governed.projects == ("a", "b")  # a pull request cannot drop a project from its gate
     assert "`projects`" in notes[0]
+
+
+def _report(gates: list[GateRule]) -> Report:
+    return build(
+        title="t",
+        base_ref="main",
+        base_sha="0" * 40,
+        head_label="pr",
+        head_sha=None,
+        metrics=Diff(()),
+        params=Diff(()),
+        rules=gates,
+    )
+
+
+def test_a_project_the_pull_request_deletes_fails_its_gates() -> None:
+    gone = missing("projects/b", [GateRule(metric="acc")], _report([]))
+    assert not gone.passed
+    assert [g.message for g in gone.gates] == [
+        "the project directory projects/b is missing in the workspace"
+    ]
+    combined = combine("t", [Part("projects/a", _report([])), Part("projects/b", gone)])
+    assert not combined.passed
+    assert combined.verdict.startswith("1 of 1 gate failed: projects/b: the project directory")
+    assert [g.metric for g in combined.gates] == ["projects/b:acc"]

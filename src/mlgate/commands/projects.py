@@ -58,10 +58,11 @@ class Plan:
     dirs: list[str] | None = None
     gates: dict[str, list[GateRule]] = dataclasses.field(default_factory=dict)
 
-    def for_project(self, d: str, first: bool) -> Chosen:
-        config, base_ref, base_sha, notes = self.chosen
+    def for_project(self, d: str) -> Chosen:
+        """The config in force for one project: its own gates (its notes are the report's)."""
+        config, base_ref, base_sha, _notes = self.chosen
         own = dataclasses.replace(config, gates=tuple(self.gates[d]), projects=())
-        return own, base_ref, base_sha, notes if first else []
+        return own, base_ref, base_sha, []
 
 
 def plan(settings: Settings, git: Git, *, root: Path, log: Log, local: bool) -> Plan:
@@ -132,7 +133,7 @@ def produce_all(
             done.append((d, None))
             continue
         sub = f"plots/{slug(d)}"  # a bundle publishes images under plots/ only
-        p = one(root=where, out_dir=out_dir / sub, chosen=the_plan.for_project(d, not done))
+        p = one(root=where, out_dir=out_dir / sub, chosen=the_plan.for_project(d))
         close(p.gathered)
         rep = dataclasses.replace(
             p.report, plots=tuple(projects.moved(e, sub) for e in p.report.plots)
@@ -147,9 +148,10 @@ def produce_all(
     ]
     config = the_plan.chosen[0]
     combined = projects.combine(config.title, parts)
+    notes = list(the_plan.chosen[3])  # which .mlgate.yml is in force: once, for every project
     if config.template:  # nothing silent: the user's template is for one project's report
-        note = f"{config.template} (`template:`) is not used for a report over several projects"
-        combined = dataclasses.replace(combined, notes=(*combined.notes, note))
+        notes.append(f"{config.template} (`template:`) is not used for several projects")
+    combined = dataclasses.replace(combined, notes=(*notes, *combined.notes))
     secrets = redact_mod.secret_values(os.environ, extra=[settings.github_token])
     redact = redact_mod.redactor(secrets)
     tables = markdown.prepare(combined)
