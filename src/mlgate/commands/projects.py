@@ -61,7 +61,7 @@ class Plan:
     def for_project(self, d: str) -> Chosen:
         """The config in force for one project: its own gates (its notes are the report's)."""
         config, base_ref, base_sha, _notes = self.chosen
-        own = dataclasses.replace(config, gates=tuple(self.gates[d]), projects=())
+        own = dataclasses.replace(config, gates=tuple(self.gates[d]), projects=(), template=None)
         return own, base_ref, base_sha, []
 
 
