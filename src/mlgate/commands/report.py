@@ -16,6 +16,7 @@ from mlgate import outdir
 from mlgate import redact as redact_mod
 from mlgate import report as report_mod
 from mlgate.baseline import Baseline
+from mlgate.commands import projects as projects_cmd
 from mlgate.datacheck import TableChange
 from mlgate.errors import WriteError, gate_exit
 from mlgate.gates import GateResult
@@ -87,10 +88,37 @@ def produce(
     with_mermaid: bool = False,
     local: bool = False,
     movable: bool = False,
+    chosen: projects_cmd.Chosen | None = None,
 ) -> Produced:
     """Gather, gate and render. `movable` (CI): a report directory that cannot be written
-    moves to a fresh temporary one, with a warning, so the verdict is still published."""
+    moves to a fresh temporary one, with a warning, so the verdict is still published.
+    Several projects (`projects:`, --project): one report per directory, combined (issue 23);
+    `chosen` is then the config in force for one of them."""
     git = Git(root, log)
+    if chosen is None:
+        plan = projects_cmd.plan(settings, git, root=root, log=log, local=local)
+        chosen = plan.chosen
+        if plan.dirs is not None:
+            one = functools.partial(
+                produce,
+                settings,
+                log=log,
+                head_sha=head_sha,
+                head_label=head_label,
+                training=training,
+                comment_id=comment_id,
+                local=local,
+                movable=movable,
+            )
+            return projects_cmd.produce_all(
+                plan,
+                one,
+                settings=settings,
+                root=root,
+                out_dir=out_dir,
+                comment_id=comment_id,
+                redact_doc=redact_json,
+            )
     failed = training is not None and training.exit_code != 0
     baseline = Baseline(
         settings,
@@ -108,6 +136,7 @@ def produce(
             with_plots=settings.plots != "off",
             baseline=baseline,
             local=local,
+            in_force=chosen,
         )
         log(
             f"base {g.base_ref} ({g.base_sha[:7]}): {len(g.metrics.changes)} metric values, "
