@@ -244,10 +244,14 @@ class PairedKind:
             )
         worse, significant = self.judge(opts, found)
         text = stats.describe(found, worse=worse, significant=significant)
+        # `min`/`max` apply as always: to the per-example metric's head value
+        ok, bound = scalar.bound_check(rule, found.metric, float(found.head_value))
+        if not ok:
+            text += f"; {bound}"
         overall = GateResult(
             rule,
             rule.metric,
-            "fail" if significant else "pass",
+            "fail" if significant or not ok else "pass",
             text,
             found.base_value,
             found.head_value,
