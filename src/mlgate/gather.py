@@ -160,6 +160,22 @@ NO_METRICS = (
 )
 
 
+def _baseline(
+    baseline: Baseline | None,
+    settings: Settings,
+    config: Config,
+    head: tuple[Workspace, Pipeline],
+    base: tuple[GitRevision, Pipeline],
+) -> Chosen:
+    """The base commit, unless a baseline stands in for it (issue 14)."""
+    base_git = base[0]
+    if baseline is None:
+        return Chosen(base_git, [])
+    both = (head, base)
+    needed, wanted = filesets.base_files(settings, config, both)
+    return baseline.choose(base_git, Head(*head), config, needed, wanted)
+
+
 def _metrics(
     settings: Settings,
     config: Config,
@@ -223,11 +239,8 @@ def gather(
     notes = [*config_notes, *where, *config.warnings, *head_pipeline.notes]
     notes += [f"base: {e}" for e in base_pipeline.errors]
 
-    chosen = Chosen(base_git, [])  # the base commit, unless a baseline stands in (issue 14)
-    if baseline is not None:
-        both = ((head, head_pipeline), (base_git, base_pipeline))
-        needed, wanted = filesets.base_files(settings, config, both)
-        chosen = baseline.choose(base_git, Head(head, head_pipeline), config, needed, wanted)
+    own = (head, head_pipeline), (base_git, base_pipeline)
+    chosen = _baseline(baseline, settings, config, *own)
     base = chosen.revision
     notes += chosen.notes
     sides = (head, head_pipeline), (base, base_pipeline)
