@@ -19,7 +19,6 @@ from mlgate.baseline import Baseline
 from mlgate.commands import projects as projects_cmd
 from mlgate.datacheck import TableChange
 from mlgate.errors import WriteError, gate_exit
-from mlgate.gates import GateResult
 from mlgate.gather import Gathered, gather
 from mlgate.governing import read_config
 from mlgate.hosts import in_ci, repository_url
@@ -29,6 +28,7 @@ from mlgate.render import markdown, summary
 from mlgate.render.html import page
 from mlgate.render.sandbox import resolve_user_template
 from mlgate.report import DataChange, Report, Training
+from mlgate.rules import GateResult
 from mlgate.settings import Settings
 from mlgate.slicetest import as_finding
 from mlgate.sources import stale as stale_mod
@@ -117,7 +117,7 @@ def produce(
                 root=root,
                 out_dir=out_dir,
                 comment_id=comment_id,
-                redact_doc=redact_json,
+                redact_doc=redact_mod.redact_json,
             )
     failed = training is not None and training.exit_code != 0
     baseline = Baseline(
@@ -161,7 +161,7 @@ def produce(
         training = dataclasses.replace(
             training, command=redact(training.command), output_tail=redact(training.output_tail)
         )
-    base_source = baseline.source
+    base_source = g.base_source
     if base_source is not None:  # its summary names the command
         base_source = dataclasses.replace(base_source, summary=redact(base_source.summary))
     if base_source is not None and base_source.training is not None:
@@ -196,6 +196,7 @@ def produce(
         evidence=evidence,
         stale=stale.outputs,
         data_rules=len(g.config.data),
+        config_problem=g.config.base_problem,
     )
     rows = rep.metrics  # built once: the plots, the comment and the full table share them
     plots: list[report_mod.PlotEntry] = []
@@ -352,18 +353,7 @@ def redact_result(value: Any, redact: Callable[[str], str], secrets: Sequence[st
         text = json.dumps(value, default=str, ensure_ascii=False)
         if redact(text) == text:
             return value
-    return redact_json(value, redact)
-
-
-def redact_json(value: Any, redact: Callable[[str], str]) -> Any:
-    """Every text value (and key) of a JSON document through `redact`."""
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, dict):
-        return {redact_json(k, redact): redact_json(v, redact) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [redact_json(v, redact) for v in value]
-    return value
+    return redact_mod.redact_json(value, redact)
 
 
 def write(produced: Produced) -> Path:
