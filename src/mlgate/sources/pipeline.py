@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlgate.errors import InputError
+from mlgate.render.charts import unknown_template
 from mlgate.sources.paths import is_under, join
 
 DEFAULT_PARAMS = "params.yaml"
@@ -187,7 +188,16 @@ def _plot_def(pid: str, opts: Mapping[str, Any], base: str, cache: bool, source:
     )
 
 
-def _top_plots(items: Any, base: str, source: str) -> list[PlotDef]:
+def _drawable(plot: PlotDef, source: str, notes: list[str]) -> list[PlotDef]:
+    """The plot, or none and a note when no chart kind draws its `template:`."""
+    why = unknown_template(plot.template)
+    if why is None:
+        return [plot]
+    notes.append(f"{source}: plot {plot.id!r}: {why}")
+    return []
+
+
+def _top_plots(items: Any, base: str, source: str, notes: list[str]) -> list[PlotDef]:
     if isinstance(items, Mapping):  # an old form: plots as a mapping
         items = [{k: v} for k, v in items.items()]
     out: list[PlotDef] = []
@@ -195,7 +205,7 @@ def _top_plots(items: Any, base: str, source: str) -> list[PlotDef]:
         if isinstance(item, Mapping):
             for pid, opts in item.items():
                 props = _mapping(opts, source, "plots", i)
-                out.append(_plot_def(str(pid), props, base, True, source))
+                out += _drawable(_plot_def(str(pid), props, base, True, source), source, notes)
         else:
             out.append(_plot_def(_text(item, source, "plots", i), {}, base, True, source))
     return out
@@ -250,7 +260,7 @@ def parse_dvc_yaml(doc: Any, directory: str, source: str) -> Declared:
         found.metrics.append(Output(join(directory, _text(item, source, "metrics", i)), False))
     for i, item in enumerate(_list(doc.get("params"), source, "params")):
         found.params.append((join(directory, _text(item, source, "params", i)), None))
-    found.plots += _top_plots(doc.get("plots"), directory, source)
+    found.plots += _top_plots(doc.get("plots"), directory, source, found.notes)
     for key, stage in _mapping(doc.get("stages"), source, "stages").items():
         name = str(key)
         if not isinstance(stage, Mapping):
@@ -267,7 +277,9 @@ def parse_dvc_yaml(doc: Any, directory: str, source: str) -> Declared:
             found.metrics.append(out)
             found.outs.append(out)
         for out, raw, props in _outputs(stage.get("plots"), wdir, name, source, "plots"):
-            found.plots.append(_plot_def(raw, props, wdir, out.cache, source))
+            found.plots += _drawable(
+                _plot_def(raw, props, wdir, out.cache, source), source, found.notes
+            )
             found.outs.append(out)
         _stage_params(stage.get("params"), wdir, name, source, found)
     return found
