@@ -57,7 +57,8 @@ def _sh(root: Path, *args: str) -> None:
 
 
 def _project(tmp: Path, dvc_yaml: str, write: Callable[[Path, int], None]) -> Path:
-    """A git + DVC project: `write(root, 0)` committed on main, `write(root, 1)` in the workspace."""
+    """A git + DVC project: `write(root, 0)` committed on main, `write(root, 1)` in the
+    workspace."""
     root = tmp / "repo"
     root.mkdir()
     _sh(root, "git", "init", "-q", "-b", "main")
@@ -80,7 +81,10 @@ def one_plot(_name: str, tmp: Path) -> tuple[Path, str]:
         rows = "\n".join(f"{i},{1 / (i + 1) + rev * 0.01:.5f}" for i in range(200))
         (root / "loss.csv").write_text("step,loss\n" + rows + "\n")
 
-    yaml = "metrics:\n  - metrics.json\nparams:\n  - params.yaml\nplots:\n  - loss.csv:\n      x: step\n      y: loss\n"
+    yaml = (
+        "metrics:\n  - metrics.json\nparams:\n  - params.yaml\n"
+        "plots:\n  - loss.csv:\n      x: step\n      y: loss\n"
+    )
     return _project(tmp, yaml, write), "."
 
 

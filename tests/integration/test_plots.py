@@ -118,3 +118,36 @@ def test_mermaid_has_no_nan_values() -> None:
     block = mermaid_lines("t", [("head", Series(x, y, 5))], bar=False)
     assert "nan" not in block and "inf" not in block
     assert block.splitlines()[-1] == "    line [1, 2, 3, 4, 5]"
+
+
+def test_an_unknown_template_is_a_note_not_lines(repo: Repo, cli, chdir) -> None:  # type: ignore[no-untyped-def]
+    """Issue 22: a template no chart kind draws was drawn as lines without a word."""
+    repo.write(
+        "dvc.yaml",
+        "plots:\n  - loss.csv:\n      template: my_vega.json\n  - acc.csv:\n      y: acc\n",
+    )
+    repo.write("loss.csv", "step,loss\n0,1\n1,0.5\n")
+    repo.write("acc.csv", "step,acc\n0,0.5\n1,0.7\n")
+    repo.commit("base")
+    chdir(repo.path)
+    res = cli("report", "--base", "main", "--out", "out")
+    assert res.code == 0, res.err
+    text = (repo.path / "out" / "report.md").read_text()
+    assert "template 'my\\_vega.json' is not one mlgate draws" in text
+    assert "![acc.csv](plots/" in text and "![loss.csv]" not in text
+
+
+def test_a_predictions_file_is_drawn_against_actual(repo: Repo, cli, chdir) -> None:  # type: ignore[no-untyped-def]
+    """Issue 25: `actual,predicted` rows were a line over the row index."""
+    repo.write("dvc.yaml", "plots:\n  - predictions.csv\n")
+    rows = "\n".join(f"{i / 10},{i / 10 + 0.05 * (i % 3)}" for i in range(30))
+    repo.write("predictions.csv", "actual,predicted\n" + rows + "\n")
+    repo.commit("base")
+    better = "\n".join(f"{i / 10},{i / 10 + 0.01 * (i % 3)}" for i in range(30))
+    repo.write("predictions.csv", "actual,predicted\n" + better + "\n")
+    chdir(repo.path)
+    res = cli("report", "--base", "main", "--out", "out")
+    assert res.code == 0, res.err
+    text = (repo.path / "out" / "report.md").read_text()
+    assert "predicted against actual" in text
+    assert "mean abs error" in text

@@ -313,3 +313,28 @@ def test_a_ten_class_matrix_table_is_the_matrix_as_rows(tmp_path: Path) -> None:
     assert all(line.count("|") == 12 for line in lines)  # 11 columns, not 101
     assert " → " in entry.data_table  # a changed cell reads base → head
     assert lines[2].split("|")[1].strip() == "bear"  # classes sorted, rows named
+
+
+# --- the pipeline refuses a template no kind draws ------------------------------------------
+
+
+def test_the_pipeline_refuses_an_unknown_template_with_a_note() -> None:
+    from mlgate.sources.pipeline import parse_dvc_yaml
+
+    doc = {
+        "plots": [{"loss.csv": {"template": "linear"}}, {"roc.json": {"template": "my_vega.json"}}],
+        "stages": {
+            "train": {
+                "cmd": "python train.py",
+                "plots": [{"cm.csv": {"template": "confusion"}}, {"p.csv": {"template": "pie"}}],
+            }
+        },
+    }
+    found = parse_dvc_yaml(doc, "", "dvc.yaml")
+    assert [p.id for p in found.plots] == ["loss.csv", "cm.csv"]
+    assert [n.split(": template")[0] for n in found.notes] == [
+        "dvc.yaml: plot 'roc.json'",
+        "dvc.yaml: plot 'p.csv'",
+    ]
+    assert all("is not one mlgate draws" in n for n in found.notes)
+    assert "p.csv" in {o.path for o in found.outs}  # still an output DVC tracks

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from mlgate.render.caps import published_kind
 from mlgate.marker import Marker, format_marker, parse_marker
 from mlgate.render import sanitize
+from mlgate.render.caps import published_kind
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 

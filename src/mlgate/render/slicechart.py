@@ -15,6 +15,7 @@ import numpy as np
 from mlgate import limits
 from mlgate.gates import GateResult
 from mlgate.render.charts import base as chart
+from mlgate.render.charts import mermaid as mermaid_chart
 from mlgate.render.escape import md
 from mlgate.render.slicetable import change, change_text, number, p_text
 from mlgate.render.table import github_table
@@ -101,7 +102,7 @@ def entry(
         # Mermaid takes no brackets in a name: a bin [18, 34) is shown as 18 to 34
         cats = [bin_name(s["slice"]) if column["binned"] else s["slice"] for s in rows]
         pairs = [(side, dict(zip(cats, values, strict=True))) for side, values in sides]
-        block = mermaid.bars(title, cats, pairs)
+        block = mermaid_chart.bars(title, cats, pairs)
         caption = "bars in order: base, head; the intervals are in the data table"
         return PlotEntry(
             plot_id, title, mermaid=block, caption=caption, data_table=table, note=note

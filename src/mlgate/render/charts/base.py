@@ -87,7 +87,7 @@ def image_path(plot_id: str) -> str:
 
 def figure(ncols: int = 1, width: float = SIZE[0], height: float = SIZE[1]) -> tuple[Figure, Any]:
     """A figure on the Agg canvas with `ncols` axes (one Axes, or an array of them)."""
-    with mpl.rc_context(STYLE):
+    with mpl.rc_context(STYLE):  # type: ignore[arg-type]
         fig = Figure(figsize=(width, height), layout="constrained")
         FigureCanvasAgg(fig)
         axes = fig.subplots(1, ncols)
@@ -111,7 +111,7 @@ def _plain_texts(fig: Figure) -> None:
 def png_bytes(fig: Figure) -> bytes:
     _plain_texts(fig)
     buffer = io.BytesIO()
-    with mpl.rc_context(STYLE):
+    with mpl.rc_context(STYLE):  # type: ignore[arg-type]
         fig.savefig(buffer, dpi=DPI, format="png", metadata={"Software": None})
     return buffer.getvalue()
 
@@ -122,7 +122,7 @@ def save(fig: Figure, out_dir: Path, rel: str) -> None:
 
 
 def labels(ax: Axes, plot: PlotDef, x: str | None, y: str | None) -> None:
-    with mpl.rc_context(STYLE):
+    with mpl.rc_context(STYLE):  # type: ignore[arg-type]
         ax.set_title(plot.title or plot.id)
     ax.set_xlabel(plot.x_label or x or "step")
     ax.set_ylabel(plot.y_label or y or "")
@@ -131,12 +131,12 @@ def labels(ax: Axes, plot: PlotDef, x: str | None, y: str | None) -> None:
 LEGEND_INSIDE = 6  # entries a legend holds inside the axes; more go to the right of it
 
 
-def legend(ax: Axes, loc: str = "best") -> None:
+def legend(ax: Axes) -> None:
     """The legend inside the axes, or beside it when it would cover the chart (the constrained
     layout makes room for it there)."""
     count = len(ax.get_legend_handles_labels()[1])
     if count <= LEGEND_INSIDE:
-        ax.legend(loc=loc)
+        ax.legend(loc="best")
     else:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), ncols=1 + count // 16, fontsize=8)
 

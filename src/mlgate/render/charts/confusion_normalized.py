@@ -1,4 +1,5 @@
-"""Normalized confusion matrices (DVC's `confusion_normalized`): each actual class's row as shares."""
+"""Normalized confusion matrices (DVC's `confusion_normalized`): each actual class's row as
+shares of that class."""
 
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from mlgate.datacheck import ColumnChange, TableChange
 from mlgate.render.charts import base, mermaid
@@ -28,14 +29,9 @@ def _drifted(tables: Sequence[TableChange]) -> list[tuple[TableChange, ColumnCha
     return columns[:HISTOGRAMS]
 
 
-def _png(
-    title: str,
-    name: str,
-    edges: np.ndarray,
-    shares: tuple[np.ndarray, np.ndarray],
-    out_dir: Path,
-    rel: str,
-) -> None:  # type: ignore[type-arg]
+def _figure(
+    title: str, name: str, edges: np.ndarray, shares: tuple[np.ndarray, np.ndarray]
+) -> Figure:
     fig, ax = base.figure()
     width = np.diff(edges)
     for side, share, alpha in (("base", shares[0], 0.6), ("head", shares[1], 0.5)):
@@ -52,7 +48,7 @@ def _png(
     ax.set_xlabel(name)
     ax.set_ylabel("share of rows")
     ax.legend(loc="best")
-    base.save(fig, out_dir, rel)
+    return fig
 
 
 def histograms(
@@ -85,7 +81,7 @@ def histograms(
             entries.append(PlotEntry(pid, title, mermaid=block, data_table=data))
             continue
         rel = f"plots/{base.slug(pid)}.png"
-        _png(title, col.name, edges, (bf, hf), out_dir, rel)
+        base.save(_figure(title, col.name, edges, (bf, hf)), out_dir, rel)
         caption = "a uniform sample of the column" if table.sampled else ""
         entries.append(PlotEntry(pid, title, image=rel, caption=caption, data_table=data))
     return entries

@@ -45,7 +45,7 @@ def are_classes(layers: Sequence[Layer], fields: tuple[str, str]) -> bool:
     for layer in layers:
         for field in fields:
             for v in column(layer.table, field, layer.file):
-                if isinstance(v, str) or isinstance(v, bool):
+                if isinstance(v, str | bool):
                     return True
                 if not isinstance(v, int | float | np.number) or float(v) != int(v):
                     return False
@@ -53,7 +53,7 @@ def are_classes(layers: Sequence[Layer], fields: tuple[str, str]) -> bool:
     return len(seen) <= MAX_CLASSES
 
 
-def _errors(layer: Layer, actual: np.ndarray, predicted: np.ndarray) -> list[str]:  # type: ignore[type-arg]
+def _errors(layer: Layer, actual: np.ndarray, predicted: np.ndarray) -> list[str]:
     err = predicted - actual
     mae = float(np.mean(np.abs(err))) if err.size else float("nan")
     rmse = float(np.sqrt(np.mean(err**2))) if err.size else float("nan")
