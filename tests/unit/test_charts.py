@@ -338,3 +338,31 @@ def test_the_pipeline_refuses_an_unknown_template_with_a_note() -> None:
     ]
     assert all("is not one mlgate draws" in n for n in found.notes)
     assert "p.csv" in {o.path for o in found.outs}  # still an output DVC tracks
+
+
+def test_a_data_check_histogram_keeps_its_long_title_inside(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import numpy as np
+
+    from mlgate.datacheck import ColumnChange, TableChange
+    from mlgate.render.charts.histograms import histograms
+
+    rng = np.random.default_rng(0)
+    column = ColumnChange(
+        "customer_lifetime_value_in_euros",
+        "float",
+        "float",
+        0.0,
+        0.0,
+        ks=0.31,
+        psi=0.42,
+        base_sample=rng.normal(0, 1, 500),
+        head_sample=rng.normal(0.5, 1, 500),
+    )
+    table = TableChange(
+        "data/processed/customers_with_features.csv", "modified", 500, 500, (column,)
+    )
+    entries, figures = drawn(monkeypatch, tmp_path, lambda: histograms([table], tmp_path))
+    assert len(entries) == 1 and len(figures) == 1
+    assert defects(figures[0]) == []

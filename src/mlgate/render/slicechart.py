@@ -83,7 +83,7 @@ def png(title: str, rows: Sequence[SliceJson], metric: str, out_dir: Path, rel: 
     ax.plot([], [], "o", color=chart.BASE_COLOR, label="base")
     ax.plot([], [], "D-", color=chart.HEAD_COLOR, label="head, with the interval")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    ax.set_title(title)
+    chart.title(ax, title)
     ax.set_xlabel(metric)
     chart.save(fig, out_dir, rel)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from mlgate.render.charts.bars import Sides, draw_bars, file_order
@@ -14,7 +15,7 @@ def by_value(sides: Sides) -> list[str]:
     """Largest first by head's value (base's where head has none); ties keep the file's order."""
     order = file_order(sides)
     value = {c: v for _n, d in sides for c, v in d.items()}  # the last side (head) wins
-    return sorted(order, key=lambda c: -value[c])
+    return sorted(order, key=lambda c: -value[c] if math.isfinite(value[c]) else math.inf)
 
 
 def draw(plot: PlotDef, layers: Sequence[Layer], canvas: Canvas) -> PlotEntry:

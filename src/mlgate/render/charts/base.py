@@ -11,6 +11,7 @@ import hashlib
 import io
 import math
 import re
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,7 +95,7 @@ def figure(ncols: int = 1, width: float = SIZE[0], height: float = SIZE[1]) -> t
     return fig, axes
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f\u2028\u2029]")  # a line break is drawn as one
 
 
 def _plain_texts(fig: Figure) -> None:
@@ -121,9 +122,29 @@ def save(fig: Figure, out_dir: Path, rel: str) -> None:
     outdir.write_bytes(out_dir, rel, png_bytes(fig))
 
 
-def labels(ax: Axes, plot: PlotDef, x: str | None, y: str | None) -> None:
+def wrapped(text: Text, width: float) -> None:
+    """`text` broken into lines no wider than `width` pixels: a long title (a path, a column
+    name) would otherwise run off the figure's edges."""
+    renderer = text.get_figure(root=True).canvas.get_renderer()  # type: ignore[union-attr]
+    raw = text.get_text()
+    size = text.get_window_extent(renderer).width
+    if size <= width or len(raw) < 2:
+        return
+    chars = max(10, int(len(raw) * width / size))
+    text.set_text("\n".join(textwrap.wrap(raw, chars, break_long_words=True)))
+
+
+def title(ax: Axes, text: str, **kwargs: Any) -> None:
+    """The axes' title, wrapped to fit above the axes (centred on them, not on the figure)."""
     with mpl.rc_context(STYLE):  # type: ignore[arg-type]
-        ax.set_title(plot.title or plot.id)
+        made = ax.set_title(text, **kwargs)
+    fig = ax.get_figure(root=True)
+    assert fig is not None
+    wrapped(made, fig.bbox.width * 0.75)
+
+
+def labels(ax: Axes, plot: PlotDef, x: str | None, y: str | None) -> None:
+    title(ax, plot.title or plot.id)
     ax.set_xlabel(plot.x_label or x or "step")
     ax.set_ylabel(plot.y_label or y or "")
 

@@ -93,7 +93,9 @@ def figure_of(
     for i, ax in enumerate(np.atleast_1d(axes)):
         ax.set_xlabel(plot.x_label or y)
         ax.set_ylabel(plot.y_label or x if i == 0 else "")
-    fig.suptitle(plot.title or plot.id, fontweight="bold", fontsize=12)
+    base.wrapped(
+        fig.suptitle(plot.title or plot.id, fontweight="bold", fontsize=12), fig.bbox.width - 40
+    )
     return fig
 
 

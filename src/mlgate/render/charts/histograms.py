@@ -44,7 +44,7 @@ def _figure(
             alpha=alpha,
             label=side,
         )
-    ax.set_title(title)
+    base.title(ax, title)
     ax.set_xlabel(name)
     ax.set_ylabel("share of rows")
     ax.legend(loc="best")

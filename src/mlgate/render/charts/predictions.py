@@ -5,6 +5,7 @@ file's template is DVC's default."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
@@ -101,8 +102,6 @@ def draw(plot: PlotDef, layers: Sequence[Layer], canvas: Canvas) -> PlotEntry:
         files = list(dict.fromkeys(layer.file for layer in layers))
         if len(files) > 1:  # one matrix is one file's
             more = f"a confusion matrix of {files[0]} only; not drawn: {', '.join(files[1:])}"
-            return PlotEntry(
-                **{**entry.__dict__, "note": "; ".join(filter(None, [entry.note, more]))}
-            )
+            return dataclasses.replace(entry, note="; ".join(filter(None, [entry.note, more])))
         return entry
     return scatter(plot, layers, canvas, fields)
