@@ -110,8 +110,8 @@ def test_mermaid_mode_inlines_line_and_bar_charts(plots_repo: Repo, cli, chdir) 
 
 
 def test_mermaid_has_no_nan_values() -> None:
+    from mlgate.render.charts.mermaid import lines as mermaid_lines
     from mlgate.render.plotdata import Series
-    from mlgate.render.plots import mermaid_lines
 
     x = np.arange(5, dtype=np.float64)
     y = np.array([1.0, np.nan, 3.0, np.inf, 5.0])

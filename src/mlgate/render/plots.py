@@ -17,51 +17,19 @@ from pathlib import Path
 from mlgate.datacheck import TableChange
 from mlgate.gather import PlotFiles
 from mlgate.render.caps import MAX_PLOTS, capped_units
-from mlgate.render.charts import TEMPLATES, images, mermaid
-from mlgate.render.charts import histograms as _histograms
-from mlgate.render.charts.base import (
-    BAD_COLOR,
-    BASE_COLOR,
-    GOOD_COLOR,
-    HEAD_COLOR,
-    Canvas,
-    Kind,
-    Layer,
-    figure,
-    image_path,
-    save,
-    slug,
-)
-from mlgate.render.charts.lines import line_series
+from mlgate.render.charts import TEMPLATES, images
+from mlgate.render.charts.common import Canvas, Kind, Layer, image_path
 from mlgate.render.labels import distinct_parts
 from mlgate.render.plotdata import PlotDataError, Table, parse_table
 from mlgate.render.summary import summary_chart
 from mlgate.report import MetricRow, PlotEntry
 from mlgate.sources.pipeline import PlotDef
 
-__all__ = [
-    "BAD_COLOR",
-    "BASE_COLOR",
-    "GOOD_COLOR",
-    "HEAD_COLOR",
-    "Drawer",
-    "Layer",
-    "collect_layers",
-    "figure",
-    "line_series",
-    "render_all",
-    "save",
-    "slug",
-    "units",
-]
-
-mermaid_bars = mermaid.bars
-mermaid_lines = mermaid.lines
-_figure = figure  # render/trend.py's name for it
-
 
 def kind(template: str) -> Kind:
-    """The chart kind drawing `template`; the pipeline parser has refused any other template."""
+    """The chart kind drawing `template`; the pipeline parser has refused any other template.
+    Its module is imported here, when a chart of its kind is drawn: matplotlib loads with the
+    first chart, and a report of images only never loads it."""
     name = TEMPLATES.get(template)
     if name is None:
         raise PlotDataError(f"template {template!r} is not one mlgate draws")
@@ -221,4 +189,6 @@ def histograms(
     tables: Sequence[TableChange], out_dir: Path, *, mermaid: bool = False
 ) -> list[PlotEntry]:
     """Base-vs-head histograms of the most drifted numeric columns (data checks)."""
-    return _histograms.histograms(tables, out_dir, mermaid_mode=mermaid)
+    from mlgate.render.charts import histograms as drawn  # deferred: it loads matplotlib
+
+    return drawn.histograms(tables, out_dir, mermaid_mode=mermaid)

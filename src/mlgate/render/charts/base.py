@@ -1,5 +1,5 @@
-"""What every chart kind shares: the figure (a matplotlib `Figure` on the Agg canvas, never
-`pyplot`), the colours, the deterministic PNG, and the protocol a kind module offers.
+"""What every chart kind draws with: the figure (a matplotlib `Figure` on the Agg canvas, never
+`pyplot`), its style, titles and legends, and the deterministic PNG.
 
 Every chart is a deterministic PNG (fixed size and DPI, no timestamp or version in the metadata),
 so a re-run with the same data writes the same bytes.
@@ -7,13 +7,9 @@ so a re-run with the same data writes the same bytes.
 
 from __future__ import annotations
 
-import hashlib
 import io
-import math
 import re
 import textwrap
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +20,37 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from mlgate import outdir
-from mlgate.render.plotdata import Table
-from mlgate.report import PlotEntry
+from mlgate.render.charts.common import (
+    BAD_COLOR,
+    BASE_COLOR,
+    GOOD_COLOR,
+    HEAD_COLOR,
+    Canvas,
+    Kind,
+    Layer,
+    cell,
+    first_file,
+    image_path,
+    side_color,
+    slug,
+)
 from mlgate.sources.pipeline import PlotDef
 
-BASE_COLOR = "#8c959f"
-HEAD_COLOR = "#0969da"
-GOOD_COLOR = "#1a7f37"
-BAD_COLOR = "#cf222e"
+__all__ = [  # the shared names, for a kind module to find them all in `base`
+    "BAD_COLOR",
+    "BASE_COLOR",
+    "GOOD_COLOR",
+    "HEAD_COLOR",
+    "Canvas",
+    "Kind",
+    "Layer",
+    "cell",
+    "first_file",
+    "image_path",
+    "side_color",
+    "slug",
+]
+
 DPI = 100
 SIZE = (8.0, 4.5)
 
@@ -46,44 +65,6 @@ STYLE: dict[str, Any] = {
     "legend.frameon": False,
     "svg.hashsalt": "mlgate",
 }
-
-
-@dataclass(frozen=True)
-class Layer:
-    """One file's table at one revision, with the fields to draw from it (None: guess)."""
-
-    side: str  # "base" or "head"
-    file: str
-    label: str  # the file's short name when a plot has several files, else ""
-    table: Table
-    ys: tuple[str | None, ...]
-
-
-@dataclass(frozen=True)
-class Canvas:
-    """Where a kind writes its chart: the report's directory, and whether charts are inlined as
-    Mermaid (a kind that cannot inline draws a PNG anyway)."""
-
-    out_dir: Path
-    mermaid: bool = False
-
-
-@dataclass(frozen=True)
-class Kind:
-    """A chart kind, as each module of `render.charts` offers it in `KIND`."""
-
-    # the chart of every file of a plot at base and head; PlotDataError for data it cannot draw
-    draw: Callable[[PlotDef, Sequence[Layer], Canvas], PlotEntry]
-    per_file: bool = False  # each file of a plot is its own chart (a matrix, a bar chart)
-
-
-def slug(text: str) -> str:
-    base = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:60] or "plot"
-    return f"{base}-{hashlib.sha1(text.encode()).hexdigest()[:6]}"  # noqa: S324 - a name, not security
-
-
-def image_path(plot_id: str) -> str:
-    return f"plots/{slug(plot_id)}.png"
 
 
 def figure(ncols: int = 1, width: float = SIZE[0], height: float = SIZE[1]) -> tuple[Figure, Any]:
@@ -160,22 +141,3 @@ def legend(ax: Axes) -> None:
         ax.legend(loc="best")
     else:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), ncols=1 + count // 16, fontsize=8)
-
-
-def side_color(side: str) -> str:
-    return BASE_COLOR if side == "base" else HEAD_COLOR
-
-
-def cell(value: float) -> str:
-    """A number for a data table: counts as integers (2081), others to four digits."""
-    if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
-        return str(int(value))
-    return f"{value:.4g}"
-
-
-def first_file(layers: Sequence[Layer]) -> dict[str, Layer]:
-    """Each side's layer of the plot's first file (a per-file kind is given one file)."""
-    out: dict[str, Layer] = {}
-    for layer in layers:
-        out.setdefault(layer.side, layer)
-    return {side: out[side] for side in ("base", "head") if side in out}

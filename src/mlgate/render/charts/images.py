@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from mlgate import outdir
 from mlgate.render.caps import as_raster, image_kind, image_problem
-from mlgate.render.charts.base import BASE_COLOR, HEAD_COLOR, slug
+from mlgate.render.charts.common import BASE_COLOR, HEAD_COLOR, slug
 from mlgate.report import PlotEntry
 from mlgate.sources.pipeline import PlotDef
 
