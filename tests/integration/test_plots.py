@@ -66,14 +66,19 @@ def test_output_is_byte_identical_on_rerun(plots_repo: Repo, cli, chdir) -> None
         assert f.read_bytes() == (plots_repo.path / "b" / "plots" / f.name).read_bytes(), f.name
 
 
+def report_md(repo: Repo, cli, chdir) -> str:  # type: ignore[no-untyped-def]
+    """`mlgate report` against main in `repo`, which must succeed; its report.md."""
+    chdir(repo.path)
+    res = cli("report", "--base", "main", "--out", "out")
+    assert res.code == 0, res.err
+    return (repo.path / "out" / "report.md").read_text()
+
+
 def test_plot_missing_on_base_shows_head_only_with_a_note(repo: Repo, cli, chdir) -> None:  # type: ignore[no-untyped-def]
     repo.commit("nothing yet")
     repo.write("dvc.yaml", "plots:\n  - loss.csv:\n      x: epoch\n      y: loss\n")
     repo.write("loss.csv", "epoch,loss\n0,1\n1,0.5\n")
-    chdir(repo.path)
-    res = cli("report", "--base", "main", "--out", "out")
-    assert res.code == 0, res.err
-    text = (repo.path / "out" / "report.md").read_text()
+    text = report_md(repo, cli, chdir)
     assert "> loss.csv is not at base; head only" in text
     assert "![loss.csv](plots/" in text
 
@@ -129,10 +134,7 @@ def test_an_unknown_template_is_a_note_not_lines(repo: Repo, cli, chdir) -> None
     repo.write("loss.csv", "step,loss\n0,1\n1,0.5\n")
     repo.write("acc.csv", "step,acc\n0,0.5\n1,0.7\n")
     repo.commit("base")
-    chdir(repo.path)
-    res = cli("report", "--base", "main", "--out", "out")
-    assert res.code == 0, res.err
-    text = (repo.path / "out" / "report.md").read_text()
+    text = report_md(repo, cli, chdir)
     assert "template 'my\\_vega.json' is not one mlgate draws" in text
     assert "![acc.csv](plots/" in text and "![loss.csv]" not in text
 
@@ -145,9 +147,6 @@ def test_a_predictions_file_is_drawn_against_actual(repo: Repo, cli, chdir) -> N
     repo.commit("base")
     better = "\n".join(f"{i / 10},{i / 10 + 0.01 * (i % 3)}" for i in range(30))
     repo.write("predictions.csv", "actual,predicted\n" + better + "\n")
-    chdir(repo.path)
-    res = cli("report", "--base", "main", "--out", "out")
-    assert res.code == 0, res.err
-    text = (repo.path / "out" / "report.md").read_text()
+    text = report_md(repo, cli, chdir)
     assert "predicted against actual" in text
     assert "mean abs error" in text
