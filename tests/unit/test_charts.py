@@ -7,7 +7,7 @@ import importlib
 import itertools
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from matplotlib.figure import Figure
@@ -16,9 +16,9 @@ from matplotlib.text import Text
 from mlgate.render.charts import TEMPLATES, base, unknown_template
 from mlgate.render.charts.base import Canvas, Layer
 from mlgate.render.plotdata import Table
-from mlgate.report import PlotEntry
 from mlgate.sources.pipeline import PlotDef
 
+T = TypeVar("T")
 NAMES = ["cat", "dog", "bird", "horse", "sheep", "cow", "elephant", "bear", "zebra", "giraffe"]
 
 
@@ -94,8 +94,8 @@ def test_every_chart_kind_has_a_layout_test() -> None:
 
 
 def drawn(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, draw: Callable[[], PlotEntry]
-) -> tuple[PlotEntry, list[Figure]]:
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, draw: Callable[[], T]
+) -> tuple[T, list[Figure]]:
     figures: list[Figure] = []
     real = base.save
 
@@ -365,4 +365,30 @@ def test_a_data_check_histogram_keeps_its_long_title_inside(
     )
     entries, figures = drawn(monkeypatch, tmp_path, lambda: histograms([table], tmp_path))
     assert len(entries) == 1 and len(figures) == 1
+    assert defects(figures[0]) == []
+
+
+@pytest.mark.parametrize("n", [2, 3, 10])
+def test_a_slice_chart_keeps_its_labels_inside(
+    n: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlgate.render import slicechart
+
+    rows: list[Any] = [
+        {
+            "slice": f"region = {NAMES[i]}_{'north' * (i % 3)}",
+            "rows": 1000 + i,
+            "status": "failed" if i == 1 else "passed",
+            "base": 0.8,
+            "head": 0.78 - i / 100,
+            "ci": [-0.05, 0.01],
+        }
+        for i in range(n)
+    ]
+    title = "accuracy: per_example_correct by customer_region_of_residence"
+    _entry, figures = drawn(
+        monkeypatch,
+        tmp_path,
+        lambda: slicechart.png(title, rows, "per_example_correct", tmp_path, "plots/s.png"),
+    )
     assert defects(figures[0]) == []
