@@ -7,6 +7,7 @@ where matplotlib took a quarter of a second.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -38,8 +39,9 @@ def _fit(img: Image.Image, width: int) -> Image.Image:
     return img.resize(size, Image.Resampling.LANCZOS)
 
 
-def compose(title: str, sides: dict[str, bytes]) -> bytes:
-    """One PNG: the title, then each side's image under its label."""
+def compose(title: str, sides: dict[str, bytes]) -> tuple[bytes, bool]:
+    """One PNG: the title, then each side's image under its label; and whether they are
+    stacked (one above the other) rather than side by side."""
     opened = {side: Image.open(io.BytesIO(data)).convert("RGB") for side, data in sides.items()}
     stacked = wide([img.size for img in opened.values()])
     room = WIDTH - 2 * PAD if stacked else (WIDTH - 3 * PAD) // 2
@@ -52,7 +54,9 @@ def compose(title: str, sides: dict[str, bytes]) -> bytes:
         height = TITLE + LABEL + max(p.height for p in panels.values()) + 2 * PAD
     canvas = Image.new("RGB", (max(width, 320), height), "white")
     draw = ImageDraw.Draw(canvas)
-    draw.text((PAD, 6), title, fill="#1f2328", font=ImageFont.load_default(18))
+    # a name from the PR: one line, no control characters, cut to the width
+    line = re.sub(r"[\x00-\x1f\x7f\u2028\u2029]", " ", title)[: width // 10]
+    draw.text((PAD, 6), line, fill="#1f2328", font=ImageFont.load_default(18))
     font = ImageFont.load_default(15)
     x, y = PAD, TITLE
     for side, panel in panels.items():
@@ -66,7 +70,7 @@ def compose(title: str, sides: dict[str, bytes]) -> bytes:
         img.close()
     buffer = io.BytesIO()
     canvas.save(buffer, format="PNG")
-    return buffer.getvalue()
+    return buffer.getvalue(), stacked
 
 
 def checked(src: str, reads: dict[str, bytes | str]) -> tuple[dict[str, bytes], list[str]]:
@@ -100,10 +104,9 @@ def entries(
         note = "unchanged from base"
     if len(sides) == 2:
         rel = f"plots/{slug(plot.id)}.png"
-        outdir.write_bytes(out_dir, rel, compose(title, sides))
-        where = (
-            "base (above) and head (below)" if _stacked(sides) else "base (left) and head (right)"
-        )
+        png, stacked = compose(title, sides)
+        outdir.write_bytes(out_dir, rel, png)
+        where = "base (above) and head (below)" if stacked else "base (left) and head (right)"
         caption = f"images written by the pipeline: {where}"
         return [PlotEntry(plot.id, title, image=rel, caption=caption)], []
     out = []
@@ -121,11 +124,3 @@ def entries(
             )
         )
     return out, []
-
-
-def _stacked(sides: dict[str, bytes]) -> bool:
-    sizes = []
-    for data in sides.values():
-        with Image.open(io.BytesIO(data)) as img:
-            sizes.append(img.size)
-    return wide(sizes)
