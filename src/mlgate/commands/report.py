@@ -16,6 +16,7 @@ from mlgate import outdir
 from mlgate import redact as redact_mod
 from mlgate import report as report_mod
 from mlgate.baseline import Baseline
+from mlgate.commands import projects as projects_cmd
 from mlgate.datacheck import TableChange
 from mlgate.errors import WriteError, gate_exit
 from mlgate.gates import GateResult
@@ -30,9 +31,12 @@ from mlgate.render.sandbox import resolve_user_template
 from mlgate.report import DataChange, Report, Training
 from mlgate.settings import Settings
 from mlgate.slicetest import as_finding
+from mlgate.sources import stale as stale_mod
 from mlgate.sources.datafiles import table_changes
 from mlgate.sources.git import Git
 from mlgate.sources.pipeline import diff_locks
+from mlgate.sources.revision import Workspace
+from mlgate.sources.stale import Staleness
 
 _JSON_ESCAPED = re.compile(r'["\\\x00-\x1f]')
 
@@ -84,10 +88,37 @@ def produce(
     with_mermaid: bool = False,
     local: bool = False,
     movable: bool = False,
+    chosen: projects_cmd.Chosen | None = None,
 ) -> Produced:
     """Gather, gate and render. `movable` (CI): a report directory that cannot be written
-    moves to a fresh temporary one, with a warning, so the verdict is still published."""
+    moves to a fresh temporary one, with a warning, so the verdict is still published.
+    Several projects (`projects:`, --project): one report per directory, combined (issue 23);
+    `chosen` is then the config in force for one of them."""
     git = Git(root, log)
+    if chosen is None:
+        plan = projects_cmd.plan(settings, git, root=root, log=log, local=local)
+        chosen = plan.chosen
+        if plan.dirs is not None:
+            one = functools.partial(
+                produce,
+                settings,
+                log=log,
+                head_sha=head_sha,
+                head_label=head_label,
+                training=training,
+                comment_id=comment_id,
+                local=local,
+                movable=movable,
+            )
+            return projects_cmd.produce_all(
+                plan,
+                one,
+                settings=settings,
+                root=root,
+                out_dir=out_dir,
+                comment_id=comment_id,
+                redact_doc=redact_json,
+            )
     failed = training is not None and training.exit_code != 0
     baseline = Baseline(
         settings,
@@ -105,15 +136,24 @@ def produce(
             with_plots=settings.plots != "off",
             baseline=baseline,
             local=local,
+            in_force=chosen,
         )
         log(
             f"base {g.base_ref} ({g.base_sha[:7]}): {len(g.metrics.changes)} metric values, "
             f"{len(g.params.changed())} changed params"
         )
-    if not g.config.gates and not any(c.new is not None for c in g.metrics.changes):
+    if (
+        not g.config.gates
+        and not g.config.data
+        and not any(c.new is not None for c in g.metrics.changes)
+    ):
         log.warning(nothing_to_gate(g.metric_files))
     out_dir = _ready(out_dir, root, log, movable=movable)
     notes = list(g.notes)
+    stale = Staleness()
+    if training is None and isinstance(g.head, Workspace):  # results mlgate did not make
+        stale = stale_mod.of_workspace(g.head)
+        notes += [*stale.notes, *(f"{p}: stale at head: {w}" for p, w in stale.outputs.items())]
     changes = data_changes(g, notes)
     secrets = redact_mod.secret_values(os.environ, extra=[settings.github_token])
     redact = redact_mod.redactor(secrets)
@@ -154,6 +194,8 @@ def produce(
         tables=tables,
         baseline=base_source,
         evidence=evidence,
+        stale=stale.outputs,
+        data_rules=len(g.config.data),
     )
     rows = rep.metrics  # built once: the plots, the comment and the full table share them
     plots: list[report_mod.PlotEntry] = []
