@@ -15,11 +15,10 @@ import math
 from collections.abc import Sequence
 
 from mlgate import limits
-from mlgate.config import GateRule
-from mlgate.gates import GateResult
 from mlgate.metrics import is_number
 from mlgate.render.escape import md, value_cell
 from mlgate.render.table import github_table
+from mlgate.rules import GateResult, GateRule
 
 OUTCOME_ICON = {"pass": "✅", "fail": "❌", "warn": "⚠️", "skip": "➖"}
 OUTCOME_WORD = {"fail": "failed", "warn": "with warnings", "pass": "passed", "skip": "skipped"}

@@ -12,10 +12,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from mlgate.gates import GateResult, fmt, worst
+from mlgate.gatekinds.scalar import fmt
 from mlgate.metrics import is_number
 from mlgate.render.escape import md
 from mlgate.report import Report
+from mlgate.rules import GateResult, worst
 
 HEADLINE_CHARS = 90  # one line of an H2 in a 960 px comment; the gates table says the rest
 TITLE_CHARS = 40

@@ -20,7 +20,6 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from mlgate import limits
 from mlgate.compare import Change
-from mlgate.gates import GateResult
 from mlgate.marker import format_marker
 from mlgate.metrics import Scalar, format_value, is_number
 from mlgate.render import (
@@ -36,6 +35,7 @@ from mlgate.render import (
 from mlgate.render.escape import html_text, md, number_text, value_cell
 from mlgate.render.table import github_table, rule_line
 from mlgate.report import DataChange, MetricRow, Report
+from mlgate.rules import GateResult
 
 JUDGEMENT_ICON = {"better": "🟢", "worse": "🔴", "same": "", "unknown": ""}
 
@@ -65,6 +65,11 @@ _WHERE = f"the full table is in the job summary and in `{FULL_TABLE_FILE}` of th
 def gates_table(results: Sequence[GateResult], limit: int | None = None) -> str:
     """The gates table (`render.gatetable`); rows beyond `limit` are in the full table."""
     return gatetable.gates_table(results, limit, _WHERE)
+
+
+def _param(value: Scalar, absent: bool) -> str:
+    """A param's cell: `-` where the revision has no such param, `null` where it is null."""
+    return "null" if value is None and not absent else value_cell(value)
 
 
 def _change_cell(change: Change, diff: float | int | None) -> str:
@@ -176,7 +181,11 @@ def param_cells(
 ) -> Cells:
     table = []
     for c in changes:
-        cells = [md(c.key), value_cell(c.old), value_cell(c.new)]
+        cells = [
+            md(c.key),
+            _param(c.old, c.status == "added"),
+            _param(c.new, c.status == "removed"),
+        ]
         if show_path:
             cells.insert(0, md(c.path))
         table.append(cells)
