@@ -220,7 +220,7 @@ class Baseline:
         key = basetrain.cache_key(base.sha, command, deps)
         name = f"base {base.label} ({base.sha[:7]})"
         kept, cache_notes = basetrain.load(
-            repo_root, self.git, key=key, sha=base.sha, command=command, deps=deps
+            repo_root, self.git, key=key, sha=base.sha, command=command, deps=deps, wanted=wanted
         )
         notes += cache_notes
         if kept is not None:

@@ -16,14 +16,11 @@ import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from mlgate.errors import UsageError
-from mlgate.log import neutralize
-
-if TYPE_CHECKING:
-    from mlgate.log import Log
-    from mlgate.settings import Settings
+from mlgate.log import Log, neutralize
+from mlgate.settings import Settings
 
 Redactor = Callable[[str], str]
 
@@ -88,7 +85,8 @@ class Host(Protocol):
     ) -> str | None:
         """Create or edit the one report note whose body starts with the marker and whose
         author is the token's own identity; None when skipped because the change's head moved
-        on since `head_sha` (a newer run owns the note)."""
+        on since `head_sha` (a newer run owns the note). A host writes this as one call of
+        `mlgate.sticky.upsert` over its note primitives (`mlgate.sticky.NoteHost`)."""
         ...
 
     def set_status(

@@ -16,10 +16,10 @@ from importlib import resources
 from pathlib import Path
 
 from mlgate.commands import report
-from mlgate.commands.train import dvc_command
 from mlgate.errors import DvcError, UsageError
 from mlgate.log import Log
 from mlgate.settings import Settings
+from mlgate.training import dvc_command
 
 PR_BRANCH = "pr/shallower-trees"
 PR_CHANGE = ("max_depth: 6", "max_depth: 2")

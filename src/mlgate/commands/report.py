@@ -370,7 +370,7 @@ def main(settings: Settings, log: Log, *, root: Path) -> int:
         resolve_user_template(root, config.template, config.source)
     training = None
     if settings.run or settings.repro:
-        from mlgate.commands import train
+        from mlgate import training as train
 
         training = train.run_training(settings, root=root, log=log)
     local = not in_ci(os.environ)  # outside CI the working tree's .mlgate.yml applies

@@ -75,7 +75,7 @@ def _run(
 
     training, setup = None, trainenv.Prepared()
     if settings.run or settings.repro:
-        from mlgate.commands import train
+        from mlgate import training as train
 
         setup = trainenv.prepare(settings, root=root, workspace=ctx.workspace, log=log)
         training = setup.failure or train.run_training(settings, root=root, log=log)
