@@ -8,31 +8,34 @@ import json
 import os
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mlgate import outdir
+from mlgate import plan as plan_mod
 from mlgate import redact as redact_mod
 from mlgate import report as report_mod
 from mlgate.baseline import Baseline
 from mlgate.datacheck import TableChange
-from mlgate.errors import WriteError, gate_exit
+from mlgate.errors import WriteError, run_exit
 from mlgate.gates import GateResult
 from mlgate.gather import Gathered, gather
 from mlgate.governing import read_config
 from mlgate.hosts import in_ci, repository_url
 from mlgate.limits import SUMMARY_LIMIT
 from mlgate.log import Log, neutralize
+from mlgate.plan import Plan
 from mlgate.render import markdown, summary
 from mlgate.render.html import page
 from mlgate.render.sandbox import resolve_user_template
-from mlgate.report import DataChange, Report, Training
+from mlgate.report import BaseSource, DataChange, Report, Training
 from mlgate.settings import Settings
 from mlgate.slicetest import as_finding
 from mlgate.sources.datafiles import table_changes
 from mlgate.sources.git import Git
 from mlgate.sources.pipeline import diff_locks
+from mlgate.training import run_training
 
 _JSON_ESCAPED = re.compile(r'["\\\x00-\x1f]')
 
@@ -49,6 +52,9 @@ class Produced:
     # the comment, which then says the full table is in the job summary: see `summary_markdown`.
     full_table: str = ""
     hidden_rows: int = 0
+    # the inline-chart variant drawn only when asked (an image upload failed): `plots: assets`
+    # draws each chart once, not twice, when the run publishes itself
+    inline_later: Callable[[], str] | None = field(default=None, compare=False, repr=False)
 
 
 def data_changes(g: Gathered, notes: list[str]) -> list[DataChange]:
@@ -81,56 +87,25 @@ def produce(
     head_label: str | None = None,
     training: Training | None = None,
     comment_id: str | None = None,
-    with_mermaid: bool = False,
+    plan: Plan | None = None,
     local: bool = False,
     movable: bool = False,
+    secrets: Sequence[str] | None = None,
 ) -> Produced:
-    """Gather, gate and render. `movable` (CI): a report directory that cannot be written
-    moves to a fresh temporary one, with a warning, so the verdict is still published."""
+    """Gather, gate and render, as `plan` says (by default a local report's). `movable` (CI):
+    a report directory that cannot be written moves to a fresh temporary one, with a warning,
+    so the verdict is still published. `secrets`: the values to redact (the command's)."""
+    plan = plan or plan_mod.local(settings)
+    secrets = secret_values(settings) if secrets is None else secrets
+    redact = redact_mod.redactor(secrets)
     git = Git(root, log)
     failed = training is not None and training.exit_code != 0
-    baseline = Baseline(
-        settings,
-        root=root,
-        git=git,
-        log=log,
-        no_training="the head's training failed" if failed else None,
-    )
-    with log.group("Reading metrics and params"):
-        g = gather(
-            settings,
-            git,
-            root=root,
-            log=log,
-            with_plots=settings.plots != "off",
-            baseline=baseline,
-            local=local,
-        )
-        log(
-            f"base {g.base_ref} ({g.base_sha[:7]}): {len(g.metrics.changes)} metric values, "
-            f"{len(g.params.changed())} changed params"
-        )
-    if not g.config.gates and not any(c.new is not None for c in g.metrics.changes):
-        log.warning(nothing_to_gate(g.metric_files))
+    no_training = "the head's training failed" if failed else None
+    baseline = Baseline(settings, root=root, git=git, log=log, no_training=no_training)
+    g = _gather(settings, git, root=root, log=log, baseline=baseline, plan=plan, local=local)
     out_dir = _ready(out_dir, root, log, movable=movable)
     notes = list(g.notes)
     changes = data_changes(g, notes)
-    secrets = redact_mod.secret_values(os.environ, extra=[settings.github_token])
-    redact = redact_mod.redactor(secrets)
-    if training is not None:  # a training script may print its environment
-        training = dataclasses.replace(
-            training, command=redact(training.command), output_tail=redact(training.output_tail)
-        )
-    base_source = baseline.source
-    if base_source is not None:  # its summary names the command
-        base_source = dataclasses.replace(base_source, summary=redact(base_source.summary))
-    if base_source is not None and base_source.training is not None:
-        base_training = dataclasses.replace(
-            base_source.training,
-            command=redact(base_source.training.command),
-            output_tail=redact(base_source.training.output_tail),
-        )
-        base_source = dataclasses.replace(base_source, training=base_training)
     from mlgate import evidence as evidence_mod  # noise-aware gates (issue 13)
 
     evidence, trends = evidence_mod.collect(g, git, notes)
@@ -150,23 +125,117 @@ def produce(
         rules=g.config.gates,
         notes=notes,
         data_changes=changes,
-        training=training,
+        training=_redacted(training, redact),
         tables=tables,
-        baseline=base_source,
+        baseline=_redacted_source(baseline.source, redact),
         evidence=evidence,
     )
-    rows = rep.metrics  # built once: the plots, the comment and the full table share them
-    plots: list[report_mod.PlotEntry] = []
-    mermaid = settings.plots == "mermaid"
-    if settings.plots != "off":
-        with log.group("Rendering plots"):
-            plots, plot_notes = draw_plots(g, rows, out_dir, mermaid=mermaid)
-            plots += extra_plots(trends, tables, out_dir, mermaid=mermaid, notes=plot_notes)
-            plots += slice_plots(rep.gates, out_dir, mermaid=mermaid)
-        if plot_notes:  # after the gathering notes, before the data-change ones
-            at = len(g.notes)
-            rep = dataclasses.replace(rep, notes=(*rep.notes[:at], *plot_notes, *rep.notes[at:]))
-    with_plots = dataclasses.replace(rep, plots=tuple(plots))
+    charts = Charts(g, rep, trends, tables, out_dir)
+    rep = _with_plots(rep, charts, plan, log, at=len(g.notes))
+    return _rendered(
+        settings, g, rep, charts, plan, root=root, comment_id=comment_id, secrets=secrets
+    )
+
+
+def secret_values(settings: Settings) -> tuple[str, ...]:
+    """The values a report must never carry: this environment's secrets and the token."""
+    return redact_mod.secret_values(os.environ, extra=[settings.github_token])
+
+
+def _gather(
+    settings: Settings,
+    git: Git,
+    *,
+    root: Path,
+    log: Log,
+    baseline: Baseline,
+    plan: Plan,
+    local: bool,
+) -> Gathered:
+    with log.group("Reading metrics and params"):
+        g = gather(
+            settings,
+            git,
+            root=root,
+            log=log,
+            with_plots=plan.read_plots,
+            baseline=baseline,
+            local=local,
+        )
+        log(
+            f"base {g.base_ref} ({g.base_sha[:7]}): {len(g.metrics.changes)} metric values, "
+            f"{len(g.params.changed())} changed params"
+        )
+    if not g.config.gates and not any(c.new is not None for c in g.metrics.changes):
+        log.warning(nothing_to_gate(g.metric_files))
+    return g
+
+
+def _redacted(training: Training | None, redact: Callable[[str], str]) -> Training | None:
+    """A training's command and output tail redacted (a training script may print its
+    environment)."""
+    if training is None:
+        return None
+    return dataclasses.replace(
+        training, command=redact(training.command), output_tail=redact(training.output_tail)
+    )
+
+
+def _redacted_source(source: BaseSource | None, redact: Callable[[str], str]) -> BaseSource | None:
+    """Where the base's values came from; its summary names the command."""
+    if source is None:
+        return None
+    return dataclasses.replace(
+        source, summary=redact(source.summary), training=_redacted(source.training, redact)
+    )
+
+
+@dataclass(frozen=True)
+class Charts:
+    """What the charts are drawn from, so they can be drawn in one style or the other."""
+
+    g: Gathered
+    rep: Report
+    trends: Sequence[Any]
+    tables: Sequence[TableChange]
+    out_dir: Path
+
+    def draw(self, *, mermaid: bool, notes: list[str]) -> list[report_mod.PlotEntry]:
+        rows = self.rep.metrics  # built once: the plots, the comment and the full table share them
+        plots, plot_notes = draw_plots(self.g, rows, self.out_dir, mermaid=mermaid)
+        notes += plot_notes
+        plots += extra_plots(self.trends, self.tables, self.out_dir, mermaid=mermaid, notes=notes)
+        plots += slice_plots(self.rep.gates, self.out_dir, mermaid=mermaid)
+        return plots
+
+
+def _with_plots(rep: Report, charts: Charts, plan: Plan, log: Log, *, at: int) -> Report:
+    """The report with its charts; their notes after the gathering notes (the first `at`),
+    before the data-change ones."""
+    if not (plan.draw_images or plan.draw_inline):
+        return rep
+    notes: list[str] = []
+    with log.group("Rendering plots"):
+        plots = charts.draw(mermaid=plan.draw_inline, notes=notes)
+    if notes:
+        rep = dataclasses.replace(rep, notes=(*rep.notes[:at], *notes, *rep.notes[at:]))
+    return dataclasses.replace(rep, plots=tuple(plots))
+
+
+def _rendered(
+    settings: Settings,
+    g: Gathered,
+    rep: Report,
+    charts: Charts,
+    plan: Plan,
+    *,
+    root: Path,
+    comment_id: str | None,
+    secrets: Sequence[str],
+) -> Produced:
+    """The report rendered: the comment's Markdown, result.json, the full table, and the
+    inline-chart variant the plan asks for."""
+    redact = redact_mod.redactor(secrets)
     cid = comment_id or settings.comment_id
     user_template = None
     if g.config.template:
@@ -181,16 +250,18 @@ def produce(
         tables=tables_md,
         links=links,
     )
-    text = redact(render(with_plots))
-    alt = None
-    if with_mermaid and any(p.image for p in plots):
-        inline, _ = draw_plots(g, rows, out_dir, mermaid=True)
-        inline += extra_plots(trends, tables, out_dir, mermaid=True, notes=[])
-        inline += slice_plots(rep.gates, out_dir, mermaid=True)
-        alt = redact(render(dataclasses.replace(rep, plots=tuple(inline))))
-    result = redact_result(report_mod.result_json(with_plots, comment_id=cid), redact, secrets)
+    text = redact(render(rep))
+
+    def inline() -> str:
+        drawn = charts.draw(mermaid=True, notes=[])
+        return redact(render(dataclasses.replace(rep, plots=tuple(drawn))))
+
+    has_images = any(p.image for p in rep.plots)
+    alt = inline() if plan.inline_fallback and has_images else None
+    later = inline if plan.inline_later and has_images else None
+    result = redact_result(report_mod.result_json(rep, comment_id=cid), redact, secrets)
     full = redact(markdown.full_tables(tables_md))
-    return Produced(with_plots, text, result, g, out_dir, alt, full, tables_md.hidden)
+    return Produced(rep, text, result, g, charts.out_dir, alt, full, tables_md.hidden, later)
 
 
 def _ready(out_dir: Path, root: Path, log: Log, *, movable: bool) -> Path:
@@ -370,9 +441,7 @@ def main(settings: Settings, log: Log, *, root: Path) -> int:
         resolve_user_template(root, config.template, config.source)
     training = None
     if settings.run or settings.repro:
-        from mlgate import training as train
-
-        training = train.run_training(settings, root=root, log=log)
+        training = run_training(settings, root=root, log=log)
     local = not in_ci(os.environ)  # outside CI the working tree's .mlgate.yml applies
     produced = produce(
         settings, root=root, log=log, out_dir=out_dir, training=training, local=local
@@ -383,4 +452,4 @@ def main(settings: Settings, log: Log, *, root: Path) -> int:
     # the verdict holds names from the PR's files: printed so no line can be a workflow command
     print(neutralize(log.redact(f"mlgate: {verdict}: {produced.report.verdict}")))
     print(f"report: {path}")
-    return gate_exit(produced.report.passed)
+    return run_exit(produced.report.passed)
