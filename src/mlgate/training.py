@@ -95,12 +95,12 @@ def _run(
     *,
     shell: bool = False,
     timeout: float | None = None,
-    output: Output | None = None,
+    output: Output,
 ) -> proc.Finished:
     """Run through mlgate's one process runner (`mlgate.proc`), the output streamed to the log
     with secrets redacted. On SIGTERM/SIGINT, `Interrupted` carries the command and its tail."""
     shown = cmd if isinstance(cmd, str) else shlex.join(cmd)
-    out = output or Output(redact_mod.from_environ(os.environ), log)
+    out = output
     log(out.redact(f"$ {shown}"))
     try:
         return proc.run(
