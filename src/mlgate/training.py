@@ -19,6 +19,7 @@ from mlgate.log import Log
 from mlgate.redact import Redactor
 from mlgate.report import Training
 from mlgate.settings import Settings
+from mlgate.sources import dvc
 
 _RAN = re.compile(r"Running stage '([^']+)'")
 # DVC's own words (dvc/stage/cache.py, dvc/stage/__init__.py): a stage whose deps and params
@@ -116,8 +117,6 @@ def _run(
 
 
 def run_training(settings: Settings, *, root: Path, log: Log) -> Training:
-    from mlgate.sources import dvc
-
     started = time.monotonic()
     limit = settings.timeout_minutes * 60 if settings.timeout_minutes else None
     out = Output(redact_mod.from_environ(os.environ, extra=[settings.github_token]), log)

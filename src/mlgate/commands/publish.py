@@ -26,6 +26,7 @@ from mlgate.log import Log
 from mlgate.marker import format_marker, strip_markers
 from mlgate.plan import Plan
 from mlgate.redact import Redactor
+from mlgate.render.escape import md
 from mlgate.render.fit import fit
 from mlgate.settings import Settings
 
@@ -57,8 +58,6 @@ def combine(bundles: Sequence[Bundle], comment_id: str, head_sha: str) -> tuple[
             f"{plain(b.name, 40)}: {b.verdict}" for b in failed
         )
     icon = "✅" if passed else "❌"
-    from mlgate.render.escape import md
-
     parts = [format_marker(comment_id, head_sha), f"## {icon} mlgate: {md(verdict)}", ""]
     for b in bundles:
         body = re.sub(r"^#+ ", "### ", strip_markers(b.markdown).lstrip(), count=1)
