@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 from tabulate import tabulate
 
 from mlgate import direction, limits, report
-from mlgate.commands.report import Produced, redact_result, result_text, summary_markdown
 from mlgate.compare import Change, Snapshot, diff
 from mlgate.config import GateRule
 from mlgate.metrics import format_value
@@ -26,6 +25,7 @@ from mlgate.redact import redactor
 from mlgate.render import markdown, select, summary
 from mlgate.render.escape import ZWSP, md
 from mlgate.render.table import github_table
+from mlgate.reportfiles import Produced, redact_result, result_text, summary_markdown
 
 PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SHA = "b" * 40

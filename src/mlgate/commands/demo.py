@@ -18,6 +18,7 @@ from mlgate import proc
 from mlgate.commands import report
 from mlgate.errors import DvcError, UsageError
 from mlgate.log import Log
+from mlgate.reportfiles import write
 from mlgate.settings import Settings
 from mlgate.training import dvc_command
 
@@ -121,7 +122,7 @@ def main(out: Path, log: Log, *, keep: bool = False) -> int:
         produced = report.produce(
             settings, root=project, log=log, out_dir=out, head_sha=head, head_label=PR_BRANCH
         )
-        path = report.write(produced)
+        path = write(produced)
     finally:
         if keep:
             log(f"project kept at {project}")

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import os
-import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from mlgate import outdir
 from mlgate import plan as plan_mod
@@ -18,43 +14,22 @@ from mlgate import redact as redact_mod
 from mlgate import report as report_mod
 from mlgate.baseline import Baseline
 from mlgate.datacheck import TableChange
+from mlgate.drawing import Charts
 from mlgate.errors import WriteError, run_exit
-from mlgate.gates import GateResult
 from mlgate.gather import Gathered, gather
 from mlgate.governing import read_config
 from mlgate.hosts import in_ci, repository_url
-from mlgate.limits import SUMMARY_LIMIT
 from mlgate.log import Log, neutralize
 from mlgate.plan import Plan
-from mlgate.render import markdown, summary
-from mlgate.render.html import page
+from mlgate.render import markdown
 from mlgate.render.sandbox import resolve_user_template
 from mlgate.report import BaseSource, DataChange, Report, Training
+from mlgate.reportfiles import Produced, redact_result, write
 from mlgate.settings import Settings
-from mlgate.slicetest import as_finding
 from mlgate.sources.datafiles import table_changes
 from mlgate.sources.git import Git
 from mlgate.sources.pipeline import diff_locks
 from mlgate.training import run_training
-
-_JSON_ESCAPED = re.compile(r'["\\\x00-\x1f]')
-
-
-@dataclass(frozen=True)
-class Produced:
-    report: Report
-    markdown: str
-    result: dict[str, Any]
-    gathered: Gathered
-    out_dir: Path
-    mermaid_markdown: str | None = None  # the same report with inline charts, no images
-    # Every metric value and changed param (`all-metrics.md`); `hidden_rows` of them are not in
-    # the comment, which then says the full table is in the job summary: see `summary_markdown`.
-    full_table: str = ""
-    hidden_rows: int = 0
-    # the inline-chart variant drawn only when asked (an image upload failed): `plots: assets`
-    # draws each chart once, not twice, when the run publishes itself
-    inline_later: Callable[[], str] | None = field(default=None, compare=False, repr=False)
 
 
 def data_changes(g: Gathered, notes: list[str]) -> list[DataChange]:
@@ -190,25 +165,6 @@ def _redacted_source(source: BaseSource | None, redact: Callable[[str], str]) ->
     )
 
 
-@dataclass(frozen=True)
-class Charts:
-    """What the charts are drawn from, so they can be drawn in one style or the other."""
-
-    g: Gathered
-    rep: Report
-    trends: Sequence[Any]
-    tables: Sequence[TableChange]
-    out_dir: Path
-
-    def draw(self, *, mermaid: bool, notes: list[str]) -> list[report_mod.PlotEntry]:
-        rows = self.rep.metrics  # built once: the plots, the comment and the full table share them
-        plots, plot_notes = draw_plots(self.g, rows, self.out_dir, mermaid=mermaid)
-        notes += plot_notes
-        plots += extra_plots(self.trends, self.tables, self.out_dir, mermaid=mermaid, notes=notes)
-        plots += slice_plots(self.rep.gates, self.out_dir, mermaid=mermaid)
-        return plots
-
-
 def _with_plots(rep: Report, charts: Charts, plan: Plan, log: Log, *, at: int) -> Report:
     """The report with its charts; their notes after the gathering notes (the first `at`),
     before the data-change ones."""
@@ -296,133 +252,6 @@ def local_label(git: Git, local: bool) -> str | None:
     if local and git.run("status", "--porcelain", "--untracked-files=no", check=False).strip():
         return f"working tree of {branch}" if branch else "working tree"
     return branch
-
-
-def draw_plots(
-    g: Gathered, rows: Sequence[report_mod.MetricRow], out_dir: Path, *, mermaid: bool
-) -> tuple[list[report_mod.PlotEntry], list[str]]:
-    """The plots and the summary chart; matplotlib is imported only when there are plots (the
-    summary chart alone is drawn with Pillow)."""
-    if g.plots:
-        from mlgate.render import plots as plots_mod
-
-        return plots_mod.render_all(g.plots, rows, out_dir, mermaid=mermaid)
-    entry = summary.summary_chart(rows, out_dir, mermaid=mermaid)
-    return ([entry] if entry else []), []
-
-
-def extra_plots(
-    trends: Sequence[Any],
-    tables: Sequence[TableChange],
-    out_dir: Path,
-    *,
-    mermaid: bool,
-    notes: list[str],
-) -> list[report_mod.PlotEntry]:
-    """The base branch's metric trends (noise-aware gates) and histograms of drifted data."""
-    entries: list[report_mod.PlotEntry] = []
-    if trends and mermaid:
-        notes.append("history charts are drawn as images only (plots: assets or summary)")
-    elif trends:
-        from mlgate.render.trend import trend_entries
-
-        entries += trend_entries(trends, out_dir)
-    if tables:
-        from mlgate.render import plots as plots_mod
-
-        entries += plots_mod.histograms(tables, out_dir, mermaid=mermaid)
-    return entries
-
-
-def slice_plots(
-    gates: Sequence[GateResult], out_dir: Path, *, mermaid: bool
-) -> list[report_mod.PlotEntry]:
-    """A chart per slice column of each gate with `slices:` (issue 26); matplotlib is imported
-    only when there is one."""
-    if not any(as_finding(g.detail) for g in gates):
-        return []
-    from mlgate.render import slicechart
-
-    return slicechart.entries(gates, out_dir, mermaid=mermaid)
-
-
-def summary_markdown(produced: Produced, markdown_text: str, limit: int = SUMMARY_LIMIT) -> str:
-    """The job summary: the comment's Markdown, then, when the comment leaves rows out, the full
-    table, cut at whole rows to fit GitHub's 1 MiB (the rest is in `all-metrics.md`)."""
-    if not produced.hidden_rows or not produced.full_table:
-        return markdown_text
-    head = markdown_text.rstrip("\n") + "\n\n"
-    more = (
-        f"\n\n*…{{}} more rows cut to fit the job summary: every row is in "
-        f"`{markdown.FULL_TABLE_FILE}` of the report artifact.*\n"
-    )
-    budget = limit - len(head.encode()) - len(more.encode()) - 64
-    full = produced.full_table
-    if len(full.encode()) <= budget:
-        return head + full
-    lines = full.split("\n")
-    kept: list[str] = []
-    size = 0
-    for line in lines:
-        size += len(line.encode()) + 1
-        if size > budget:
-            break
-        kept.append(line)
-    cut = sum(1 for line in lines[len(kept) :] if line.startswith("| "))
-    return head + "\n".join(kept) + more.format(f"{cut:,}")
-
-
-def redact_result(value: Any, redact: Callable[[str], str], secrets: Sequence[str]) -> Any:
-    """`redact_json(value, redact)`, skipped when nothing to redact occurs in the document's JSON
-    text (a walk of 100,000 metrics costs a second). Without `ensure_ascii`, JSON escapes only
-    quotes, backslashes and control characters: a secret with one of those takes the walk."""
-    # no shortcut for "no secrets": credential-shaped text is redacted whatever the environment
-    if not any(_JSON_ESCAPED.search(s) for s in secrets):
-        text = json.dumps(value, default=str, ensure_ascii=False)
-        if redact(text) == text:
-            return value
-    return redact_json(value, redact)
-
-
-def redact_json(value: Any, redact: Callable[[str], str]) -> Any:
-    """Every text value (and key) of a JSON document through `redact`."""
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, dict):
-        return {redact_json(k, redact): redact_json(v, redact) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [redact_json(v, redact) for v in value]
-    return value
-
-
-def write(produced: Produced) -> Path:
-    """Write the report where nothing can lose it: disk first, before any network call."""
-    out = produced.out_dir
-    path = outdir.write_text(out, "report.md", produced.markdown)
-    outdir.write_text(out, "result.json", result_text(produced.result))
-    outdir.write_text(out, markdown.FULL_TABLE_FILE, produced.full_table)
-    if produced.mermaid_markdown:
-        outdir.write_text(out, "report.mermaid.md", produced.mermaid_markdown)
-    outdir.write_text(out, "report.html", page(produced.markdown, produced.report.title))
-    return path
-
-
-def result_text(result: dict[str, Any]) -> str:
-    """result.json, indented for a reader down to one line per list item: `indent=2` throughout
-    takes json's pure-Python encoder (2.6 s for 100,000 metrics); this is its C encoder."""
-    lines = ["{"]
-    items = list(result.items())
-    for n, (key, value) in enumerate(items):
-        comma = "," if n < len(items) - 1 else ""
-        name = json.dumps(key)
-        if isinstance(value, list) and value:
-            lines.append(f"  {name}: [")
-            lines.append(",\n".join("    " + json.dumps(v) for v in value))
-            lines.append(f"  ]{comma}")
-        else:
-            lines.append(f"  {name}: {json.dumps(value)}{comma}")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
 
 
 def print_gate_summary(rep: Report, log: Log) -> None:

@@ -14,7 +14,6 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from mlgate import hosts, results, trainenv
 from mlgate import plan as plan_mod
@@ -31,19 +30,9 @@ from mlgate.hosts import CIContext, Host, ResultsStore, Target
 from mlgate.log import Log, neutralize
 from mlgate.redact import Redactor
 from mlgate.report import Training
+from mlgate.reportfiles import Produced, redact_json, summary_markdown, write
 from mlgate.settings import Settings
 from mlgate.sources.git import Git
-
-
-def redact_tree(value: Any, redact: Redactor) -> Any:
-    """Every string of a JSON-like value redacted (result.json, outputs)."""
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, dict):
-        return {redact(str(k)): redact_tree(v, redact) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [redact_tree(v, redact) for v in value]
-    return value
 
 
 def main(env: Mapping[str, str], log: Log, *, host: Host | None = None) -> int:
@@ -112,8 +101,8 @@ def _train(
 
 
 def _write(
-    produced: report.Produced, ctx: CIContext, target: Target, log: Log, redact: Redactor
-) -> tuple[report.Produced, Bundle, dict[str, str]]:
+    produced: Produced, ctx: CIContext, target: Target, log: Log, redact: Redactor
+) -> tuple[Produced, Bundle, dict[str, str]]:
     """The report on disk and in the job summary before any API call; this run's own bundle
     (in memory, not read back from disk) and the step's outputs."""
     produced.result[ctx.meta_key] = {
@@ -130,9 +119,9 @@ def _write(
         produced,
         markdown=redact(produced.markdown),
         mermaid_markdown=redact(produced.mermaid_markdown) if produced.mermaid_markdown else None,
-        result=redact_tree(produced.result, redact),
+        result=redact_json(produced.result, redact),
     )
-    path = report.write(produced)
+    path = write(produced)
     out_dir = produced.out_dir  # elsewhere when the report directory could not be written
     ctx.after_report(produced.result, out_dir, log)
     inline = produced.inline_later
@@ -145,7 +134,7 @@ def _write(
         inline=(lambda: redact(inline())) if inline else None,
     )
     ctx.write_summary(  # with the full table when the comment shows only its top rows
-        report.summary_markdown(
+        summary_markdown(
             produced,
             publish_cmd.strip_images(
                 produced.mermaid_markdown or produced.markdown, "image in the report directory"
@@ -174,7 +163,7 @@ class _Publishing:
     redact: Redactor
     usage_problem: bool = False
 
-    def publish(self, produced: report.Produced, bundle: Bundle, outputs: Mapping[str, str]) -> int:
+    def publish(self, produced: Produced, bundle: Bundle, outputs: Mapping[str, str]) -> int:
         """The note, images and status; the exit code; the step's outputs whatever happens."""
         ctx, log, redact = self.ctx, self.log, self.redact
         passed = produced.report.passed
@@ -195,7 +184,7 @@ class _Publishing:
                 plan=self.plan,
             )
             if outcome.body:  # now with hosted image links, not "image in the report directory"
-                ctx.write_summary(report.summary_markdown(produced, outcome.body), redact, log)
+                ctx.write_summary(summary_markdown(produced, outcome.body), redact, log)
             comment_url = outcome.comment_url or ""  # whenever a comment exists
             failure = outcome.failure
             if isinstance(failure, ReadOnlyToken):
