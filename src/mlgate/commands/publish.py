@@ -116,7 +116,10 @@ def publish(
     if host is None:
         if not token:
             return Outcome(None, False, ctx.no_token())
-        host = ctx.build_host(settings, token, log)
+        try:
+            host = ctx.build_host(settings, token, log)
+        except HostError as exc:  # building the client: nothing was posted
+            return Outcome(None, False, failure=exc)
     plan = plan or plan_mod.decide(settings, can_publish=True)
     hostile = any(b.hostile for b in bundles)
     head_sha = (
@@ -340,7 +343,7 @@ def main(
         ),
     }
     try:
-        outcome = attempt(
+        outcome = publish(
             bundles, settings=settings, ctx=ctx, target=target, log=log, host=host, redact=redact
         )
     except MlgateError:
@@ -351,33 +354,6 @@ def main(
     say_failure(outcome.failure, log)
     write_outputs(ctx.output, {**outputs, "comment-url": outcome.comment_url or ""}, redact)
     return run_exit(passed, enforce=settings.fail_on_regression, failure=outcome.failure)
-
-
-def attempt(
-    bundles: Sequence[Bundle],
-    *,
-    settings: Settings,
-    ctx: CIContext,
-    target: Target,
-    log: Log,
-    host: Host | None = None,
-    redact: Redactor = lambda text: text,
-    plan: Plan | None = None,
-) -> Outcome:
-    """`publish`, with a failure to build the client (nothing was posted) as the outcome's."""
-    try:
-        return publish(
-            bundles,
-            settings=settings,
-            ctx=ctx,
-            target=target,
-            log=log,
-            host=host,
-            redact=redact,
-            plan=plan,
-        )
-    except HostError as exc:
-        return Outcome(None, False, failure=exc)
 
 
 def say_failure(exc: HostError | None, log: Log) -> None:

@@ -173,7 +173,7 @@ class _Publishing:
             if not self.plan.publish:
                 log.warning(ctx.no_token())
                 return run_exit(passed, enforce=enforce, usage_problem=self.usage_problem)
-            outcome = publish_cmd.attempt(
+            outcome = publish_cmd.publish(
                 [bundle],
                 settings=self.settings,
                 ctx=ctx,
