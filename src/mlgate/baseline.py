@@ -28,12 +28,12 @@ from mlgate.gates import NO_BASELINE
 from mlgate.log import Log
 from mlgate.report import BaseSource
 from mlgate.settings import Settings
-from mlgate.sources import basetrain
 from mlgate.sources import paths as repo_paths
 from mlgate.sources.git import Git
 from mlgate.sources.pipeline import Pipeline
 from mlgate.sources.revision import GitRevision, Revision
 from mlgate.sources.stored import Overlay, Unproduced
+from mlgate.training import base as basetrain
 
 
 def mode(settings: Settings, config: Config) -> str:

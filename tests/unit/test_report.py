@@ -7,7 +7,7 @@ import pytest
 
 from mlgate.report import infer_direction
 from mlgate.sources.paths import refusal
-from mlgate.training import classify_stages
+from mlgate.training.command import classify_stages
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from mlgate.errors import DvcError, UsageError
 from mlgate.log import Log
 from mlgate.reportfiles import write
 from mlgate.settings import Settings
-from mlgate.training import dvc_command
+from mlgate.training.command import dvc_command
 
 PR_BRANCH = "pr/shallower-trees"
 PR_CHANGE = ("max_depth: 6", "max_depth: 2")

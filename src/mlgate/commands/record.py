@@ -16,7 +16,7 @@ from mlgate.log import Log
 from mlgate.metrics import Scalar
 from mlgate.settings import Settings
 from mlgate.sources.git import Git
-from mlgate.training import run_training
+from mlgate.training.command import run_training
 
 
 def _json_safe(value: Scalar) -> Any:

@@ -29,7 +29,7 @@ from mlgate.settings import Settings
 from mlgate.sources.datafiles import table_changes
 from mlgate.sources.git import Git
 from mlgate.sources.pipeline import diff_locks
-from mlgate.training import run_training
+from mlgate.training.command import run_training
 
 
 def data_changes(g: Gathered, notes: list[str]) -> list[DataChange]:

@@ -18,7 +18,6 @@ from pathlib import Path
 from mlgate import hosts, results, trainenv
 from mlgate import plan as plan_mod
 from mlgate import redact as redact_mod
-from mlgate import training as train
 from mlgate.actions import Context, give_to_owner
 from mlgate.commands import publish as publish_cmd
 from mlgate.commands import record as record_cmd
@@ -33,6 +32,7 @@ from mlgate.report import Training
 from mlgate.reportfiles import Produced, redact_json, summary_markdown, write
 from mlgate.settings import Settings
 from mlgate.sources.git import Git
+from mlgate.training import command as train
 
 
 def main(env: Mapping[str, str], log: Log, *, host: Host | None = None) -> int:

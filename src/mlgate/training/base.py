@@ -32,7 +32,7 @@ from mlgate.settings import Settings
 from mlgate.sources import paths as repo_paths
 from mlgate.sources.git import Git
 from mlgate.sources.revision import Workspace
-from mlgate.training import run_training
+from mlgate.training.command import run_training
 
 CACHE_DIR = ".cache/mlgate/base"
 SCHEMA = 1
