@@ -6,8 +6,13 @@ on, where the job's log, summary and outputs go). Neither protocol names a clien
 PyGithub stays in `mlgate.github`, python-gitlab in `mlgate.gitlab`.
 
 A host is picked from the environment by `load()`: `GITHUB_ACTIONS` -> GitHub Actions
-(`mlgate.actions`), `GITLAB_CI` -> GitLab CI (`mlgate.gitlab.ci`). A third host is its adapter
-module (Host + CIContext + `load`) and one line in `HOSTS` below.
+(`mlgate.actions`), `GITLAB_CI` -> GitLab CI (`mlgate.gitlab.ci`).
+
+A third host is two files and one line in `HOSTS` below: its CI context (a `CIContext` and
+`load`, reading the CI's variables) and its host (a `Host`, built from plain values, that
+offers the note primitives of `mlgate.sticky.NoteHost` and names its client library's error
+in a `mlgate.hostapi.Api`). The sticky note's algorithm (`mlgate.sticky`), the capped retry
+and the transport's explanation (`mlgate.hostapi`) are written once, above every host.
 """
 
 from __future__ import annotations
