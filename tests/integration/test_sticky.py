@@ -20,7 +20,7 @@ from tests import fake_github, fake_gitlab
 
 HEAD = "a" * 40
 NEWER = "b" * 40
-LIMITS = ClientLimits(retries=0, backoff=0, timeout=5, write_interval=0)
+LIMITS = ClientLimits(retries=2, backoff=0, timeout=5, retry_after_max=5, write_interval=0)
 GH_TOKEN = "ghs_installation_token_0123456789"
 GL_TOKEN = "glpat-project-token-0123456789"
 GL_BOT = fake_gitlab.User(77, "project_42_bot_abc")
@@ -42,7 +42,7 @@ class Side:
     ids: Callable[[], list[int]]
     move_head: Callable[[str], None]
     vanish: Callable[[int], None]
-    fail: Callable[[str, str, int, str], None]  # method, path pattern, status, message
+    fail: Callable[..., None]  # method, path pattern, status, message; times, headers
     lines: list[str] = field(default_factory=list)
 
 
@@ -61,8 +61,8 @@ def _github(lines: list[str]) -> Iterator[Side]:
     def move(sha: str) -> None:
         state.pulls[5]["head_sha"] = sha
 
-    def fail(method: str, pattern: str, status: int, message: str) -> None:
-        state.fail(method, pattern, status, message=message)
+    def fail(method: str, pattern: str, status: int, message: str, **kw: Any) -> None:
+        state.fail(method, pattern, status, message=message, **kw)
 
     yield Side(
         host.pub,
@@ -91,8 +91,8 @@ def _gitlab(lines: list[str]) -> Iterator[Side]:
     def move(sha: str) -> None:
         state.mrs[7]["sha"] = sha
 
-    def fail(method: str, pattern: str, status: int, message: str) -> None:
-        state.fail(method, pattern, status, body={"message": message})
+    def fail(method: str, pattern: str, status: int, message: str, **kw: Any) -> None:
+        state.fail(method, pattern, status, body={"message": message}, **kw)
 
     yield Side(
         host,
@@ -184,3 +184,18 @@ def test_a_401_says_its_status_once(side: Side) -> None:
         upsert(side, marker() + "x")
     assert "401 Unauthorized" in str(caught.value)
     assert "401: 401" not in str(caught.value)
+
+
+def test_a_server_error_is_retried(side: Side) -> None:
+    """The capped retry policy (`mlgate.hostapi`), the same for both hosts: a 502 from a proxy
+    is tried again, and the note is written."""
+    side.fail("GET", r"/(comments|notes)$", 502, "Bad Gateway", times=2)
+    assert upsert(side, marker() + "after retries")
+    assert side.bodies() == [marker() + "after retries"]
+
+
+def test_a_retry_after_beyond_the_cap_fails_at_once(side: Side) -> None:
+    side.fail("GET", r"/(comments|notes)$", 429, "slow down", headers={"Retry-After": "3600"})
+    with pytest.raises(HostError, match="asked to wait 3600 s before retrying"):
+        upsert(side, marker() + "x")
+    assert side.bodies() == []
