@@ -31,6 +31,7 @@ TOP_KEYS = (
     "data",
     "base_run",
     "links",
+    "projects",
 )
 GATE_KEYS = (
     "metric",
@@ -91,6 +92,8 @@ class Config:
     links: tuple[str, ...] = ()
     # lines to print: a given `direction:` that contradicts the metric's name
     warnings: tuple[str, ...] = ()
+    # several DVC projects in one report (mlgate.projects): their directories, or "auto"
+    projects: tuple[str, ...] | Literal["auto"] = ()
 
 
 def _str_list(value: Any, source: str, where: str) -> tuple[str, ...]:
@@ -123,6 +126,15 @@ def _links(value: Any, source: str) -> tuple[str, ...]:
     return tuple(items)
 
 
+def _projects(value: Any, source: str) -> tuple[str, ...] | Literal["auto"]:
+    """`projects:`: `auto` (every DVC project of the repository) or a list of directories."""
+    if value == "auto":
+        return "auto"
+    if isinstance(value, str):
+        raise fail(source, "projects", f"expected `auto` or a list of directories, got {value!r}")
+    return _str_list(value, source, "projects")
+
+
 def _direction(given: Any, metric: str, source: str, where: str) -> tuple[str, str | None]:
     """The rule's direction: as given, else inferred from the metric's name by the one table
     (`mlgate.direction`); a name the table does not know needs `direction:`. A given direction
@@ -131,12 +143,15 @@ def _direction(given: Any, metric: str, source: str, where: str) -> tuple[str, s
     named = direction_table.infer(key)
     if given is None:
         if named is None:
+            why = (
+                direction_table.qualifier(key)
+                or "no word of mlgate's table such as loss, error, rmse, acc, f1, auc"
+            )
             raise fail(
                 source,
                 f"{where}.direction",
-                f"required: {metric!r} does not say which way is better (no word of mlgate's "
-                "table such as loss, error, rmse, acc, f1, auc); add `direction: higher` or "
-                "`direction: lower`",
+                f"required: {metric!r} does not say which way is better ({why}); add "
+                "`direction: higher` or `direction: lower`",
             )
         return named, None
     chosen = choice(given, ("higher", "lower"), "higher", source, f"{where}.direction")
@@ -237,6 +252,7 @@ def parse_config(raw: Any, source: str = ".mlgate.yml") -> Config:
         title=title,
         data=parse_data_rules(raw.get("data"), source),
         links=_links(raw.get("links"), source),
+        projects=_projects(raw.get("projects"), source),
         source=source,
         present=True,
     )

@@ -15,8 +15,16 @@ from mlgate.schema import did_you_mean
 
 Outcome = Literal["pass", "fail", "warn", "skip"]
 
-# Float noise (0.9 - 0.85 = 0.05000000000000004) must not fail a gate set to exactly 0.05.
-_EPS = 1e-9
+# Float noise (0.9 - 0.85 = 0.05000000000000004) must not fail a gate set to exactly 0.05. The
+# allowance is relative to the values compared: an absolute one would swallow every change of a
+# metric on a small scale (mse 1e-12 -> 5e-10, 500 times worse).
+_REL = 1e-9
+
+
+def _noise(*values: float) -> float:
+    return _REL * max(abs(v) for v in values)
+
+
 _MISSING: dict[str, Outcome] = {"fail": "fail", "warn": "warn", "ignore": "skip"}
 
 
@@ -50,9 +58,9 @@ def matches(pattern: str, path: str, key: str) -> bool:
 
 
 def _bound_check(rule: GateRule, label: str, new: float) -> tuple[bool, str]:
-    if rule.direction == "higher" and rule.min is not None and new < rule.min - _EPS:
+    if rule.direction == "higher" and rule.min is not None and new < rule.min - _noise(rule.min):
         return False, f"{label} {fmt(new)} is below the minimum {fmt(rule.min)}"
-    if rule.direction == "lower" and rule.max is not None and new > rule.max + _EPS:
+    if rule.direction == "lower" and rule.max is not None and new > rule.max + _noise(rule.max):
         return False, f"{label} {fmt(new)} is above the maximum {fmt(rule.max)}"
     return True, ""
 
@@ -133,8 +141,8 @@ def evaluate_one(rule: GateRule, change: Change, base_error: str | None = None) 
     movement = f"{label} {moved} {fmt(abs(delta))}{pct_text} from {fmt(base)} to {fmt(head)}"
 
     failures = []
-    if worsening > _EPS:
-        tol = _EPS * max(1.0, abs(base))
+    tol = _noise(base, head)
+    if worsening > tol:
         if rule.strict:
             failures.append("allowed 0")
         if rule.max_drop is not None and worsening > rule.max_drop + tol:

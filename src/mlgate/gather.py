@@ -274,8 +274,13 @@ def gather(
     with_plots: bool = False,
     baseline: Baseline | None = None,
     local: bool = False,
+    in_force: tuple[Config, str, str, list[str]] | None = None,
 ) -> Gathered:
-    config, base_ref, base_sha, config_notes = choose_config(settings, git, root, log, local=local)
+    """`in_force`: the config in force, base ref, base sha and notes, when the caller chose them
+    (one `.mlgate.yml` at the top of the repository for several projects: mlgate.projects)."""
+    config, base_ref, base_sha, config_notes = in_force or choose_config(
+        settings, git, root, log, local=local
+    )
     base_git, head, where = open_revisions(root, git, base_sha, base_ref, log)
     base: Revision = base_git  # may become results kept elsewhere (issue 14)
 

@@ -39,7 +39,7 @@ def read_config(root: Path, settings: Settings, head: Workspace | None = None) -
 
 # What decides the merge gate comes from the base branch, where the PR cannot change it; what
 # only decides what is shown (title, template, extra files to list) comes from the PR.
-GOVERNING = ("base", "gates", "data", "base_run", "links")  # links: issue 21
+GOVERNING = ("base", "gates", "data", "base_run", "links", "projects")  # links: issue 21
 
 
 def base_config(git: Git, sha: str, label: str, settings: Settings) -> Config | None:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -132,7 +133,9 @@ def metric_rows(result: Diff, rules: Sequence[GateRule]) -> tuple[MetricRow, ...
     return tuple(rows)
 
 
-def verdict_line(results: Sequence[GateResult], has_metrics: bool) -> tuple[bool, str]:
+def verdict_line(
+    results: Sequence[GateResult], has_metrics: bool, data_rules: int = 0
+) -> tuple[bool, str]:
     failed = [r for r in results if r.outcome == "fail"]
     warned = [r for r in results if r.outcome == "warn"]
     if failed:
@@ -141,6 +144,9 @@ def verdict_line(results: Sequence[GateResult], has_metrics: bool) -> tuple[bool
         n = len(failed)
         noun = "gate" if len(results) == 1 else "gates"
         return False, f"{n} of {len(results)} {noun} failed: {worst.message}"
+    if not results and data_rules:  # only the data rules gate this run, and they held
+        files = "file" if data_rules == 1 else "files"
+        return True, f"data rules held on {data_rules} {files}; no metric gates configured"
     if not results:
         if not has_metrics:
             return True, "no metrics found and no gates configured"
@@ -148,6 +154,24 @@ def verdict_line(results: Sequence[GateResult], has_metrics: bool) -> tuple[bool
     tail = f" ({len(warned)} with warnings)" if warned else ""
     noun = "gate" if len(results) == 1 else "gates"
     return True, f"all {len(results)} {noun} passed{tail}"
+
+
+def stale_gates(
+    results: Sequence[GateResult], stale: Mapping[str, str] | None
+) -> tuple[GateResult, ...]:
+    """A gate judged on a head value that is stale (`sources.stale`: its stage's inputs changed
+    and the pipeline was not re-run) fails with the reason and the fix: stale is no evidence."""
+    out = []
+    for r in results:
+        path, _, key = r.metric.rpartition(":")
+        why = (stale or {}).get(path)
+        if why and r.outcome in ("pass", "warn"):
+            out.append(
+                dataclasses.replace(r, outcome="fail", message=f"{key} at head is stale: {why}")
+            )
+        else:
+            out.append(r)
+    return tuple(out)
 
 
 def build(
@@ -168,11 +192,14 @@ def build(
     tables: Sequence[TableChange] = (),
     baseline: BaseSource | None = None,
     evidence: Mapping[int, Evidence] | None = None,
+    stale: Mapping[str, str] | None = None,
+    data_rules: int = 0,
 ) -> Report:
     # each rule by its kind (mlgate.gatekinds), evidence per rule index from mlgate.evidence;
     # then each data rule a head file breaks
     results = (*gatekinds.evaluate(rules, metrics, evidence), *data_gates(tables))
-    passed, verdict = verdict_line(results, bool(metrics.changes))
+    results = stale_gates(results, stale)
+    passed, verdict = verdict_line(results, bool(metrics.changes), data_rules)
     if training is not None and training.exit_code != 0:
         passed = False
         verdict = f"training failed (exit {training.exit_code}): {training.command}"

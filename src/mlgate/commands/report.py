@@ -13,6 +13,7 @@ from mlgate import plan as plan_mod
 from mlgate import redact as redact_mod
 from mlgate import report as report_mod
 from mlgate.baseline import Baseline
+from mlgate.commands import projects as projects_cmd
 from mlgate.datacheck import TableChange
 from mlgate.drawing import Charts
 from mlgate.errors import WriteError, run_exit
@@ -24,11 +25,14 @@ from mlgate.plan import Plan
 from mlgate.render import markdown
 from mlgate.render.sandbox import resolve_user_template
 from mlgate.report import BaseSource, DataChange, Report, Training
-from mlgate.reportfiles import Produced, redact_result, write
+from mlgate.reportfiles import Produced, redact_json, redact_result, write
 from mlgate.settings import Settings
+from mlgate.sources import stale as stale_mod
 from mlgate.sources.datafiles import table_changes
 from mlgate.sources.git import Git
 from mlgate.sources.pipeline import diff_locks
+from mlgate.sources.revision import Workspace
+from mlgate.sources.stale import Staleness
 from mlgate.training.command import run_training
 
 
@@ -66,29 +70,75 @@ def produce(
     local: bool = False,
     movable: bool = False,
     secrets: Sequence[str] | None = None,
+    chosen: projects_cmd.Chosen | None = None,
 ) -> Produced:
     """Gather, gate and render, as `plan` says (by default a local report's). `movable` (CI):
     a report directory that cannot be written moves to a fresh temporary one, with a warning,
-    so the verdict is still published. `secrets`: the values to redact (the command's)."""
-    plan = plan or plan_mod.local(settings)
-    secrets = secret_values(settings) if secrets is None else secrets
+    so the verdict is still published. `secrets`: the values to redact (the command's).
+    Several projects (`projects:`, --project): one report per directory, combined (issue 23);
+    `chosen` is then the config in force for one of them."""
+    one = functools.partial(
+        _produce_one,
+        settings,
+        log=log,
+        head_sha=head_sha,
+        head_label=head_label,
+        training=training,
+        comment_id=comment_id,
+        plan=plan or plan_mod.local(settings),
+        local=local,
+        movable=movable,
+        secrets=secret_values(settings) if secrets is None else secrets,
+    )
+    if chosen is not None:
+        return one(root=root, out_dir=out_dir, chosen=chosen)
+    several = projects_cmd.plan(settings, Git(root, log), root=root, log=log, local=local)
+    if several.dirs is None:
+        return one(root=root, out_dir=out_dir, chosen=several.chosen)
+    return projects_cmd.produce_all(  # each project as a run in its directory, combined
+        several,
+        one,
+        settings=settings,
+        root=root,
+        out_dir=out_dir,
+        comment_id=comment_id,
+        redact_doc=redact_json,
+    )
+
+
+def _produce_one(
+    settings: Settings,
+    *,
+    root: Path,
+    log: Log,
+    out_dir: Path,
+    head_sha: str | None,
+    head_label: str | None,
+    training: Training | None,
+    comment_id: str | None,
+    plan: Plan,
+    local: bool,
+    movable: bool,
+    secrets: Sequence[str],
+    chosen: projects_cmd.Chosen,
+) -> Produced:
+    """One project's report, its config in force `chosen`."""
     redact = redact_mod.redactor(secrets)
     git = Git(root, log)
     failed = training is not None and training.exit_code != 0
     no_training = "the head's training failed" if failed else None
     baseline = Baseline(settings, root=root, git=git, log=log, no_training=no_training)
-    g = _gather(settings, git, root=root, log=log, baseline=baseline, plan=plan, local=local)
+    g = _gather(
+        settings, git, root=root, log=log, baseline=baseline, plan=plan, local=local, chosen=chosen
+    )
     out_dir = _ready(out_dir, root, log, movable=movable)
     notes = list(g.notes)
+    stale = _staleness(g, training, notes)
     changes = data_changes(g, notes)
     from mlgate import evidence as evidence_mod  # noise-aware gates (issue 13)
 
     evidence, trends = evidence_mod.collect(g, git, notes)
-    tables: list[TableChange] = []
-    if g.config.data or g.pipeline.locked or g.base_pipeline.locked:
-        with log.group("Checking data"):
-            tables, data_notes = table_changes(g.base_commit, g.head, g.config.data, log)
-            notes += data_notes
+    tables = _tables(g, log, notes)
     rep = report_mod.build(
         title=g.config.title,
         base_ref=g.base_ref,
@@ -104,12 +154,34 @@ def produce(
         tables=tables,
         baseline=_redacted_source(baseline.source, redact),
         evidence=evidence,
+        stale=stale.outputs,
+        data_rules=len(g.config.data),
     )
     charts = Charts(g, rep, trends, tables, out_dir)
     rep = _with_plots(rep, charts, plan, log, at=len(g.notes))
     return _rendered(
         settings, g, rep, charts, plan, root=root, comment_id=comment_id, secrets=secrets
     )
+
+
+def _staleness(g: Gathered, training: Training | None, notes: list[str]) -> Staleness:
+    """Results at head that mlgate did not make (no training in this run), checked for
+    staleness against the pipeline's lock; what is stale is a note."""
+    if training is not None or not isinstance(g.head, Workspace):
+        return Staleness()
+    stale = stale_mod.of_workspace(g.head)
+    notes += [*stale.notes, *(f"{p}: stale at head: {w}" for p, w in stale.outputs.items())]
+    return stale
+
+
+def _tables(g: Gathered, log: Log, notes: list[str]) -> list[TableChange]:
+    """The data checks of tabular files (`data:` rules, DVC-tracked tables)."""
+    if not (g.config.data or g.pipeline.locked or g.base_pipeline.locked):
+        return []
+    with log.group("Checking data"):
+        tables, data_notes = table_changes(g.base_commit, g.head, g.config.data, log)
+    notes += data_notes
+    return tables
 
 
 def secret_values(settings: Settings) -> tuple[str, ...]:
@@ -126,6 +198,7 @@ def _gather(
     baseline: Baseline,
     plan: Plan,
     local: bool,
+    chosen: projects_cmd.Chosen,
 ) -> Gathered:
     with log.group("Reading metrics and params"):
         g = gather(
@@ -136,12 +209,17 @@ def _gather(
             with_plots=plan.read_plots,
             baseline=baseline,
             local=local,
+            in_force=chosen,
         )
         log(
             f"base {g.base_ref} ({g.base_sha[:7]}): {len(g.metrics.changes)} metric values, "
             f"{len(g.params.changed())} changed params"
         )
-    if not g.config.gates and not any(c.new is not None for c in g.metrics.changes):
+    if (
+        not g.config.gates
+        and not g.config.data
+        and not any(c.new is not None for c in g.metrics.changes)
+    ):
         log.warning(nothing_to_gate(g.metric_files))
     return g
 

@@ -231,6 +231,7 @@ class PairedKind:
         return _sliced.with_slices(rule, overall, evidence)
 
     def evaluate_unmatched(self, rule: GateRule, evidence: Evidence) -> GateResult | None:
+        from mlgate import gates
         from mlgate.gates import GateResult
 
         if not rule.metric.startswith(PREFIX):
@@ -245,10 +246,14 @@ class PairedKind:
             )
         worse, significant = self.judge(opts, found)
         text = stats.describe(found, worse=worse, significant=significant)
+        # `min`/`max` apply as always: to the per-example metric's head value
+        ok, bound = gates._bound_check(rule, found.metric, float(found.head_value))
+        if not ok:
+            text += f"; {bound}"
         overall = GateResult(
             rule,
             rule.metric,
-            "fail" if significant else "pass",
+            "fail" if significant or not ok else "pass",
             text,
             found.base_value,
             found.head_value,
