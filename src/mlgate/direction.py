@@ -209,11 +209,3 @@ def qualifier(key: str) -> str | None:
             if word in QUALIFIERS:
                 return f"its word {word!r} may turn the family around"
     return None
-
-
-def families() -> str:
-    """The table in words, for messages and the README."""
-    return (
-        f"lower is better: {', '.join(sorted(LOWER))}; "
-        f"higher is better: {', '.join(sorted(HIGHER))}"
-    )

@@ -11,10 +11,10 @@ from typing import Any
 
 from mlgate import report as report_mod
 from mlgate.datacheck import TableChange
-from mlgate.gates import GateResult
 from mlgate.gather import Gathered
 from mlgate.render import summary
 from mlgate.report import Report
+from mlgate.rules import GateResult
 from mlgate.slicetest import as_finding
 
 

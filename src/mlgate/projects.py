@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Literal
 
-from mlgate.config import GateRule
 from mlgate.errors import ConfigError
 from mlgate.report import MetricRow, PlotEntry, Report, verdict_line
+from mlgate.rules import GateRule
 from mlgate.schema import did_you_mean
 from mlgate.sources.project import DVC_DIR, subrepos
 

@@ -13,14 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from mlgate import gatekinds
-from mlgate import gates as gates_mod
+from mlgate import rules as gates_mod
 from mlgate.compare import Change, Diff
-from mlgate.config import GateRule
 from mlgate.datacheck import TableChange
 from mlgate.direction import infer as infer_direction
-from mlgate.gatekinds import Evidence
-from mlgate.gates import GateResult
+from mlgate.gatekinds.base import Evidence
 from mlgate.metrics import Scalar, format_value, is_number
+from mlgate.rules import GateResult, GateRule
 
 Judgement = Literal["better", "worse", "same", "unknown"]
 
@@ -194,11 +193,12 @@ def build(
     evidence: Mapping[int, Evidence] | None = None,
     stale: Mapping[str, str] | None = None,
     data_rules: int = 0,
+    config_problem: str | None = None,
 ) -> Report:
     # each rule by its kind (mlgate.gatekinds), evidence per rule index from mlgate.evidence;
-    # then each data rule a head file breaks
+    # then each data rule a head file breaks; then the governing config, when unreadable
     results = (*gatekinds.evaluate(rules, metrics, evidence), *data_gates(tables))
-    results = stale_gates(results, stale)
+    results = (*stale_gates(results, stale), *config_gate(config_problem))
     passed, verdict = verdict_line(results, bool(metrics.changes), data_rules)
     if training is not None and training.exit_code != 0:
         passed = False
@@ -236,6 +236,15 @@ def data_gates(tables: Sequence[TableChange]) -> tuple[GateResult, ...]:
         for t in tables
         for v in t.violations
     )
+
+
+def config_gate(problem: str | None) -> tuple[GateResult, ...]:
+    """The base branch's `.mlgate.yml` that cannot be read, as a failed gate: its gates are the
+    ones that decide the merge, so none can pass until it is fixed there (issue 20)."""
+    if problem is None:
+        return ()
+    message = f"the base branch's .mlgate.yml cannot be read: {problem}; fix it on the base branch"
+    return (GateResult(GateRule(metric=".mlgate.yml"), ".mlgate.yml", "fail", message),)
 
 
 def _json_value(value: Scalar | float) -> Any:

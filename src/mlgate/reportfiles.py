@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from mlgate import outdir
+from mlgate import redact as redact_mod
 from mlgate.gather import Gathered
 from mlgate.limits import SUMMARY_LIMIT
 from mlgate.render import markdown
@@ -72,18 +73,7 @@ def redact_result(value: Any, redact: Callable[[str], str], secrets: Sequence[st
         text = json.dumps(value, default=str, ensure_ascii=False)
         if redact(text) == text:
             return value
-    return redact_json(value, redact)
-
-
-def redact_json(value: Any, redact: Callable[[str], str]) -> Any:
-    """Every text value (and key) of a JSON document through `redact`."""
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, dict):
-        return {redact_json(k, redact): redact_json(v, redact) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [redact_json(v, redact) for v in value]
-    return value
+    return redact_mod.redact_json(value, redact)
 
 
 def write(produced: Produced) -> Path:

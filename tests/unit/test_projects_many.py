@@ -7,11 +7,12 @@ import pytest
 
 from mlgate.commands.projects import missing
 from mlgate.compare import Diff
-from mlgate.config import GateRule, parse_config
+from mlgate.config import parse_config
 from mlgate.errors import ConfigError
 from mlgate.governing import govern
 from mlgate.projects import Part, choose, clean_dir, combine, discover, gate_name, owner, route
 from mlgate.report import Report, build
+from mlgate.rules import GateRule
 
 LISTING = [
     ".mlgate.yml",

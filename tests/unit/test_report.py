@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from mlgate.paths import refusal
 from mlgate.report import infer_direction
-from mlgate.sources.paths import refusal
 from mlgate.training.command import classify_stages
 
 

@@ -21,14 +21,14 @@ from typing import Any, ClassVar, Protocol, TypeVar
 from mlgate import projects
 from mlgate import redact as redact_mod
 from mlgate import report as report_mod
-from mlgate.config import Config, GateRule
+from mlgate.config import Config
 from mlgate.errors import GitError
-from mlgate.gates import GateResult
 from mlgate.gather import Gathered
 from mlgate.governing import choose_config
 from mlgate.log import Log
 from mlgate.render import markdown
 from mlgate.report import Report
+from mlgate.rules import GateResult, GateRule
 from mlgate.settings import Settings
 from mlgate.sources.git import Git
 

@@ -21,16 +21,16 @@ from mlgate.gather import Gathered, gather
 from mlgate.governing import read_config
 from mlgate.hosts import in_ci, repository_url
 from mlgate.log import Log, neutralize
+from mlgate.pipeline import diff_locks
 from mlgate.plan import Plan
 from mlgate.render import markdown
 from mlgate.render.sandbox import resolve_user_template
 from mlgate.report import BaseSource, DataChange, Report, Training
-from mlgate.reportfiles import Produced, redact_json, redact_result, write
+from mlgate.reportfiles import Produced, redact_result, write
 from mlgate.settings import Settings
 from mlgate.sources import stale as stale_mod
 from mlgate.sources.datafiles import table_changes
 from mlgate.sources.git import Git
-from mlgate.sources.pipeline import diff_locks
 from mlgate.sources.revision import Workspace
 from mlgate.sources.stale import Staleness
 from mlgate.training.command import run_training
@@ -102,7 +102,7 @@ def produce(
         root=root,
         out_dir=out_dir,
         comment_id=comment_id,
-        redact_doc=redact_json,
+        redact_doc=redact_mod.redact_json,
     )
 
 
@@ -152,10 +152,11 @@ def _produce_one(
         data_changes=changes,
         training=_redacted(training, redact),
         tables=tables,
-        baseline=_redacted_source(baseline.source, redact),
+        baseline=_redacted_source(g.base_source, redact),
         evidence=evidence,
         stale=stale.outputs,
         data_rules=len(g.config.data),
+        config_problem=g.config.base_problem,
     )
     charts = Charts(g, rep, trends, tables, out_dir)
     rep = _with_plots(rep, charts, plan, log, at=len(g.notes))

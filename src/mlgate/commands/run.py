@@ -29,7 +29,7 @@ from mlgate.hosts import CIContext, Host, ResultsStore, Target
 from mlgate.log import Log, neutralize
 from mlgate.redact import Redactor
 from mlgate.report import Training
-from mlgate.reportfiles import Produced, redact_json, summary_markdown, write
+from mlgate.reportfiles import Produced, summary_markdown, write
 from mlgate.settings import Settings
 from mlgate.sources.git import Git
 from mlgate.training import command as train
@@ -119,7 +119,7 @@ def _write(
         produced,
         markdown=redact(produced.markdown),
         mermaid_markdown=redact(produced.mermaid_markdown) if produced.mermaid_markdown else None,
-        result=redact_json(produced.result, redact),
+        result=redact_mod.redact_json(produced.result, redact),
     )
     path = write(produced)
     out_dir = produced.out_dir  # elsewhere when the report directory could not be written

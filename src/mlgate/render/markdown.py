@@ -20,13 +20,13 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from mlgate import limits
 from mlgate.compare import Change
-from mlgate.gates import GateResult
 from mlgate.marker import format_marker
 from mlgate.metrics import Scalar, format_value
 from mlgate.render import datatables, isolated, sandbox, select, slicetable, usertemplate
 from mlgate.render.escape import md
 from mlgate.render.table import github_table
 from mlgate.report import DataChange, MetricRow, Report
+from mlgate.rules import GateResult
 
 OUTCOME_ICON = {"pass": "✅", "fail": "❌", "warn": "⚠️", "skip": "➖"}
 JUDGEMENT_ICON = {"better": "🟢", "worse": "🔴", "same": "", "unknown": ""}
@@ -92,6 +92,11 @@ def _cell(value: Scalar | float) -> str:
     if type(value) is int:
         return _esc_number(str(value))
     return md(format_value(value))
+
+
+def _param(value: Scalar, absent: bool) -> str:
+    """A param's cell: `-` where the revision has no such param, `null` where it is null."""
+    return "null" if value is None and not absent else _cell(value)
 
 
 def _change_cell(change: Change, diff: float | int | None) -> str:
@@ -197,7 +202,11 @@ def param_cells(
 ) -> Cells:
     table = []
     for c in changes:
-        cells = [md(c.key), _cell(c.old), _cell(c.new)]
+        cells = [
+            md(c.key),
+            _param(c.old, c.status == "added"),
+            _param(c.new, c.status == "removed"),
+        ]
         if show_path:
             cells.insert(0, md(c.path))
         table.append(cells)

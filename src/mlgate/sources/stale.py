@@ -20,10 +20,11 @@ from typing import Any
 
 from mlgate.errors import InputError
 from mlgate.metrics import flatten_params, parse_document
+from mlgate.paths import join
+from mlgate.pipeline import is_templated
 from mlgate.sources.dvccache import matches
-from mlgate.sources.paths import join
-from mlgate.sources.pipeline import is_templated
-from mlgate.sources.revision import Workspace, dvc_files, ignored_by
+from mlgate.sources.dvcfiles import dvc_files, ignored_by
+from mlgate.sources.revision import Workspace
 
 _CHUNK = 1 << 20
 _WHOLE = 64 << 20  # DVC 2's text hash (CRLF read as LF) needs the whole file: only below this
