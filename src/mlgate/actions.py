@@ -7,24 +7,22 @@ does with the `Target` this returns.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mlgate.errors import UsageError, WriteError
 from mlgate.github import events
-from mlgate.hosts import Target
+from mlgate.hosts import CIContext, Host, Target
 from mlgate.limits import SUMMARY_LIMIT
 from mlgate.log import Log
 from mlgate.metrics import decode_json
-
-if TYPE_CHECKING:
-    from mlgate.hosts import CIContext, Host
-    from mlgate.settings import Settings
+from mlgate.settings import ClientLimits, Settings
 
 __all__ = ["Context", "Target", "load", "target_from_event"]
 
@@ -51,6 +49,7 @@ class Context:
     step_summary: Path | None
     output: Path | None
     base_ref: str | None
+    limits: ClientLimits = dataclasses.field(default_factory=ClientLimits)
 
     @property
     def run_url(self) -> str | None:
@@ -97,6 +96,7 @@ class Context:
             else None,
             output=Path(env["GITHUB_OUTPUT"]) if env.get("GITHUB_OUTPUT") else None,
             base_ref=env.get("GITHUB_BASE_REF") or None,
+            limits=ClientLimits.from_environ(env, "GITHUB"),
         )
 
     # -- mlgate.hosts.CIContext ------------------------------------------------------------
@@ -138,15 +138,22 @@ class Context:
         return None
 
     def build_host(self, settings: Settings, token: str, log: Log) -> Host:
-        from mlgate.github.host import build
+        # here, not at the top: PyGithub loads only in a job that publishes (start-up time)
+        from mlgate.github import host as github_host
 
-        return build(self, settings, token, log)
+        site = github_host.Site(
+            api_url=self.api_url,
+            server_url=self.server_url,
+            repository=self.repository,
+            run_url=self.run_url,
+            check_run=settings.check_run,
+            assets_branch=settings.assets_branch,
+        )
+        return github_host.build(site, token, log, self.limits)
 
 
 def load(env: Mapping[str, str], log: Log) -> tuple[Settings, CIContext]:
     """`mlgate.hosts.load` for GitHub Actions: inputs from `INPUT_*`, then the event."""
-    from mlgate.settings import Settings
-
     settings = Settings.from_environ(env)
     log.mask(settings.github_token)
     ctx = Context.from_environ(env)

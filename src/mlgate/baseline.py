@@ -30,10 +30,10 @@ from mlgate.log import Log
 from mlgate.pipeline import Pipeline
 from mlgate.report import BaseSource
 from mlgate.settings import Settings
-from mlgate.sources import basetrain
 from mlgate.sources.git import Git
 from mlgate.sources.revision import GitRevision, Revision
 from mlgate.sources.stored import Overlay, Unproduced
+from mlgate.training import base as basetrain
 
 
 def mode(settings: Settings, config: Config) -> str:
@@ -212,7 +212,7 @@ class Baseline:
         deps, key = self._cache_key(repo_root, base.sha, command)
         name = f"base {base.label} ({base.sha[:7]})"
         kept, cache_notes = basetrain.load(
-            repo_root, self.git, key=key, sha=base.sha, command=command, deps=deps
+            repo_root, self.git, key=key, sha=base.sha, command=command, deps=deps, wanted=wanted
         )
         notes += cache_notes
         if kept is not None:

@@ -289,10 +289,10 @@ def _report_location(args: argparse.Namespace) -> tuple[Path, Path] | None:
 def write_interrupted(args: argparse.Namespace, exc: interrupt.Interrupted) -> str:
     """What is known when a signal stops the run: the report directory's report.md and
     result.json ("training interrupted", its output tail) and the job summary. Never raises."""
-    from mlgate import outdir
+    from mlgate import outdir, stopped
 
     redact = from_environ(os.environ)
-    text = redact(interrupt.markdown(exc))
+    text = redact(stopped.markdown(exc))
     written: list[str] = []
     found = _report_location(args)
     if found is not None and args.command in ("run", "report") and exc.command is not None:

@@ -91,3 +91,21 @@ class GitLabError(HostError):
 
 class TrainingError(ServiceError):
     """The user's training command or `dvc repro` failed."""
+
+
+def run_exit(
+    passed: bool,
+    *,
+    enforce: bool = True,
+    usage_problem: bool = False,
+    failure: HostError | None = None,
+) -> int:
+    """The exit code of a run, combined in this one place: the gate's (1 for a failed, enforced
+    gate); 2 for a set-up problem whose line is in the log (the training's requirements); a
+    host call that failed after everything else was done keeps the gate's code when the gate
+    failed, else its own (3), except a fork PR's read-only token, which keeps the gate's (the
+    report is in the job summary, and the line says what to add)."""
+    code = EXIT_USAGE if usage_problem else gate_exit(passed, enforce=enforce)
+    if failure is None or (isinstance(failure, ReadOnlyToken) and not failure.fatal):
+        return code
+    return code or failure.exit_code

@@ -24,9 +24,7 @@ from mlgate.governing import choose_config
 from mlgate.log import Log
 from mlgate.metrics import Flat, load_base_metrics, load_metrics, load_params, select_params
 from mlgate.pipeline import Pipeline, PlotDef
-
-# PlotFiles is re-exported for render/plots.py until it imports mlgate.plotdata (issue 22)
-from mlgate.plotdata import PlotFiles as PlotFiles  # noqa: PLC0414
+from mlgate.plotdata import PlotFiles
 from mlgate.report import BaseSource
 from mlgate.settings import Settings
 from mlgate.sources.git import Git

@@ -6,8 +6,13 @@ on, where the job's log, summary and outputs go). Neither protocol names a clien
 PyGithub stays in `mlgate.github`, python-gitlab in `mlgate.gitlab`.
 
 A host is picked from the environment by `load()`: `GITHUB_ACTIONS` -> GitHub Actions
-(`mlgate.actions`), `GITLAB_CI` -> GitLab CI (`mlgate.gitlab.ci`). A third host is its adapter
-module (Host + CIContext + `load`) and one line in `HOSTS` below.
+(`mlgate.actions`), `GITLAB_CI` -> GitLab CI (`mlgate.gitlab.ci`).
+
+A third host is two files and one line in `HOSTS` below: its CI context (a `CIContext` and
+`load`, reading the CI's variables) and its host (a `Host`, built from plain values, that
+offers the note primitives of `mlgate.sticky.NoteHost` and names its client library's error
+in a `mlgate.hostapi.Api`). The sticky note's algorithm (`mlgate.sticky`), the capped retry
+and the transport's explanation (`mlgate.hostapi`) are written once, above every host.
 """
 
 from __future__ import annotations
@@ -16,14 +21,11 @@ import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from mlgate.errors import UsageError
-from mlgate.log import neutralize
-
-if TYPE_CHECKING:
-    from mlgate.log import Log
-    from mlgate.settings import Settings
+from mlgate.log import Log, neutralize
+from mlgate.settings import Settings
 
 Redactor = Callable[[str], str]
 
@@ -88,7 +90,8 @@ class Host(Protocol):
     ) -> str | None:
         """Create or edit the one report note whose body starts with the marker and whose
         author is the token's own identity; None when skipped because the change's head moved
-        on since `head_sha` (a newer run owns the note)."""
+        on since `head_sha` (a newer run owns the note). A host writes this as one call of
+        `mlgate.sticky.upsert` over its note primitives (`mlgate.sticky.NoteHost`)."""
         ...
 
     def set_status(

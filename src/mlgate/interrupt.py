@@ -1,5 +1,6 @@
 """SIGTERM and SIGINT: the job is being cancelled. Raised as `Interrupted` in the main thread, so
-the process runner can kill the training's processes and what is known can still be written.
+the process runner can kill the training's processes and what is known can still be written
+(`mlgate.stopped`).
 
 GitHub Actions cancels a step with SIGINT, then SIGTERM 7.5 s later, then SIGKILL; GitLab and
 `timeout(1)` send SIGTERM. mlgate exits 130 (SIGINT) or 143 (SIGTERM), as a shell reports it.
@@ -12,8 +13,6 @@ import signal
 import threading
 from collections.abc import Iterator
 from types import FrameType
-
-from mlgate.render.escape import md
 
 
 class Interrupted(BaseException):
@@ -66,25 +65,3 @@ def ignored() -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-def markdown(exc: Interrupted) -> str:
-    """The report of an interrupted run: what was known when the signal came. Pure."""
-    what = "training interrupted" if exc.command is not None else "interrupted"
-    lines = [
-        f"## ❌ mlgate: {what} ({exc.name})",
-        "",
-        f"The job was cancelled ({exc.name}) before mlgate could compare the results, so no "
-        "gate was judged. The training's processes were stopped.",
-    ]
-    if exc.command is not None:
-        output = exc.output.replace("```", "'''")
-        lines += [
-            "",
-            f"<details><summary>Training output (last lines): {md(exc.command)}</summary>",
-            "",
-            f"```text\n{output}\n```",
-            "",
-            "</details>",
-        ]
-    return "\n".join(lines) + "\n"

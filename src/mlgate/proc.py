@@ -221,16 +221,16 @@ def run(
     on_line: OnLine,
     shell: bool = False,
     timeout: float | None = None,
-    env: Mapping[str, str] | None = None,
+    env: Mapping[str, str],
     grace: float = GRACE_SECONDS,
 ) -> Finished:
-    """Run `cmd`; `on_line` gets every output line (cut at LINE_CHARS) as it comes, then mlgate's
-    own lines saying why it stopped, and returns the line to keep in the tail (redacted). Raises
+    """Run `cmd` in the environment `env` (the caller's to choose: the training's, or mlgate's);
+    `on_line` gets every output line (cut at LINE_CHARS) as it comes, then mlgate's own lines
+    saying why it stopped, and returns the line to keep in the tail (redacted). Raises
     `Interrupted` (with the output so far) on SIGTERM/SIGINT, after killing every process the
     command started."""
     token = uuid.uuid4().hex
     started = time.monotonic()
-    base = os.environ if env is None else env
     proc = subprocess.Popen(
         cmd,
         cwd=cwd,
@@ -238,7 +238,7 @@ def run(
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        env={**base, "PYTHONUNBUFFERED": "1", TOKEN_VARIABLE: token},
+        env={**env, "PYTHONUNBUFFERED": "1", TOKEN_VARIABLE: token},
         start_new_session=True,  # its own session and group: a signal to mlgate is not its own
     )
     assert proc.stdout is not None

@@ -246,3 +246,34 @@ def clean_results_depth(value: Any, name: str) -> int:
 
 def clean_github_token(value: Any, name: str) -> str:
     return _text(value, name)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ClientLimits:
+    """One host API client's limits, from `MLGATE_<HOST>_RETRIES` (5), `_BACKOFF` (1.0 s),
+    `_TIMEOUT` (30 s), `MLGATE_RETRY_AFTER_MAX` (60 s) and `MLGATE_WRITE_INTERVAL` (1.0 s):
+    for tests and unusual runners. A value that is not a non-negative number keeps its default."""
+
+    retries: int = 5
+    backoff: float = 1.0
+    timeout: float = 30.0
+    retry_after_max: float = 60.0
+    write_interval: float = 1.0
+
+    @classmethod
+    def from_environ(cls, env: Mapping[str, str], host: str) -> ClientLimits:
+        def number(name: str, default: float) -> float:
+            try:
+                value = float(env.get(name) or default)
+            except ValueError:
+                return default
+            return value if value >= 0 else default
+
+        prefix = f"MLGATE_{host.upper()}"
+        return cls(
+            retries=int(number(f"{prefix}_RETRIES", 5)),
+            backoff=number(f"{prefix}_BACKOFF", 1.0),
+            timeout=max(1.0, number(f"{prefix}_TIMEOUT", 30.0)),
+            retry_after_max=number("MLGATE_RETRY_AFTER_MAX", 60.0),
+            write_interval=number("MLGATE_WRITE_INTERVAL", 1.0),
+        )

@@ -191,7 +191,7 @@ def _step(
         return line
 
     with log.group(title):
-        done = proc.run(cmd, cwd=cwd, on_line=keep)
+        done = proc.run(cmd, cwd=cwd, on_line=keep, env=os.environ)
     if done.code == 0:
         return Prepared()
     output = "\n".join(seen)

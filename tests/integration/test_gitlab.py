@@ -279,8 +279,8 @@ def test_a_regression_without_a_token_still_fails_the_job(pipeline: Pipeline) ->
 
 def test_note_size_limit(pipeline: Pipeline) -> None:
     """GitLab refuses a note over 1,000,000 characters; mlgate fits the note under it."""
-    from mlgate.gitlab.ci import GitLabContext
-    from mlgate.gitlab.host import NOTE_LIMIT, build
+    from mlgate.gitlab.ci import GitLabContext, build
+    from mlgate.gitlab.host import NOTE_LIMIT
     from mlgate.hosts import Change
     from mlgate.log import Log
     from mlgate.render.fit import fit

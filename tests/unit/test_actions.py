@@ -59,7 +59,7 @@ def test_outputs_are_delimited_so_any_value_is_safe(tmp_path: Path) -> None:
 
 
 def test_stage_durations_run_from_start_line_to_next() -> None:
-    from mlgate.commands.train import stage_durations
+    from mlgate.training.command import stage_durations
 
     lines = [
         (0.0, "Running stage 'prepare':"),

@@ -164,7 +164,7 @@ def test_chart_labels_hold_nothing_a_font_cannot_lay_out(name: str, shown: str) 
 
 
 def test_result_json_is_redacted_by_shape_with_no_secret_in_the_environment() -> None:
-    from mlgate.commands.report import redact_result
+    from mlgate.reportfiles import redact_result
 
     token = "ghp_" + "A1b2C3d4E5" * 4
     value = {"metrics": [{"metric": f"acc {token}", "new": 1}]}

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from mlgate.commands.train import classify_stages
 from mlgate.paths import refusal
 from mlgate.report import infer_direction
+from mlgate.training.command import classify_stages
 
 
 @pytest.mark.parametrize(

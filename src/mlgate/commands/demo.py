@@ -9,17 +9,18 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from importlib import resources
 from pathlib import Path
 
+from mlgate import proc
 from mlgate.commands import report
-from mlgate.commands.train import dvc_command
 from mlgate.errors import DvcError, UsageError
 from mlgate.log import Log
+from mlgate.reportfiles import write
 from mlgate.settings import Settings
+from mlgate.training.command import dvc_command
 
 PR_BRANCH = "pr/shallower-trees"
 PR_CHANGE = ("max_depth: 6", "max_depth: 2")
@@ -55,16 +56,27 @@ def _env() -> dict[str, str]:
     }
 
 
-def _sh(cmd: list[str], cwd: Path, log: Log) -> None:
+def _output(cmd: list[str], cwd: Path) -> tuple[int, list[str]]:
+    """Run one step through mlgate's process runner: its exit code and output lines."""
+    output: list[str] = []
+
+    def keep(line: str) -> str:
+        output.append(line)
+        return line
+
+    return proc.run(cmd, cwd=cwd, on_line=keep, env=_env()).code, output
+
+
+def _sh(cmd: list[str], cwd: Path, log: Log) -> list[str]:
     """Run one step; show DVC's stage lines, and everything only when the step fails."""
     log("$ " + " ".join(Path(c).name if i == 0 else c for i, c in enumerate(cmd)))
-    proc = subprocess.run(cmd, cwd=cwd, env=_env(), capture_output=True, text=True, check=False)
-    output = (proc.stdout + proc.stderr).splitlines()
+    code, output = _output(cmd, cwd)
     for line in output:
-        if proc.returncode != 0 or line.startswith("Running stage"):
+        if code != 0 or line.startswith("Running stage"):
             log("  " + line)
-    if proc.returncode != 0:
-        raise DvcError(f"demo step failed (exit {proc.returncode}): {' '.join(cmd)}")
+    if code != 0:
+        raise DvcError(f"demo step failed (exit {code}): {' '.join(cmd)}")
+    return output
 
 
 def build_project(project: Path, log: Log) -> None:
@@ -103,13 +115,14 @@ def main(out: Path, log: Log, *, keep: bool = False) -> int:
     try:
         build_project(project, log)
         settings = Settings(base="main", report_dir=out)
-        head = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True, check=True
-        ).stdout.strip()
+        code, output = _output(["git", "rev-parse", "HEAD"], project)
+        if code != 0 or not output:
+            raise DvcError(f"demo: git rev-parse HEAD failed (exit {code})")
+        head = output[0].strip()
         produced = report.produce(
             settings, root=project, log=log, out_dir=out, head_sha=head, head_label=PR_BRANCH
         )
-        path = report.write(produced)
+        path = write(produced)
     finally:
         if keep:
             log(f"project kept at {project}")

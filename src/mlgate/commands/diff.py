@@ -43,6 +43,15 @@ def _dvc_json(obj: Any) -> str:
     return json.dumps(obj, default=_json_default)
 
 
+def _print_json(result: Any, log: Log, *, include_unchanged: bool) -> None:
+    """As `dvc metrics diff --json`: the JSON on stdout, what could not be read on stderr (an
+    unreadable base value shows as `"old": null`, never silently)."""
+    for side, errors in (("base", result.base_errors), ("head", result.head_errors)):
+        for path, why in errors.items():
+            log.warning(f"{side} value unavailable for {path}: {why}")
+    print(_dvc_json(to_dvc_json(result, include_unchanged=include_unchanged)))
+
+
 def main(
     settings: Settings,
     log: Log,
@@ -55,12 +64,7 @@ def main(
     g = gather(settings, Git(root, log), root=root, log=log, local=not in_ci(os.environ))
     result = g.params if params else g.metrics
     if fmt == "json":
-        # As `dvc metrics diff --json`: the JSON on stdout, what could not be read on stderr
-        # (an unreadable base value shows as `"old": null`, never silently).
-        for side, errors in (("base", result.base_errors), ("head", result.head_errors)):
-            for path, why in errors.items():
-                log.warning(f"{side} value unavailable for {path}: {why}")
-        print(_dvc_json(to_dvc_json(result, include_unchanged=include_unchanged)))
+        _print_json(result, log, include_unchanged=include_unchanged)
         return EXIT_OK
     changes = [c for c in result.changes if include_unchanged or c.status != "unchanged"]
     what = "Param" if params else "Metric"

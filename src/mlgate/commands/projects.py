@@ -179,6 +179,7 @@ def produce_all(
         result=redact_doc(result, redact),
         out_dir=out_dir,
         mermaid_markdown=None,
+        inline_later=None,  # no inline-chart variant of the combined report
         full_table=redact(markdown.full_tables(tables)),
         hidden_rows=tables.hidden,
     )

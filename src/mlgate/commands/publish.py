@@ -13,17 +13,20 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from mlgate import plan as plan_mod
 from mlgate import redact as redact_mod
 from mlgate.actions import Context, target_from_event, write_outputs, write_summary
-from mlgate.errors import HostError, MlgateError, ReadOnlyToken, UsageError, gate_exit
+from mlgate.errors import HostError, MlgateError, ReadOnlyToken, UsageError, run_exit
 from mlgate.github.bundle import IMAGE, Bundle, confined_image, load_bundle, plain
 from mlgate.hosts import Change, CIContext, Host, Target
 from mlgate.log import Log
 from mlgate.marker import format_marker, strip_markers
+from mlgate.plan import Plan
 from mlgate.redact import Redactor
+from mlgate.render.escape import md
 from mlgate.render.fit import fit
 from mlgate.settings import Settings
 
@@ -55,8 +58,6 @@ def combine(bundles: Sequence[Bundle], comment_id: str, head_sha: str) -> tuple[
             f"{plain(b.name, 40)}: {b.verdict}" for b in failed
         )
     icon = "✅" if passed else "❌"
-    from mlgate.render.escape import md
-
     parts = [format_marker(comment_id, head_sha), f"## {icon} mlgate: {md(verdict)}", ""]
     for b in bundles:
         body = re.sub(r"^#+ ", "### ", strip_markers(b.markdown).lstrip(), count=1)
@@ -105,6 +106,7 @@ def publish(
     log: Log,
     host: Host | None = None,
     redact: Redactor = lambda text: text,
+    plan: Plan | None = None,
 ) -> Outcome:
     """Post the note, images and status through the host seam. A host call that fails does
     not stop the others: the status is set whenever there is a verdict, and the first failure
@@ -114,67 +116,100 @@ def publish(
     if host is None:
         if not token:
             return Outcome(None, False, ctx.no_token())
-        host = ctx.build_host(settings, token, log)
+        try:
+            host = ctx.build_host(settings, token, log)
+        except HostError as exc:  # building the client: nothing was posted
+            return Outcome(None, False, failure=exc)
+    plan = plan or plan_mod.decide(settings, can_publish=True)
     hostile = any(b.hostile for b in bundles)
     head_sha = (
         target.head_sha if hostile else str(bundles[0].meta.get("head_sha") or target.head_sha)
     )
-    failures: list[HostError] = []
+    post = _Posting(host, settings, ctx, plan, head_sha, log, redact)
     markdown, passed, verdict = combine(bundles, settings.comment_id, head_sha)
     with log.group(f"Finding the {ctx.change_word}"):
-        try:
-            change = _find_change(bundles, host, target, head_sha, hostile=hostile)
-        except HostError as exc:
-            failures.append(exc)
-            change = None
-        if change is None and not failures:
-            log(f"no open {ctx.change_word} for this commit: the report is in the job summary only")
-    body = markdown
+        change = post.find(bundles, target, hostile=hostile)
     with log.group("Images"):
-        if settings.plots == "assets" and change is not None:
-            body = _with_images(
-                bundles,
-                host,
-                change=change,
-                head_sha=head_sha,
-                comment_id=settings.comment_id,
-                log=log,
-                failures=failures,
-            )
-        elif settings.plots in ("summary", "off"):
-            body = strip_images(markdown, "image in the job summary's report artifact")
-    body = redact(body)
+        body = redact(post.body(bundles, markdown, change))
     comment_url = None
-    if change is not None and settings.comment != "off":
+    if change is not None and plan.comment:
         with log.group("Comment"):
-            try:
-                comment_url = host.upsert_report(
-                    change,
-                    fit(body, host.comment_limit, ctx.run_url),
-                    comment_id=settings.comment_id,
-                    head_sha=head_sha,
-                    mode=settings.comment,
-                )
-            except HostError as exc:
-                failures.append(exc)
-                comment_url = exc.comment_url  # posted before the failure: still its URL
+            comment_url = post.comment(change, body)
     with log.group("Merge gate"):
-        line = redact(plain(verdict.splitlines()[0] if verdict else "", 140))
+        post.gate(passed, verdict, body)
+    for later in post.failures[1:]:  # the first is the job's error line; the others are said too
+        log(f"also: {later}")
+    failure = post.failures[0] if post.failures else None
+    return Outcome(comment_url, True, body=body, failure=failure)
+
+
+@dataclass
+class _Posting:
+    """One publishing: its steps, and the host calls that failed (the others still made)."""
+
+    host: Host
+    settings: Settings
+    ctx: CIContext
+    plan: Plan
+    head_sha: str
+    log: Log
+    redact: Redactor
+    failures: list[HostError] = field(default_factory=list)
+
+    def find(self, bundles: Sequence[Bundle], target: Target, *, hostile: bool) -> Change | None:
+        try:
+            change = _find_change(bundles, self.host, target, self.head_sha, hostile=hostile)
+        except HostError as exc:
+            self.failures.append(exc)
+            return None
+        if change is None:
+            word = self.ctx.change_word
+            self.log(f"no open {word} for this commit: the report is in the job summary only")
+        return change
+
+    def body(self, bundles: Sequence[Bundle], markdown: str, change: Change | None) -> str:
+        """The note's body: images hosted (else inline charts), or stripped, as planned."""
+        if self.plan.upload_images and change is not None:
+            return _with_images(
+                bundles,
+                self.host,
+                change=change,
+                head_sha=self.head_sha,
+                comment_id=self.settings.comment_id,
+                log=self.log,
+                failures=self.failures,
+            )
+        if self.plan.strip_images:
+            return strip_images(markdown, "image in the job summary's report artifact")
+        return markdown
+
+    def comment(self, change: Change, body: str) -> str | None:
+        try:
+            return self.host.upsert_report(
+                change,
+                fit(body, self.host.comment_limit, self.ctx.run_url),
+                comment_id=self.settings.comment_id,
+                head_sha=self.head_sha,
+                mode=self.settings.comment,
+            )
+        except HostError as exc:
+            self.failures.append(exc)
+            return exc.comment_url  # posted before the failure: still its URL
+
+    def gate(self, passed: bool, verdict: str, body: str) -> None:
+        line = self.redact(plain(verdict.splitlines()[0] if verdict else "", 140))
         line = line or ("passed" if passed else "failed")
         try:
-            host.set_status(
-                head_sha,
+            self.host.set_status(
+                self.head_sha,
                 passed=passed,
                 description=line,
                 summary=body,
-                context=settings.status_context,
-                target_url=ctx.run_url,
+                context=self.settings.status_context,
+                target_url=self.ctx.run_url,
             )
         except HostError as exc:
-            failures.append(exc)
-    for later in failures[1:]:  # the first is the job's error line; the others are said too
-        log(f"also: {later}")
-    return Outcome(comment_url, True, body=body, failure=failures[0] if failures else None)
+            self.failures.append(exc)
 
 
 def _find_change(
@@ -223,7 +258,7 @@ def _with_images(
             for b, k in zip(bundles, keys, strict=True)
         ]
         return combine(linked, comment_id, head_sha)[0]
-    inline = [replace(b, markdown=b.mermaid) if b.mermaid else b for b in bundles]
+    inline = [replace(b, markdown=alt) if (alt := b.inline_markdown()) else b for b in bundles]
     return strip_images(combine(inline, comment_id, head_sha)[0], host.images_hint)
 
 
@@ -307,30 +342,21 @@ def main(
             separators=(",", ":"),
         ),
     }
-    code, comment_url = gate_exit(passed, enforce=settings.fail_on_regression), ""
     try:
         outcome = publish(
             bundles, settings=settings, ctx=ctx, target=target, log=log, host=host, redact=redact
         )
-    except HostError as exc:  # building the client: nothing was posted
-        outcome = Outcome(None, False, failure=exc)
     except MlgateError:
         write_outputs(ctx.output, {**outputs, "comment-url": ""}, redact)
         raise
     if outcome.body:
         write_summary(ctx.step_summary, outcome.body, redact)
-    comment_url = outcome.comment_url or ""  # whenever a comment exists
-    if outcome.failure is not None:
-        code = failure_code(outcome.failure, code, log)
-    write_outputs(ctx.output, {**outputs, "comment-url": comment_url}, redact)
-    return code
+    say_failure(outcome.failure, log)
+    write_outputs(ctx.output, {**outputs, "comment-url": outcome.comment_url or ""}, redact)
+    return run_exit(passed, enforce=settings.fail_on_regression, failure=outcome.failure)
 
 
-def failure_code(exc: HostError, gate_code: int, log: Log) -> int:
-    """The exit code when a host call failed after everything else was done: the gate's when
-    it failed; else the failure's (3), except a fork PR's read-only token, which keeps the
-    gate's (the report is in the job summary, and the line says what to add)."""
-    log.error(str(exc), title="mlgate could not publish")
-    if isinstance(exc, ReadOnlyToken) and not exc.fatal:
-        return gate_code
-    return gate_code or exc.exit_code
+def say_failure(exc: HostError | None, log: Log) -> None:
+    """The host failure, as the job's one error line (the exit code is `errors.run_exit`'s)."""
+    if exc is not None:
+        log.error(str(exc), title="mlgate could not publish")

@@ -16,6 +16,7 @@ from mlgate.log import Log
 from mlgate.metrics import Scalar
 from mlgate.settings import Settings
 from mlgate.sources.git import Git
+from mlgate.training.command import run_training
 
 
 def _json_safe(value: Scalar) -> Any:
@@ -50,8 +51,6 @@ def train(settings: Settings, *, root: Path, log: Log) -> str | None:
     """Run the training command, when one is set; its command line. A failure records nothing."""
     if not (settings.run or settings.repro):
         return None
-    from mlgate.commands.train import run_training
-
     training = run_training(settings.replace(push=False), root=root, log=log)
     if training.exit_code != 0:
         raise TrainingError(

@@ -4,56 +4,37 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import os
-import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from mlgate import outdir
+from mlgate import plan as plan_mod
 from mlgate import redact as redact_mod
 from mlgate import report as report_mod
 from mlgate.baseline import Baseline
 from mlgate.commands import projects as projects_cmd
 from mlgate.datacheck import TableChange
-from mlgate.errors import WriteError, gate_exit
+from mlgate.drawing import Charts
+from mlgate.errors import WriteError, run_exit
 from mlgate.gather import Gathered, gather
 from mlgate.governing import read_config
 from mlgate.hosts import in_ci, repository_url
-from mlgate.limits import SUMMARY_LIMIT
 from mlgate.log import Log, neutralize
 from mlgate.pipeline import diff_locks
-from mlgate.render import markdown, summary
+from mlgate.plan import Plan
+from mlgate.render import markdown
 from mlgate.render.header import WebLinks
-from mlgate.render.html import page
 from mlgate.render.sandbox import resolve_user_template
-from mlgate.report import DataChange, Report, Training
-from mlgate.rules import GateResult
+from mlgate.report import BaseSource, DataChange, Report, Training
+from mlgate.reportfiles import Produced, redact_result, write
 from mlgate.settings import Settings
-from mlgate.slicetest import as_finding
 from mlgate.sources import stale as stale_mod
 from mlgate.sources.datafiles import table_changes
 from mlgate.sources.git import Git
 from mlgate.sources.revision import Workspace
 from mlgate.sources.stale import Staleness
-
-_JSON_ESCAPED = re.compile(r'["\\\x00-\x1f]')
-
-
-@dataclass(frozen=True)
-class Produced:
-    report: Report
-    markdown: str
-    result: dict[str, Any]
-    gathered: Gathered
-    out_dir: Path
-    mermaid_markdown: str | None = None  # the same report with inline charts, no images
-    # Every metric value and changed param (`all-metrics.md`); `hidden_rows` of them are not in
-    # the comment, which then says the full table is in the job summary: see `summary_markdown`.
-    full_table: str = ""
-    hidden_rows: int = 0
+from mlgate.training.command import run_training
 
 
 def data_changes(g: Gathered, notes: list[str]) -> list[DataChange]:
@@ -86,55 +67,148 @@ def produce(
     head_label: str | None = None,
     training: Training | None = None,
     comment_id: str | None = None,
-    with_mermaid: bool = False,
+    plan: Plan | None = None,
     local: bool = False,
     movable: bool = False,
+    secrets: Sequence[str] | None = None,
     chosen: projects_cmd.Chosen | None = None,
 ) -> Produced:
-    """Gather, gate and render. `movable` (CI): a report directory that cannot be written
-    moves to a fresh temporary one, with a warning, so the verdict is still published.
+    """Gather, gate and render, as `plan` says (by default a local report's). `movable` (CI):
+    a report directory that cannot be written moves to a fresh temporary one, with a warning,
+    so the verdict is still published. `secrets`: the values to redact (the command's).
     Several projects (`projects:`, --project): one report per directory, combined (issue 23);
     `chosen` is then the config in force for one of them."""
-    git = Git(root, log)
-    if chosen is None:
-        plan = projects_cmd.plan(settings, git, root=root, log=log, local=local)
-        chosen = plan.chosen
-        if plan.dirs is not None:
-            one = functools.partial(
-                produce,
-                settings,
-                log=log,
-                head_sha=head_sha,
-                head_label=head_label,
-                training=training,
-                comment_id=comment_id,
-                local=local,
-                movable=movable,
-            )
-            return projects_cmd.produce_all(
-                plan,
-                one,
-                settings=settings,
-                root=root,
-                out_dir=out_dir,
-                comment_id=comment_id,
-                redact_doc=redact_mod.redact_json,
-            )
-    failed = training is not None and training.exit_code != 0
-    baseline = Baseline(
+    one = functools.partial(
+        _produce_one,
         settings,
-        root=root,
-        git=git,
         log=log,
-        no_training="the head's training failed" if failed else None,
+        head_sha=head_sha,
+        head_label=head_label,
+        training=training,
+        comment_id=comment_id,
+        plan=plan or plan_mod.local(settings),
+        local=local,
+        movable=movable,
+        secrets=secret_values(settings) if secrets is None else secrets,
     )
+    if chosen is not None:
+        return one(root=root, out_dir=out_dir, chosen=chosen)
+    several = projects_cmd.plan(settings, Git(root, log), root=root, log=log, local=local)
+    if several.dirs is None:
+        return one(root=root, out_dir=out_dir, chosen=several.chosen)
+    return projects_cmd.produce_all(  # each project as a run in its directory, combined
+        several,
+        one,
+        settings=settings,
+        root=root,
+        out_dir=out_dir,
+        comment_id=comment_id,
+        redact_doc=redact_mod.redact_json,
+    )
+
+
+def _produce_one(
+    settings: Settings,
+    *,
+    root: Path,
+    log: Log,
+    out_dir: Path,
+    head_sha: str | None,
+    head_label: str | None,
+    training: Training | None,
+    comment_id: str | None,
+    plan: Plan,
+    local: bool,
+    movable: bool,
+    secrets: Sequence[str],
+    chosen: projects_cmd.Chosen,
+) -> Produced:
+    """One project's report, its config in force `chosen`."""
+    redact = redact_mod.redactor(secrets)
+    git = Git(root, log)
+    failed = training is not None and training.exit_code != 0
+    no_training = "the head's training failed" if failed else None
+    baseline = Baseline(settings, root=root, git=git, log=log, no_training=no_training)
+    g = _gather(
+        settings, git, root=root, log=log, baseline=baseline, plan=plan, local=local, chosen=chosen
+    )
+    out_dir = _ready(out_dir, root, log, movable=movable)
+    notes = list(g.notes)
+    stale = _staleness(g, training, notes)
+    changes = data_changes(g, notes)
+    from mlgate import evidence as evidence_mod  # noise-aware gates (issue 13)
+
+    evidence, trends = evidence_mod.collect(g, git, notes)
+    tables = _tables(g, log, notes)
+    rep = report_mod.build(
+        title=g.config.title,
+        base_ref=g.base_ref,
+        base_sha=g.base_sha,
+        head_label=head_label or local_label(git, local) or g.head_label,
+        head_sha=head_sha or git.rev_parse("HEAD"),  # outside CI: the checked-out commit
+        metrics=g.metrics,
+        params=g.params,
+        rules=g.config.gates,
+        notes=notes,
+        data_changes=changes,
+        training=_redacted(training, redact),
+        tables=tables,
+        baseline=_redacted_source(g.base_source, redact),
+        evidence=evidence,
+        stale=stale.outputs,
+        data_rules=len(g.config.data),
+        config_problem=g.config.base_problem,
+    )
+    charts = Charts(g, rep, trends, tables, out_dir)
+    rep = _with_plots(rep, charts, plan, log, at=len(g.notes))
+    return _rendered(
+        settings, g, rep, charts, plan, root=root, comment_id=comment_id, secrets=secrets
+    )
+
+
+def _staleness(g: Gathered, training: Training | None, notes: list[str]) -> Staleness:
+    """Results at head that mlgate did not make (no training in this run), checked for
+    staleness against the pipeline's lock; what is stale is a note."""
+    if training is not None or not isinstance(g.head, Workspace):
+        return Staleness()
+    stale = stale_mod.of_workspace(g.head)
+    notes += [*stale.notes, *(f"{p}: stale at head: {w}" for p, w in stale.outputs.items())]
+    return stale
+
+
+def _tables(g: Gathered, log: Log, notes: list[str]) -> list[TableChange]:
+    """The data checks of tabular files (`data:` rules, DVC-tracked tables)."""
+    if not (g.config.data or g.pipeline.locked or g.base_pipeline.locked):
+        return []
+    with log.group("Checking data"):
+        tables, data_notes = table_changes(g.base_commit, g.head, g.config.data, log)
+    notes += data_notes
+    return tables
+
+
+def secret_values(settings: Settings) -> tuple[str, ...]:
+    """The values a report must never carry: this environment's secrets and the token."""
+    return redact_mod.secret_values(os.environ, extra=[settings.github_token])
+
+
+def _gather(
+    settings: Settings,
+    git: Git,
+    *,
+    root: Path,
+    log: Log,
+    baseline: Baseline,
+    plan: Plan,
+    local: bool,
+    chosen: projects_cmd.Chosen,
+) -> Gathered:
     with log.group("Reading metrics and params"):
         g = gather(
             settings,
             git,
             root=root,
             log=log,
-            with_plots=settings.plots != "off",
+            with_plots=plan.read_plots,
             baseline=baseline,
             local=local,
             in_force=chosen,
@@ -149,68 +223,55 @@ def produce(
         and not any(c.new is not None for c in g.metrics.changes)
     ):
         log.warning(nothing_to_gate(g.metric_files))
-    out_dir = _ready(out_dir, root, log, movable=movable)
-    notes = list(g.notes)
-    stale = Staleness()
-    if training is None and isinstance(g.head, Workspace):  # results mlgate did not make
-        stale = stale_mod.of_workspace(g.head)
-        notes += [*stale.notes, *(f"{p}: stale at head: {w}" for p, w in stale.outputs.items())]
-    changes = data_changes(g, notes)
-    secrets = redact_mod.secret_values(os.environ, extra=[settings.github_token])
-    redact = redact_mod.redactor(secrets)
-    if training is not None:  # a training script may print its environment
-        training = dataclasses.replace(
-            training, command=redact(training.command), output_tail=redact(training.output_tail)
-        )
-    base_source = g.base_source
-    if base_source is not None:  # its summary names the command
-        base_source = dataclasses.replace(base_source, summary=redact(base_source.summary))
-    if base_source is not None and base_source.training is not None:
-        base_training = dataclasses.replace(
-            base_source.training,
-            command=redact(base_source.training.command),
-            output_tail=redact(base_source.training.output_tail),
-        )
-        base_source = dataclasses.replace(base_source, training=base_training)
-    from mlgate import evidence as evidence_mod  # noise-aware gates (issue 13)
+    return g
 
-    evidence, trends = evidence_mod.collect(g, git, notes)
-    tables: list[TableChange] = []
-    if g.config.data or g.pipeline.locked or g.base_pipeline.locked:
-        with log.group("Checking data"):
-            tables, data_notes = table_changes(g.base_commit, g.head, g.config.data, log)
-            notes += data_notes
-    rep = report_mod.build(
-        title=g.config.title,
-        base_ref=g.base_ref,
-        base_sha=g.base_sha,
-        head_label=head_label or local_label(git, local) or g.head_label,
-        head_sha=head_sha or git.rev_parse("HEAD"),  # outside CI: the checked-out commit
-        metrics=g.metrics,
-        params=g.params,
-        rules=g.config.gates,
-        notes=notes,
-        data_changes=changes,
-        training=training,
-        tables=tables,
-        baseline=base_source,
-        evidence=evidence,
-        stale=stale.outputs,
-        data_rules=len(g.config.data),
-        config_problem=g.config.base_problem,
+
+def _redacted(training: Training | None, redact: Callable[[str], str]) -> Training | None:
+    """A training's command and output tail redacted (a training script may print its
+    environment)."""
+    if training is None:
+        return None
+    return dataclasses.replace(
+        training, command=redact(training.command), output_tail=redact(training.output_tail)
     )
-    rows = rep.metrics  # built once: the plots, the comment and the full table share them
-    plots: list[report_mod.PlotEntry] = []
-    mermaid = settings.plots == "mermaid"
-    if settings.plots != "off":
-        with log.group("Rendering plots"):
-            plots, plot_notes = draw_plots(g, rows, out_dir, mermaid=mermaid)
-            plots += extra_plots(trends, tables, out_dir, mermaid=mermaid, notes=plot_notes)
-            plots += slice_plots(rep.gates, out_dir, mermaid=mermaid)
-        if plot_notes:  # after the gathering notes, before the data-change ones
-            at = len(g.notes)
-            rep = dataclasses.replace(rep, notes=(*rep.notes[:at], *plot_notes, *rep.notes[at:]))
-    with_plots = dataclasses.replace(rep, plots=tuple(plots))
+
+
+def _redacted_source(source: BaseSource | None, redact: Callable[[str], str]) -> BaseSource | None:
+    """Where the base's values came from; its summary names the command."""
+    if source is None:
+        return None
+    return dataclasses.replace(
+        source, summary=redact(source.summary), training=_redacted(source.training, redact)
+    )
+
+
+def _with_plots(rep: Report, charts: Charts, plan: Plan, log: Log, *, at: int) -> Report:
+    """The report with its charts; their notes after the gathering notes (the first `at`),
+    before the data-change ones."""
+    if not (plan.draw_images or plan.draw_inline):
+        return rep
+    notes: list[str] = []
+    with log.group("Rendering plots"):
+        plots = charts.draw(mermaid=plan.draw_inline, notes=notes)
+    if notes:
+        rep = dataclasses.replace(rep, notes=(*rep.notes[:at], *notes, *rep.notes[at:]))
+    return dataclasses.replace(rep, plots=tuple(plots))
+
+
+def _rendered(
+    settings: Settings,
+    g: Gathered,
+    rep: Report,
+    charts: Charts,
+    plan: Plan,
+    *,
+    root: Path,
+    comment_id: str | None,
+    secrets: Sequence[str],
+) -> Produced:
+    """The report rendered: the comment's Markdown, result.json, the full table, and the
+    inline-chart variant the plan asks for."""
+    redact = redact_mod.redactor(secrets)
     cid = comment_id or settings.comment_id
     user_template = None
     if g.config.template:
@@ -226,16 +287,18 @@ def produce(
         links=links,
         web=WebLinks.from_environ(os.environ),  # commits and this run linked in CI (issue 25)
     )
-    text = redact(render(with_plots))
-    alt = None
-    if with_mermaid and any(p.image for p in plots):
-        inline, _ = draw_plots(g, rows, out_dir, mermaid=True)
-        inline += extra_plots(trends, tables, out_dir, mermaid=True, notes=[])
-        inline += slice_plots(rep.gates, out_dir, mermaid=True)
-        alt = redact(render(dataclasses.replace(rep, plots=tuple(inline))))
-    result = redact_result(report_mod.result_json(with_plots, comment_id=cid), redact, secrets)
+    text = redact(render(rep))
+
+    def inline() -> str:
+        drawn = charts.draw(mermaid=True, notes=[])
+        return redact(render(dataclasses.replace(rep, plots=tuple(drawn))))
+
+    has_images = any(p.image for p in rep.plots)
+    alt = inline() if plan.inline_fallback and has_images else None
+    later = inline if plan.inline_later and has_images else None
+    result = redact_result(report_mod.result_json(rep, comment_id=cid), redact, secrets)
     full = redact(markdown.full_tables(tables_md))
-    return Produced(with_plots, text, result, g, out_dir, alt, full, tables_md.hidden)
+    return Produced(rep, text, result, g, charts.out_dir, alt, full, tables_md.hidden, later)
 
 
 def _ready(out_dir: Path, root: Path, log: Log, *, movable: bool) -> Path:
@@ -272,122 +335,6 @@ def local_label(git: Git, local: bool) -> str | None:
     return branch
 
 
-def draw_plots(
-    g: Gathered, rows: Sequence[report_mod.MetricRow], out_dir: Path, *, mermaid: bool
-) -> tuple[list[report_mod.PlotEntry], list[str]]:
-    """The plots and the summary chart; matplotlib is imported only when there are plots (the
-    summary chart alone is drawn with Pillow)."""
-    if g.plots:
-        from mlgate.render import plots as plots_mod
-
-        return plots_mod.render_all(g.plots, rows, out_dir, mermaid=mermaid)
-    entry = summary.summary_chart(rows, out_dir, mermaid=mermaid)
-    return ([entry] if entry else []), []
-
-
-def extra_plots(
-    trends: Sequence[Any],
-    tables: Sequence[TableChange],
-    out_dir: Path,
-    *,
-    mermaid: bool,
-    notes: list[str],
-) -> list[report_mod.PlotEntry]:
-    """The base branch's metric trends (noise-aware gates) and histograms of drifted data."""
-    entries: list[report_mod.PlotEntry] = []
-    if trends and mermaid:
-        notes.append("history charts are drawn as images only (plots: assets or summary)")
-    elif trends:
-        from mlgate.render.trend import trend_entries
-
-        entries += trend_entries(trends, out_dir)
-    if tables:
-        from mlgate.render import plots as plots_mod
-
-        entries += plots_mod.histograms(tables, out_dir, mermaid=mermaid)
-    return entries
-
-
-def slice_plots(
-    gates: Sequence[GateResult], out_dir: Path, *, mermaid: bool
-) -> list[report_mod.PlotEntry]:
-    """A chart per slice column of each gate with `slices:` (issue 26); matplotlib is imported
-    only when there is one."""
-    if not any(as_finding(g.detail) for g in gates):
-        return []
-    from mlgate.render import slicechart
-
-    return slicechart.entries(gates, out_dir, mermaid=mermaid)
-
-
-def summary_markdown(produced: Produced, markdown_text: str, limit: int = SUMMARY_LIMIT) -> str:
-    """The job summary: the comment's Markdown, then, when the comment leaves rows out, the full
-    table, cut at whole rows to fit GitHub's 1 MiB (the rest is in `all-metrics.md`)."""
-    if not produced.hidden_rows or not produced.full_table:
-        return markdown_text
-    head = markdown_text.rstrip("\n") + "\n\n"
-    more = (
-        f"\n\n*…{{}} more rows cut to fit the job summary: every row is in "
-        f"`{markdown.FULL_TABLE_FILE}` of the report artifact.*\n"
-    )
-    budget = limit - len(head.encode()) - len(more.encode()) - 64
-    full = produced.full_table
-    if len(full.encode()) <= budget:
-        return head + full
-    lines = full.split("\n")
-    kept: list[str] = []
-    size = 0
-    for line in lines:
-        size += len(line.encode()) + 1
-        if size > budget:
-            break
-        kept.append(line)
-    cut = sum(1 for line in lines[len(kept) :] if line.startswith("| "))
-    return head + "\n".join(kept) + more.format(f"{cut:,}")
-
-
-def redact_result(value: Any, redact: Callable[[str], str], secrets: Sequence[str]) -> Any:
-    """`redact_json(value, redact)`, skipped when nothing to redact occurs in the document's JSON
-    text (a walk of 100,000 metrics costs a second). Without `ensure_ascii`, JSON escapes only
-    quotes, backslashes and control characters: a secret with one of those takes the walk."""
-    # no shortcut for "no secrets": credential-shaped text is redacted whatever the environment
-    if not any(_JSON_ESCAPED.search(s) for s in secrets):
-        text = json.dumps(value, default=str, ensure_ascii=False)
-        if redact(text) == text:
-            return value
-    return redact_mod.redact_json(value, redact)
-
-
-def write(produced: Produced) -> Path:
-    """Write the report where nothing can lose it: disk first, before any network call."""
-    out = produced.out_dir
-    path = outdir.write_text(out, "report.md", produced.markdown)
-    outdir.write_text(out, "result.json", result_text(produced.result))
-    outdir.write_text(out, markdown.FULL_TABLE_FILE, produced.full_table)
-    if produced.mermaid_markdown:
-        outdir.write_text(out, "report.mermaid.md", produced.mermaid_markdown)
-    outdir.write_text(out, "report.html", page(produced.markdown, produced.report.title))
-    return path
-
-
-def result_text(result: dict[str, Any]) -> str:
-    """result.json, indented for a reader down to one line per list item: `indent=2` throughout
-    takes json's pure-Python encoder (2.6 s for 100,000 metrics); this is its C encoder."""
-    lines = ["{"]
-    items = list(result.items())
-    for n, (key, value) in enumerate(items):
-        comma = "," if n < len(items) - 1 else ""
-        name = json.dumps(key)
-        if isinstance(value, list) and value:
-            lines.append(f"  {name}: [")
-            lines.append(",\n".join("    " + json.dumps(v) for v in value))
-            lines.append(f"  ]{comma}")
-        else:
-            lines.append(f"  {name}: {json.dumps(value)}{comma}")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
 def print_gate_summary(rep: Report, log: Log) -> None:
     for g in rep.gates:
         if g.outcome == "fail":
@@ -404,9 +351,7 @@ def main(settings: Settings, log: Log, *, root: Path) -> int:
         resolve_user_template(root, config.template, config.source)
     training = None
     if settings.run or settings.repro:
-        from mlgate.commands import train
-
-        training = train.run_training(settings, root=root, log=log)
+        training = run_training(settings, root=root, log=log)
     local = not in_ci(os.environ)  # outside CI the working tree's .mlgate.yml applies
     produced = produce(
         settings, root=root, log=log, out_dir=out_dir, training=training, local=local
@@ -417,4 +362,4 @@ def main(settings: Settings, log: Log, *, root: Path) -> int:
     # the verdict holds names from the PR's files: printed so no line can be a workflow command
     print(neutralize(log.redact(f"mlgate: {verdict}: {produced.report.verdict}")))
     print(f"report: {path}")
-    return gate_exit(produced.report.passed)
+    return run_exit(produced.report.passed)

@@ -12,21 +12,27 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from mlgate import hosts, results, trainenv
+from mlgate import plan as plan_mod
 from mlgate import redact as redact_mod
 from mlgate.actions import Context, give_to_owner
 from mlgate.commands import publish as publish_cmd
 from mlgate.commands import record as record_cmd
 from mlgate.commands import report
-from mlgate.errors import EXIT_USAGE, HostError, ReadOnlyToken, UsageError, gate_exit
+from mlgate.errors import ReadOnlyToken, UsageError, run_exit
+from mlgate.github.bundle import Bundle
 from mlgate.governing import read_config
 from mlgate.hosts import CIContext, Host, ResultsStore, Target
 from mlgate.log import Log, neutralize
 from mlgate.redact import Redactor
+from mlgate.report import Training
+from mlgate.reportfiles import Produced, summary_markdown, write
 from mlgate.settings import Settings
 from mlgate.sources.git import Git
+from mlgate.training import command as train
 
 
 def main(env: Mapping[str, str], log: Log, *, host: Host | None = None) -> int:
@@ -51,34 +57,54 @@ def _run(
     env: Mapping[str, str], log: Log, settings: Settings, ctx: CIContext, host: Host | None
 ) -> int:
     token = ctx.token(settings)
-    redact = redact_mod.from_environ(env, extra=[token])
+    secrets = redact_mod.secret_values(env, extra=[settings.github_token, token])
+    redact = redact_mod.redactor(secrets)
     target = ctx.target()
     root = hosts.working_root(ctx.workspace, settings.working_directory)
     base_branch = recorded_branch(target, settings, root)
     if base_branch is not None:
         return _record(log, settings, ctx, host, root=root, branch=base_branch, redact=redact)
-    if settings.base is None and target.base_ref:
-        settings = settings.replace(base=target.base_ref)
-    out_dir = root / settings.report_dir  # an absolute report-dir stays as it is
-
-    training, setup = None, trainenv.Prepared()
-    if settings.run or settings.repro:
-        from mlgate.commands import train
-
-        setup = trainenv.prepare(settings, root=root, workspace=ctx.workspace, log=log)
-        training = setup.failure or train.run_training(settings, root=root, log=log)
+    plan = plan_mod.decide(
+        settings, base_ref=target.base_ref, can_publish=bool(token) or host is not None
+    )
+    settings = settings.replace(base=plan.base)
+    setup, training = _train(settings, ctx, root, log)
     produced = report.produce(
         settings,
         root=root,
         log=log,
-        out_dir=out_dir,
+        out_dir=root / settings.report_dir,  # an absolute report-dir stays as it is
         head_sha=target.head_sha,
         head_label=target.head_ref,
         training=training,
-        with_mermaid=settings.plots == "assets",
+        plan=plan,
         movable=True,
+        secrets=secrets,
     )
-    out_dir = produced.out_dir  # elsewhere when the report directory could not be written
+    produced, bundle, outputs = _write(produced, ctx, target, log, redact)
+    if setup.problem:  # pip's output is in the report; the one line says what to fix
+        log.error(setup.problem)
+    run = _Publishing(
+        settings, plan, ctx, target, log, host, redact, usage_problem=bool(setup.problem)
+    )
+    return run.publish(produced, bundle, outputs)
+
+
+def _train(
+    settings: Settings, ctx: CIContext, root: Path, log: Log
+) -> tuple[trainenv.Prepared, Training | None]:
+    """The head's training, when one is set, in the training's own environment."""
+    if not (settings.run or settings.repro):
+        return trainenv.Prepared(), None
+    setup = trainenv.prepare(settings, root=root, workspace=ctx.workspace, log=log)
+    return setup, setup.failure or train.run_training(settings, root=root, log=log)
+
+
+def _write(
+    produced: Produced, ctx: CIContext, target: Target, log: Log, redact: Redactor
+) -> tuple[Produced, Bundle, dict[str, str]]:
+    """The report on disk and in the job summary before any API call; this run's own bundle
+    (in memory, not read back from disk) and the step's outputs."""
     produced.result[ctx.meta_key] = {
         "repository": ctx.repository,
         "pr_number": target.pr_number,
@@ -95,12 +121,20 @@ def _run(
         mermaid_markdown=redact(produced.mermaid_markdown) if produced.mermaid_markdown else None,
         result=redact_mod.redact_json(produced.result, redact),
     )
-    # Nothing is lost: the report is on disk and in the job summary before any API call.
-    path = report.write(produced)
+    path = write(produced)
+    out_dir = produced.out_dir  # elsewhere when the report directory could not be written
     ctx.after_report(produced.result, out_dir, log)
-    bundle = publish_cmd.load_bundle(out_dir)
+    inline = produced.inline_later
+    bundle = Bundle(
+        out_dir.name,
+        out_dir,
+        produced.markdown,
+        produced.result,
+        produced.mermaid_markdown,
+        inline=(lambda: redact(inline())) if inline else None,
+    )
     ctx.write_summary(  # with the full table when the comment shows only its top rows
-        report.summary_markdown(
+        summary_markdown(
             produced,
             publish_cmd.strip_images(
                 produced.mermaid_markdown or produced.markdown, "image in the report directory"
@@ -110,47 +144,60 @@ def _run(
         log,
     )
     report.print_gate_summary(produced.report, log)
-    passed = produced.report.passed
     outputs = {
-        "passed": str(passed).lower(),
+        "passed": str(produced.report.passed).lower(),
         "report-path": str(path),
         "result-json": json.dumps(produced.result, separators=(",", ":")),
     }
-    gate_code = gate_exit(passed, enforce=settings.fail_on_regression)
-    if setup.problem:  # pip's output is in the report; the one line says what to fix
-        log.error(setup.problem)
-        gate_code = EXIT_USAGE
-    code, comment_url = gate_code, ""
-    try:
-        if not token and host is None:
-            log.warning(ctx.no_token())
-            return code
+    return produced, bundle, outputs
+
+
+@dataclass(frozen=True)
+class _Publishing:
+    settings: Settings
+    plan: plan_mod.Plan
+    ctx: CIContext
+    target: Target
+    log: Log
+    host: Host | None
+    redact: Redactor
+    usage_problem: bool = False
+
+    def publish(self, produced: Produced, bundle: Bundle, outputs: Mapping[str, str]) -> int:
+        """The note, images and status; the exit code; the step's outputs whatever happens."""
+        ctx, log, redact = self.ctx, self.log, self.redact
+        passed = produced.report.passed
+        enforce = self.settings.fail_on_regression
+        failure, comment_url = None, ""
         try:
+            if not self.plan.publish:
+                log.warning(ctx.no_token())
+                return run_exit(passed, enforce=enforce, usage_problem=self.usage_problem)
             outcome = publish_cmd.publish(
                 [bundle],
-                settings=settings,
+                settings=self.settings,
                 ctx=ctx,
-                target=target,
+                target=self.target,
                 log=log,
-                host=host,
+                host=self.host,
                 redact=redact,
+                plan=self.plan,
             )
-        except HostError as exc:  # building the client: nothing was posted
-            outcome = publish_cmd.Outcome(None, False, failure=exc)
-        if outcome.body:  # now with hosted image links, not "image in the report directory"
-            ctx.write_summary(report.summary_markdown(produced, outcome.body), redact, log)
-        comment_url = outcome.comment_url or ""  # whenever a comment exists
-        if outcome.failure is not None:
-            if isinstance(outcome.failure, ReadOnlyToken):
+            if outcome.body:  # now with hosted image links, not "image in the report directory"
+                ctx.write_summary(summary_markdown(produced, outcome.body), redact, log)
+            comment_url = outcome.comment_url or ""  # whenever a comment exists
+            failure = outcome.failure
+            if isinstance(failure, ReadOnlyToken):
                 # A fork PR's read-only token: the report stays in the summary; say what to add.
                 ctx.append_summary(
-                    f"\n> ⚠️ mlgate could not post to the {ctx.change_abbr}: {outcome.failure}\n",
-                    redact,
+                    f"\n> ⚠️ mlgate could not post to the {ctx.change_abbr}: {failure}\n", redact
                 )
-            code = publish_cmd.failure_code(outcome.failure, gate_code, log)
-        return code
-    finally:
-        ctx.write_outputs({**outputs, "comment-url": comment_url}, redact)
+            publish_cmd.say_failure(failure, log)
+            return run_exit(
+                passed, enforce=enforce, usage_problem=self.usage_problem, failure=failure
+            )
+        finally:
+            ctx.write_outputs({**outputs, "comment-url": comment_url}, redact)
 
 
 def recorded_branch(target: Target, settings: Settings, root: Path) -> str | None:

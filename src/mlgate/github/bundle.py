@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import stat
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -132,6 +132,12 @@ class Bundle:
     hostile: bool = False
     images: dict[str, bytes] = field(default_factory=dict)  # rel -> checked bytes
     refused: dict[str, str] = field(default_factory=dict)  # rel -> why
+    # this run's own bundle: the inline variant drawn only when asked (`mermaid` is then None)
+    inline: Callable[[], str] | None = field(default=None, compare=False, repr=False)
+
+    def inline_markdown(self) -> str | None:
+        """The report with inline charts, for when images cannot be hosted."""
+        return self.mermaid if self.mermaid or self.inline is None else self.inline()
 
     @property
     def gates(self) -> list[Mapping[str, Any]]:

@@ -2,7 +2,7 @@
 on the branch's tip, a commit, the ref moved), with no clone and no push: the chart images on
 the orphan `mlgate-assets` branch, and each base-branch commit's results on `mlgate-results`
 (the action on `push`, issue 20). Every call goes through the Publisher's `_call`, so every
-failure is one GitHubError line.
+failure is one GitHubError line (`mlgate.hostapi.Api.call`).
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import base64
 import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
+
+from github import GithubException, InputGitTreeElement
 
 from mlgate.errors import GitHubError
 from mlgate.github.publisher import BadAnswer, Publisher, _sha, status_of
@@ -46,8 +48,6 @@ class GitData:
         when missing, and move the branch to the commit; returns its sha. Without `force` the
         move must be a fast-forward: when another job moved the branch meanwhile, the commit is
         made again on its new tip."""
-        from github import InputGitTreeElement
-
         elements = []
         for path, data in files:
             content = base64.b64encode(data).decode()
@@ -64,8 +64,6 @@ class GitData:
         self, elements: list[Any], branch: str, message: str, force: bool, *, last: bool
     ) -> str | None:
         """One commit on the branch's current tip; None when the tip moved before the ref."""
-        from github import GithubException
-
         call, repo = self.pub._call, self.pub.repo
         ref, parent = self._tip(branch)
         what = f"create a tree for {branch}"

@@ -1,21 +1,36 @@
 """GitHub behind the host seam (`mlgate.hosts.Host`): the Publisher (PyGithub) adapted.
 
-The PR's one sticky comment, the commit status (or a check run), images on an orphan branch.
+The PR's one sticky comment (`mlgate.sticky` over the Publisher's note primitives), the commit
+status (or a check run), images on an orphan branch. Built from plain values (`Site`): this
+module knows nothing of the CI runtime that found them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from mlgate.actions import Context
+from mlgate import sticky
 from mlgate.github import client
 from mlgate.github.gitdata import GitData
 from mlgate.github.publisher import Publisher
 from mlgate.hosts import Change, Target
 from mlgate.log import Log
 from mlgate.render.fit import CHECK_RUN_LIMIT, COMMENT_LIMIT, fit
-from mlgate.settings import Settings
+from mlgate.settings import ClientLimits
+
+
+@dataclass(frozen=True)
+class Site:
+    """Where and how to publish on GitHub: plain values from the CI and the settings."""
+
+    api_url: str
+    server_url: str
+    repository: str
+    run_url: str | None = None
+    check_run: bool = False
+    assets_branch: str = "mlgate-assets"
 
 
 class GitHubHost:
@@ -23,8 +38,8 @@ class GitHubHost:
     comment_limit = COMMENT_LIMIT
     images_hint = "image not published: the token lacks `contents: write`"
 
-    def __init__(self, pub: Publisher, ctx: Context, settings: Settings) -> None:
-        self.pub, self.ctx, self.settings = pub, ctx, settings
+    def __init__(self, pub: Publisher, site: Site) -> None:
+        self.pub, self.site = pub, site
 
     def find_change(self, target: Target) -> Change | None:
         pr = self.pub.find_pr(target)
@@ -33,8 +48,8 @@ class GitHubHost:
     def upsert_report(
         self, change: Change, body: str, *, comment_id: str, head_sha: str, mode: str
     ) -> str | None:
-        return self.pub.upsert_comment(
-            change.number, body, comment_id=comment_id, head_sha=head_sha, mode=mode
+        return sticky.upsert(
+            self.pub, change, body, comment_id=comment_id, head_sha=head_sha, mode=mode
         )
 
     def set_status(
@@ -47,12 +62,12 @@ class GitHubHost:
         context: str,
         target_url: str | None,
     ) -> None:
-        if self.settings.check_run:
+        if self.site.check_run:
             self.pub.create_check_run(
                 sha,
                 passed=passed,
                 title=description,
-                summary=fit(summary, CHECK_RUN_LIMIT, self.ctx.run_url),
+                summary=fit(summary, CHECK_RUN_LIMIT, self.site.run_url),
                 name=context,
                 url=target_url,
             )
@@ -71,13 +86,13 @@ class GitHubHost:
     ) -> dict[str, str] | None:
         return GitData(self.pub).publish_assets(
             files,
-            branch=self.settings.assets_branch,
+            branch=self.site.assets_branch,
             prefix=f"pr-{change.number}/{head_sha}",
-            server_url=self.ctx.server_url,
+            server_url=self.site.server_url,
         )
 
 
-def build(ctx: Context, settings: Settings, token: str, log: Log, gh: Any = None) -> GitHubHost:
+def build(site: Site, token: str, log: Log, limits: ClientLimits, gh: Any = None) -> GitHubHost:
     """The one place the PyGithub client is built for publishing."""
-    gh = gh or client.build(ctx.api_url, token)
-    return GitHubHost(Publisher(gh, ctx.repository, log), ctx, settings)
+    gh = gh or client.build(site.api_url, token, limits)
+    return GitHubHost(Publisher(gh, site.repository, log), site)

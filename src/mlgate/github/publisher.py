@@ -1,29 +1,30 @@
-"""Publish a report on GitHub: find the PR, one sticky comment, images, the merge-gate status.
+"""GitHub's API for publishing, with PyGithub: find the PR, the note primitives of the sticky
+comment (`mlgate.sticky` holds the algorithm), the merge-gate status or check run.
 
 Everything here talks to the API through a PyGithub client passed in (built in `client.py`).
 PyGithub's objects are lazy: reading an attribute can make a request. So every access to a
-PyGithub object happens inside `_call`, which maps whatever the transport or the answer does
-(HTTP errors, timeouts, reset connections, non-JSON or wrongly shaped bodies) to one
-`GitHubError` line, and returns plain, checked values.
+PyGithub object happens inside `_call` (`mlgate.hostapi.Api.call`), which maps whatever the
+transport or the answer does to one `GitHubError` line, and returns plain, checked values.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from github import GithubException
+
 from mlgate.errors import GitHubError, ReadOnlyToken
-from mlgate.hosts import RetryAfterTooLong, Target, one_line, transport_problem
-from mlgate.marker import parse_marker
+from mlgate.hostapi import Api, answered
+from mlgate.hosts import Change, RetryAfterTooLong, Target, one_line
+from mlgate.sticky import Note, Words
 
 Log = Callable[[str], None]
 T = TypeVar("T")
 BOT_LOGIN = "github-actions[bot]"
 STATUS_DESCRIPTION_LIMIT = 140
-_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 PERMISSION_HINT = (
     "the token cannot write here (a fork PR's token is read-only). Add to the workflow: "
@@ -54,35 +55,42 @@ def explain(exc: Exception, what: str) -> GitHubError:
         details = [e.get("message") for e in data["errors"] if isinstance(e, dict)]
         message = "; ".join(str(d) for d in [message, *details] if d)
     text = one_line(message or data or exc)
+    said = answered(status, text)
     if status == 401:
         return GitHubError(
-            f"GitHub rejected the token (401: {text}) trying to {what}: check the `github-token` "
+            f"GitHub rejected the token ({said}) trying to {what}: check the `github-token` "
             "input (an expired or revoked token, or a secret that is not set)"
         )
     if status == 403 and "GitHub App" in text:  # a personal token on the Checks API
         return GitHubError(
-            f"GitHub refused to {what} (403: {text}): check runs take a GitHub App's token, "
+            f"GitHub refused to {what} ({said}): check runs take a GitHub App's token, "
             "such as the workflow's own GITHUB_TOKEN with `permissions: checks: write`, never "
             "a personal access token; pass the workflow's token or drop `check-run: true`"
         )
     if status == 403 and not isinstance(exc, RetryAfterTooLong) and "rate limit" not in text:
-        return Forbidden(f"GitHub refused to {what} (403: {text}); {PERMISSION_HINT}")
+        return Forbidden(f"GitHub refused to {what} ({said}); {PERMISSION_HINT}")
     if status == 404:
         return GitHubError(
             f"GitHub answered 404 (not found) trying to {what}: the pull request, ref or "
             "repository does not exist, or the token cannot see it"
         )
     if status == 422:
-        return GitHubError(f"GitHub refused the request to {what} (422: {text})")
+        return GitHubError(f"GitHub refused the request to {what} ({said})")
     if status in (403, 429):
-        return GitHubError(f"GitHub rate-limited the request to {what} ({status}: {text})")
-    return GitHubError(f"GitHub API failed to {what} ({status}: {text})")
+        return GitHubError(f"GitHub rate-limited the request to {what} ({said})")
+    return GitHubError(f"GitHub API failed to {what} ({answered(status, text)})")
 
 
-def _text(value: object, what: str, field: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise BadAnswer(f"GitHub's answer to {what} has no {field}: not the API's shape")
-    return value
+API = Api(
+    name="GitHub",
+    timeout_setting="MLGATE_GITHUB_TIMEOUT",
+    library_error=GithubException,
+    explain=explain,
+    status=status_of,
+    error=GitHubError,
+    bad_answer=BadAnswer,
+)
+_text, _int, _sha = API.text, API.number, API.sha
 
 
 def _url(value: object, what: str) -> str:
@@ -90,19 +98,6 @@ def _url(value: object, what: str) -> str:
     if not url.startswith(("https://", "http://")) or any(c.isspace() for c in url):
         raise BadAnswer(f"GitHub's answer to {what} has no valid html_url: not the API's shape")
     return url
-
-
-def _sha(value: object, what: str) -> str:
-    sha = _text(value, what, "sha")
-    if not _SHA.fullmatch(sha):
-        raise BadAnswer(f"GitHub's answer to {what} has no valid sha: not the API's shape")
-    return sha
-
-
-def _int(value: object, what: str, field: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise BadAnswer(f"GitHub's answer to {what} has no {field}: not the API's shape")
-    return value
 
 
 @dataclass(frozen=True)
@@ -113,18 +108,11 @@ class PullRequest:
     html_url: str
 
 
-@dataclass(frozen=True)
-class Comment:
-    id: int
-    body: str
-    login: str
-    kind: str  # "Bot" or "User"
-    html_url: str
-    node_id: str
-    obj: Any  # the PyGithub object, only ever used inside `_call`
-
-
 class Publisher:
+    """The PyGithub client for one repository; also the `mlgate.sticky.NoteHost` of its PRs."""
+
+    words = Words(note="comment", run="run")
+
     def __init__(self, gh: Any, repository: str, log: Log) -> None:
         self.gh = gh
         self.repository = repository
@@ -141,39 +129,13 @@ class Publisher:
         return self._repo
 
     def _call(self, what: str, fn: Callable[[], T], *, missing_ok: bool = False) -> T:
-        """Run one API access; every way it can fail becomes one GitHubError line."""
-        import requests
-        from github import GithubException
-
-        try:
-            return fn()
-        except GitHubError:
-            raise
-        except GithubException as exc:
-            if missing_ok and status_of(exc) == 404:
-                return None  # type: ignore[return-value]
-            raise explain(exc, what) from exc
-        except RetryAfterTooLong as exc:
-            raise GitHubError(f"cannot {what}: {exc}") from exc
-        except (OSError, requests.exceptions.RequestException) as exc:
-            # retries exhausted: timeouts, connection refused or reset
-            raise GitHubError(
-                f"GitHub API failed to {what} after retries: "
-                f"{transport_problem(exc, 'MLGATE_GITHUB_TIMEOUT')}"
-            ) from exc
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            # PyGithub parsing a body that is not JSON, or JSON of the wrong shape
-            raise BadAnswer(
-                f"GitHub's answer to {what} is not the API's shape (not JSON, or JSON without "
-                "the expected fields: a proxy's error page?)"
-            ) from exc
+        return API.call(what, fn, missing_ok=missing_ok)
 
     # -- who are we -----------------------------------------------------------------------
     def own_login(self) -> str:
         """The token's user. A workflow's GITHUB_TOKEN is an installation token: GET /user
         answers 403 and its comments are authored by github-actions[bot]."""
         if self._login is None:
-            from github import GithubException
 
             def login() -> str:
                 try:
@@ -186,11 +148,11 @@ class Publisher:
             self._login = self._call("identify the token's user", login)
         return self._login
 
-    def _is_own(self, comment: Comment) -> bool:
-        login = self.own_login()
-        if comment.login != login:
+    def _is_own(self, login: str, kind: str) -> bool:
+        mine = self.own_login()
+        if login != mine:
             return False
-        return comment.kind == "Bot" if login.endswith("[bot]") else comment.kind != "Bot"
+        return kind == "Bot" if mine.endswith("[bot]") else kind != "Bot"
 
     # -- finding the PR -------------------------------------------------------------------
     def _pr(self, pr: Any, what: str) -> PullRequest:
@@ -223,127 +185,62 @@ class Publisher:
             )
         return prs[0] if prs else None
 
+    # -- the note primitives (mlgate.sticky.NoteHost) -------------------------------------
+    def change_label(self, number: int) -> str:
+        return f"PR #{number}"
+
     def current_head(self, number: int) -> str:
         what = f"read PR #{number}"
         return self._call(what, lambda: _sha(self.repo.get_pull(number).head.sha, what))
 
-    # -- the sticky comment ---------------------------------------------------------------
-    def _comment(self, c: Any, what: str) -> Comment:
+    def _note(self, c: Any, what: str) -> tuple[Note, str, str]:
         user = c.user
-        return Comment(
+        url = _url(c.html_url, what)
+        note = Note(
             _int(c.id, what, "id"),
             c.body if isinstance(c.body, str) else "",
-            _text(user.login, what, "user") if user is not None else "",
-            str(user.type) if user is not None else "",
-            _url(c.html_url, what),
-            str(c.node_id or ""),
+            url,
+            f"comment {url}",
             c,
         )
+        login = _text(user.login, what, "user") if user is not None else ""
+        return note, login, str(user.type) if user is not None else ""
 
-    def own_comments(self, number: int, comment_id: str) -> list[Comment]:
-        """Our comments on the PR with this marker id, oldest first, from every page: the
-        body must START with the marker and the author must be the token's own identity."""
+    def own_notes(self, change: Change) -> list[Note]:
+        number = change.number
         what = f"list the comments of PR #{number}"
         comments = self._call(
             what,
-            lambda: [self._comment(c, what) for c in self.repo.get_issue(number).get_comments()],
+            lambda: [self._note(c, what) for c in self.repo.get_issue(number).get_comments()],
         )
-        found = []
-        for comment in comments:
-            marker = parse_marker(comment.body)
-            if marker and marker.comment_id == comment_id and self._is_own(comment):
-                found.append(comment)
-        return sorted(found, key=lambda c: c.id)
+        return [note for note, login, kind in comments if self._is_own(login, kind)]
 
-    def _stale(self, number: int, head_sha: str) -> bool:
-        current = self.current_head(number)
-        if current != head_sha:
-            self.log(
-                f"PR #{number} head is now {current[:7]}, this run is for {head_sha[:7]}: "
-                "not updating the comment (a newer run will)"
-            )
-            return True
-        return False
+    def create_note(self, change: Change, body: str) -> Note:
+        what = f"post the comment on PR #{change.number}"
+        return self._call(
+            what, lambda: self._note(self.repo.get_issue(change.number).create_comment(body), what)
+        )[0]
 
-    def _edit(self, comment: Comment, body: str) -> str | None:
-        """The comment's URL once it holds `body`; None when it was deleted since it was
-        listed (the edit answers 404): then a new one is posted, never nothing (issue 20)."""
-        from github import GithubException
-
+    def edit_note(self, note: Note, body: str) -> bool:
         def edit() -> bool:
             try:
-                comment.obj.edit(body)
+                note.handle.edit(body)
             except GithubException as exc:
                 if status_of(exc) == 404:
                     return False
                 raise
-            if comment.obj.body != body:  # PyGithub keeps the old body when the answer has none
+            if note.handle.body != body:  # PyGithub keeps the old body when the answer has none
                 raise BadAnswer("GitHub's answer to update the comment has no body")
             return True
 
-        if not self._call("update the comment", edit):
-            self.log(f"comment {comment.html_url} was deleted before it could be updated")
-            return None
-        return comment.html_url
+        return self._call("update the comment", edit)
 
-    def _delete(self, comment: Comment) -> None:
-        try:
-            self._call("delete a duplicate comment", comment.obj.delete)
-        except GitHubError as exc:
-            self.log(f"could not delete duplicate comment {comment.html_url}: {exc}")
+    def delete_note(self, note: Note) -> None:
+        self._call("delete a duplicate comment", note.handle.delete)
 
-    def upsert_comment(
-        self, number: int, body: str, *, comment_id: str, head_sha: str, mode: str
-    ) -> str | None:
-        """Create or update the one comment; returns its URL, or None when skipped as stale.
-
-        Two runs for one PR may interleave (two pushes in quick succession): the PR's head is
-        read again right before each write, so an older run never overwrites a newer one's
-        comment, and two comments created at once are merged into the oldest."""
-        existing = self.own_comments(number, comment_id)
-        if self._stale(number, head_sha):
-            return None
-        while mode == "update" and existing:
-            url = self._edit(existing.pop(0), body)
-            if url is None:
-                continue  # deleted meanwhile: the next one, else a new comment
-            for extra in existing:
-                self._delete(extra)
-            self.log(f"updated comment {url}")
-            return url
-        what = f"post the comment on PR #{number}"
-        created = self._call(
-            what, lambda: self._comment(self.repo.get_issue(number).create_comment(body), what)
-        )
-        self.log(f"posted comment {created.html_url}")
-        if mode == "update":
-            try:
-                return self._dedupe(number, body, comment_id, head_sha, created)
-            except GitHubError as exc:
-                exc.comment_url = created.html_url  # posted: still the comment-url output
-                raise
-        for old in existing:
-            try:
-                self._call(
-                    "minimize the old comment", functools.partial(old.obj.minimize, "OUTDATED")
-                )
-            except GitHubError as exc:
-                self.log(f"could not minimize an old comment: {exc}")
-        return created.html_url
-
-    def _dedupe(
-        self, number: int, body: str, comment_id: str, head_sha: str, created: Comment
-    ) -> str:
-        """Another run created one at the same time: keep the oldest, give it our body."""
-        ours = self.own_comments(number, comment_id)
-        if len(ours) < 2 or ours[0].id == created.id:
-            return created.html_url
-        keep = ours[0]
-        if not self._stale(number, head_sha) and self._edit(keep, body) is None:
-            return created.html_url  # the older one is gone: ours stays
-        self._delete(created)
-        self.log(f"merged a concurrent duplicate into comment {keep.html_url}")
-        return keep.html_url
+    def hide_note(self, note: Note) -> bool:
+        self._call("minimize the old comment", functools.partial(note.handle.minimize, "OUTDATED"))
+        return True
 
     # -- the merge gate -------------------------------------------------------------------
     def set_status(

@@ -16,16 +16,14 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mlgate import outdir
 from mlgate.errors import UsageError
-from mlgate.hosts import Target
-from mlgate.settings import Settings
-
-if TYPE_CHECKING:
-    from mlgate.hosts import CIContext, Host
-    from mlgate.log import Log
+from mlgate.gitlab import SETUP_HINT
+from mlgate.hosts import CIContext, Host, Target
+from mlgate.log import Log
+from mlgate.settings import ClientLimits, Settings
 
 Redactor = Callable[[str], str]
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
@@ -48,11 +46,6 @@ KNOBS = {
     "TRAINING_ENV",
 }
 METRICS_REPORT = "metrics.txt"  # GitLab's `artifacts:reports:metrics` format: `name value` lines
-SETUP_HINT = (
-    "create a project access token (Settings > Access tokens: role Developer, scope `api`) and "
-    "add it as a masked CI/CD variable named MLGATE_GITLAB_TOKEN (CI_JOB_TOKEN cannot post "
-    "merge-request notes)"
-)
 _OUTSIDE = (
     "{name} is not set: with GITLAB_CI=true `mlgate run` reads the variables a GitLab runner "
     "sets for a merge-request pipeline; run it in a GitLab CI job, or `mlgate report` locally"
@@ -108,6 +101,7 @@ class GitLabContext:
     event_name: str
     workspace: Path
     gitlab_token: str | None = dataclasses.field(default=None, repr=False)
+    limits: ClientLimits = dataclasses.field(default_factory=ClientLimits)
     _printed: dict[str, bool] = dataclasses.field(default_factory=dict, repr=False)
 
     @classmethod
@@ -156,6 +150,7 @@ class GitLabContext:
             workspace=workspace,
             gitlab_token=(env.get("MLGATE_GITLAB_TOKEN") or env.get("GITLAB_TOKEN") or "").strip()
             or None,
+            limits=ClientLimits.from_environ(env, "GITLAB"),
         )
 
     # -- mlgate.hosts.CIContext ---------------------------------------------------------------
@@ -231,9 +226,22 @@ class GitLabContext:
         outdir.write_text(out_dir, METRICS_REPORT, "\n".join(lines) + "\n")  # no symlink follows
 
     def build_host(self, settings: Settings, token: str, log: Log) -> Host:
-        from mlgate.gitlab.host import build
+        # here, not at the top: python-gitlab loads only in a job that publishes (start-up time)
+        from mlgate.gitlab import host as gitlab_host
 
-        return build(self, settings, token, log)
+        project = gitlab_host.Project(
+            api_url=self.api_url,
+            project_id=self.project_id,
+            mr_iid=self.mr_iid,
+            source_branch=self.source_branch,
+            same_project=self.same_project,
+        )
+        return gitlab_host.build(project, token, log, self.limits)
+
+
+def build(ctx: GitLabContext, settings: Settings, token: str, log: Log) -> Host:
+    """The GitLab host for this pipeline (what `mlgate run` publishes through)."""
+    return ctx.build_host(settings, token, log)
 
 
 def unknown_variables(env: Mapping[str, str]) -> list[str]:

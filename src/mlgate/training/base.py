@@ -33,6 +33,7 @@ from mlgate.report import Training
 from mlgate.settings import Settings
 from mlgate.sources.git import Git
 from mlgate.sources.revision import Workspace
+from mlgate.training.command import run_training
 
 CACHE_DIR = ".cache/mlgate/base"
 SCHEMA = 1
@@ -54,6 +55,9 @@ class Kept:
     key: str = ""
     # files the base's training wrote that could not be kept, and why: unreadable, never new
     errors: dict[str, str] = field(default_factory=dict)
+    # the paths the report asked for when the base was trained: an entry serves a later report
+    # only when it asked for no more (a plot declared since is trained for, not shown as new)
+    wanted: tuple[str, ...] = ()
 
 
 def training_command(settings: Settings) -> str | None:
@@ -143,8 +147,6 @@ def train_in_worktree(
     """Check `sha` out into a temporary worktree, run the training command there, and keep
     the wanted files. A command that fails (or a project that does not exist at the base) is
     a result with its output tail, never an exception."""
-    from mlgate.commands.train import run_training
-
     command = training_command(settings) or "dvc repro"
     try:
         project = root.resolve().relative_to(repo_root.resolve())
@@ -176,7 +178,7 @@ def train_in_worktree(
         view = Workspace(wroot, label, repo_root=tree)
         files, errors, notes = collect(view, wanted)
         done = Training(command, 0, seconds=training.seconds, output_tail=training.output_tail)
-        return Kept(files, done, tuple(notes), errors=errors)
+        return Kept(files, done, tuple(notes), errors=errors, wanted=tuple(wanted))
     finally:
         git.run("worktree", "remove", "--force", str(tree), check=False)
         shutil.rmtree(tmp, ignore_errors=True)
@@ -215,9 +217,17 @@ def _committed(git: Git) -> bool:
 
 
 def load(
-    repo_root: Path, git: Git, *, key: str, sha: str, command: str, deps: str
+    repo_root: Path,
+    git: Git,
+    *,
+    key: str,
+    sha: str,
+    command: str,
+    deps: str,
+    wanted: Iterable[str] = (),
 ) -> tuple[Kept | None, list[str]]:
-    """The cache entry for `key`, checked file by file, or None with the reasons."""
+    """The cache entry for `key`, checked file by file, or None with the reasons: also when
+    the report now asks for a path the entry was not made for (issue 25)."""
     top = cache_root(repo_root)
     notes: list[str] = []
     if not top.exists():
@@ -246,7 +256,24 @@ def load(
     except _Corrupt as exc:
         notes.append(f"base cache entry {key} ignored: {exc}; training the base again")
         return None, notes
+    if missing := _not_covered(kept, wanted):
+        notes.append(
+            f"base cache entry {key} was made before {', '.join(missing)} was asked for; "
+            "training the base again"
+        )
+        return None, notes
     return kept, notes
+
+
+def _not_covered(kept: Kept, wanted: Iterable[str]) -> list[str]:
+    """The wanted paths the entry neither asked for when it was made nor holds."""
+    return [
+        path
+        for path in wanted
+        if path not in kept.wanted
+        and path not in kept.errors
+        and not any(repo_paths.is_under(f, path) for f in kept.files)
+    ]
 
 
 class _Corrupt(Exception):
@@ -307,11 +334,14 @@ def _read_entry(entry: Path, *, key: str, sha: str, command: str, deps: str) -> 
         isinstance(k, str) and isinstance(v, str) for k, v in errors.items()
     ):
         raise _Corrupt("entry.json: errors: expected a mapping of path to reason")
+    asked = doc.get("wanted", [])  # absent in entries made before issue 25: what they hold
+    if not isinstance(asked, list) or not all(isinstance(p, str) for p in asked):
+        raise _Corrupt("entry.json: wanted: expected a list of paths")
     tail = doc.get("output_tail")
     training = Training(
         command, 0, seconds=float(seconds), output_tail=tail if isinstance(tail, str) else ""
     )
-    return Kept(out, training, key=key, errors=errors)
+    return Kept(out, training, key=key, errors=errors, wanted=tuple(asked))
 
 
 def save(repo_root: Path, kept: Kept, *, key: str, sha: str, command: str, deps: str) -> str | None:
@@ -339,6 +369,7 @@ def save(repo_root: Path, kept: Kept, *, key: str, sha: str, command: str, deps:
             "output_tail": kept.training.output_tail,
             "files": {p: hashlib.sha256(d).hexdigest() for p, d in kept.files.items()},
             "errors": kept.errors,
+            "wanted": list(kept.wanted),
         }
         (tmp / "entry.json").write_text(json.dumps(manifest, indent=1) + "\n")
         final = top / key

@@ -19,6 +19,7 @@ from mlgate.log import Log
 from mlgate.redact import Redactor
 from mlgate.report import Training
 from mlgate.settings import Settings
+from mlgate.sources import dvc
 
 _RAN = re.compile(r"Running stage '([^']+)'")
 # DVC's own words (dvc/stage/cache.py, dvc/stage/__init__.py): a stage whose deps and params
@@ -95,12 +96,12 @@ def _run(
     *,
     shell: bool = False,
     timeout: float | None = None,
-    output: Output | None = None,
+    output: Output,
 ) -> proc.Finished:
     """Run through mlgate's one process runner (`mlgate.proc`), the output streamed to the log
     with secrets redacted. On SIGTERM/SIGINT, `Interrupted` carries the command and its tail."""
     shown = cmd if isinstance(cmd, str) else shlex.join(cmd)
-    out = output or Output(redact_mod.from_environ(os.environ), log)
+    out = output
     log(out.redact(f"$ {shown}"))
     try:
         return proc.run(
@@ -116,8 +117,6 @@ def _run(
 
 
 def run_training(settings: Settings, *, root: Path, log: Log) -> Training:
-    from mlgate.sources import dvc
-
     started = time.monotonic()
     limit = settings.timeout_minutes * 60 if settings.timeout_minutes else None
     out = Output(redact_mod.from_environ(os.environ, extra=[settings.github_token]), log)
