@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DVC, Repo
+from tests.conftest import DVC, Repo, new_dvc_repo
 
 pytestmark = pytest.mark.slow
 
@@ -56,11 +56,7 @@ def gen(kind: str, out: str, params: str = "params.yaml") -> str:
 
 
 def new_repo(path: Path) -> Repo:
-    path.mkdir(parents=True)
-    r = Repo(path)
-    r.git("init", "--quiet", "--initial-branch=main")
-    r.dvc("init", "--quiet")
-    r.dvc("config", "core.analytics", "false")
+    r = new_dvc_repo(path)
     r.write("gen.py", GEN)
     return r
 

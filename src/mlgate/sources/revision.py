@@ -65,11 +65,11 @@ class Revision(Protocol):
 
 def ignored_by(dvcignore: bytes | None) -> Callable[[str], bool]:
     """DVC's `.dvcignore` (gitignore patterns, at the project root) as a test on a path."""
-    if not dvcignore:
-        return lambda _path: False
+    lines = dvcignore.decode("utf-8", errors="replace").splitlines() if dvcignore else []
+    if not any(line.strip() and not line.startswith("#") for line in lines):
+        return lambda _path: False  # `dvc init`'s file is comments only: pathspec not loaded
     import pathspec
 
-    lines = dvcignore.decode("utf-8", errors="replace").splitlines()
     spec = pathspec.GitIgnoreSpec.from_lines(lines)
     return lambda path: bool(spec.match_file(path))
 
