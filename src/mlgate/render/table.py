@@ -1,6 +1,7 @@
 """GitHub Markdown tables (and plain ones) of strings, the bytes `tabulate(..., tablefmt="github",
 disable_numparse=True)` (or `"plain"`) writes, without importing tabulate (20 ms: it loads
-importlib.metadata and wcwidth) or guessing a type per cell. A property test holds the two outputs equal.
+importlib.metadata and wcwidth) or guessing a type per cell. A property test holds the two
+outputs equal.
 
 As tabulate does: cells are stripped of surrounding whitespace (headers are not), every column
 is left-aligned and as wide as its widest cell or its header plus two, and widths are display
