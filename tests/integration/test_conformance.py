@@ -140,11 +140,8 @@ def directory_output(r: Repo) -> None:
 
 def remote_only(r: Repo) -> None:
     """A fresh clone whose base objects exist only in the DVC remote (empty local cache)."""
-    origin = Repo(r.path.parent / "origin")
+    origin = new_dvc_repo(r.path.parent / "origin")
     shutil.rmtree(r.path)
-    origin.path.mkdir()
-    origin.git("init", "--quiet", "--initial-branch=main")
-    origin.dvc("init", "--quiet")
     origin.dvc("remote", "add", "-d", "store", str(r.path.parent / "remote"))
     origin.write("gen.py", GEN)
     origin.write("params.yaml", "scale: 1.0\n")
