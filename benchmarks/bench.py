@@ -141,9 +141,9 @@ PLOT_CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
 import numpy as np
-from mlgate.render.plotdata import parse_table
+from mlgate.plotdata import parse_table
 from mlgate.render.plots import Drawer
-from mlgate.sources.pipeline import PlotDef
+from mlgate.pipeline import PlotDef
 out = Path(sys.argv[1]); n = int(sys.argv[2]); count = int(sys.argv[3])
 x = np.arange(n)
 rng = np.random.default_rng(0)
@@ -323,7 +323,7 @@ def repro() -> dict[str, float]:
 
 
 def table(results: dict[str, dict[str, float]]) -> str:
-    """The scale results as a Markdown table (for the issue and the README)."""
+    """The scale results as a Markdown table (for the issue and docs/benchmarks.md)."""
     cols = [
         "mlgate report s",
         "mlgate diff --md s",

@@ -16,6 +16,11 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import TextIO
 
+from mlgate.redact import Redactor
+
+# what an adapter needs of a log: one line out (a `Log`, or `print` in a test)
+LogLine = Callable[[str], None]
+
 # CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), other two-byte ESC sequences, the C1 CSI.
 _ANSI = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]"
@@ -59,7 +64,7 @@ class Log:
         *,
         actions: bool = False,
         stream: TextIO | None = None,
-        redact: Callable[[str], str] | None = None,
+        redact: Redactor | None = None,
     ) -> None:
         self.actions = actions
         self.stream = stream
