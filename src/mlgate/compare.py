@@ -106,7 +106,7 @@ def diff(base: Snapshot, head: Snapshot) -> Diff:
                 # a key the base writes as null is unreadable there, never new (issue 20)
                 status = "unknown" if unreadable or key in old_vals else "added"
             elif new is None and old is not None:
-                status = "removed"
+                status = "changed" if key in new_vals else "removed"  # a param set to null
             elif _same(old, new):
                 status = "unchanged"
             else:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlgate.charttable import unknown_template
 from mlgate.errors import InputError
 from mlgate.paths import is_under, join
 from mlgate.schema import at, described, list_at, mapping_at, text_at
@@ -155,7 +156,16 @@ def _plot_def(pid: str, opts: Mapping[str, Any], base: str, cache: bool, source:
     )
 
 
-def _top_plots(items: Any, base: str, source: str) -> list[PlotDef]:
+def _drawable(plot: PlotDef, source: str, notes: list[str]) -> list[PlotDef]:
+    """The plot, or none and a note when no chart kind draws its `template:`."""
+    why = unknown_template(plot.template)
+    if why is None:
+        return [plot]
+    notes.append(f"{source}: plot {plot.id!r}: {why}")
+    return []
+
+
+def _top_plots(items: Any, base: str, source: str, notes: list[str]) -> list[PlotDef]:
     if isinstance(items, Mapping):  # an old form: plots as a mapping
         items = [{k: v} for k, v in items.items()]
     out: list[PlotDef] = []
@@ -163,7 +173,7 @@ def _top_plots(items: Any, base: str, source: str) -> list[PlotDef]:
         if isinstance(item, Mapping):
             for pid, opts in item.items():
                 props = mapping_at(opts, source, "plots", i)
-                out.append(_plot_def(str(pid), props, base, True, source))
+                out += _drawable(_plot_def(str(pid), props, base, True, source), source, notes)
         else:
             out.append(_plot_def(text_at(item, source, "plots", i), {}, base, True, source))
     return out
@@ -218,7 +228,7 @@ def parse_dvc_yaml(doc: Any, directory: str, source: str) -> Declared:
         found.metrics.append(Output(join(directory, text_at(item, source, "metrics", i)), False))
     for i, item in enumerate(list_at(doc.get("params"), source, "params")):
         found.params.append((join(directory, text_at(item, source, "params", i)), None))
-    found.plots += _top_plots(doc.get("plots"), directory, source)
+    found.plots += _top_plots(doc.get("plots"), directory, source, found.notes)
     for key, stage in mapping_at(doc.get("stages"), source, "stages").items():
         name = str(key)
         if not isinstance(stage, Mapping):
@@ -235,7 +245,9 @@ def parse_dvc_yaml(doc: Any, directory: str, source: str) -> Declared:
             found.metrics.append(out)
             found.outs.append(out)
         for out, raw, props in _outputs(stage.get("plots"), wdir, name, source, "plots"):
-            found.plots.append(_plot_def(raw, props, wdir, out.cache, source))
+            found.plots += _drawable(
+                _plot_def(raw, props, wdir, out.cache, source), source, found.notes
+            )
             found.outs.append(out)
         _stage_params(stage.get("params"), wdir, name, source, found)
     return found

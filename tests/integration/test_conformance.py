@@ -505,7 +505,8 @@ def dvc_lines(r: Repo) -> dict[tuple[str, str, str, str], list[tuple[float, floa
 def mlgate_lines(r: Repo) -> dict[tuple[str, str, str, str], list[tuple[float, float]]]:
     from mlgate.gather import gather
     from mlgate.log import Log
-    from mlgate.render.plots import collect_layers, line_series, units
+    from mlgate.render.charts.lines import line_series
+    from mlgate.render.plots import collect_layers, units
     from mlgate.settings import Settings
     from mlgate.sources.git import Git
 

@@ -66,14 +66,19 @@ def test_output_is_byte_identical_on_rerun(plots_repo: Repo, cli, chdir) -> None
         assert f.read_bytes() == (plots_repo.path / "b" / "plots" / f.name).read_bytes(), f.name
 
 
+def report_md(repo: Repo, cli, chdir) -> str:  # type: ignore[no-untyped-def]
+    """`mlgate report` against main in `repo`, which must succeed; its report.md."""
+    chdir(repo.path)
+    res = cli("report", "--base", "main", "--out", "out")
+    assert res.code == 0, res.err
+    return (repo.path / "out" / "report.md").read_text()
+
+
 def test_plot_missing_on_base_shows_head_only_with_a_note(repo: Repo, cli, chdir) -> None:  # type: ignore[no-untyped-def]
     repo.commit("nothing yet")
     repo.write("dvc.yaml", "plots:\n  - loss.csv:\n      x: epoch\n      y: loss\n")
     repo.write("loss.csv", "epoch,loss\n0,1\n1,0.5\n")
-    chdir(repo.path)
-    res = cli("report", "--base", "main", "--out", "out")
-    assert res.code == 0, res.err
-    text = (repo.path / "out" / "report.md").read_text()
+    text = report_md(repo, cli, chdir)
     assert "> loss.csv is not at base; head only" in text
     assert "![loss.csv](plots/" in text
 
@@ -111,10 +116,37 @@ def test_mermaid_mode_inlines_line_and_bar_charts(plots_repo: Repo, cli, chdir) 
 
 def test_mermaid_has_no_nan_values() -> None:
     from mlgate.plotdata import Series
-    from mlgate.render.plots import mermaid_lines
+    from mlgate.render.charts.mermaid import lines as mermaid_lines
 
     x = np.arange(5, dtype=np.float64)
     y = np.array([1.0, np.nan, 3.0, np.inf, 5.0])
     block = mermaid_lines("t", [("head", Series(x, y, 5))], bar=False)
     assert "nan" not in block and "inf" not in block
     assert block.splitlines()[-1] == "    line [1, 2, 3, 4, 5]"
+
+
+def test_an_unknown_template_is_a_note_not_lines(repo: Repo, cli, chdir) -> None:  # type: ignore[no-untyped-def]
+    """Issue 22: a template no chart kind draws was drawn as lines without a word."""
+    repo.write(
+        "dvc.yaml",
+        "plots:\n  - loss.csv:\n      template: my_vega.json\n  - acc.csv:\n      y: acc\n",
+    )
+    repo.write("loss.csv", "step,loss\n0,1\n1,0.5\n")
+    repo.write("acc.csv", "step,acc\n0,0.5\n1,0.7\n")
+    repo.commit("base")
+    text = report_md(repo, cli, chdir)
+    assert "template 'my\\_vega.json' is not one mlgate draws" in text
+    assert "![acc.csv](plots/" in text and "![loss.csv]" not in text
+
+
+def test_a_predictions_file_is_drawn_against_actual(repo: Repo, cli, chdir) -> None:  # type: ignore[no-untyped-def]
+    """Issue 25: `actual,predicted` rows were a line over the row index."""
+    repo.write("dvc.yaml", "plots:\n  - predictions.csv\n")
+    rows = "\n".join(f"{i / 10},{i / 10 + 0.05 * (i % 3)}" for i in range(30))
+    repo.write("predictions.csv", "actual,predicted\n" + rows + "\n")
+    repo.commit("base")
+    better = "\n".join(f"{i / 10},{i / 10 + 0.01 * (i % 3)}" for i in range(30))
+    repo.write("predictions.csv", "actual,predicted\n" + better + "\n")
+    text = report_md(repo, cli, chdir)
+    assert "predicted against actual" in text
+    assert "mean abs error" in text

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from mlgate.github.bundle import image_kind
 from mlgate.marker import Marker, format_marker, parse_marker
 from mlgate.render import sanitize
+from mlgate.render.caps import published_kind
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 
@@ -54,7 +54,7 @@ def test_a_bad_comment_id_cannot_be_formatted() -> None:
     ],
 )
 def test_images_are_judged_by_their_bytes(data: bytes, kind: str | None) -> None:
-    assert image_kind(data) == kind
+    assert published_kind(data) == kind
 
 
 def test_sanitize_keeps_layout_and_neutralizes_the_rest() -> None:

@@ -14,6 +14,7 @@ from mlgate.compare import Snapshot, diff
 from mlgate.pipeline import PlotDef
 from mlgate.plotdata import parse_table
 from mlgate.render import plots, summary
+from mlgate.render.charts import base as chart
 from mlgate.render.labels import distinct_parts, metric_labels
 from mlgate.sources.datafiles import dvclive_dirs
 from mlgate.sources.dvcfiles import dvc_files
@@ -126,13 +127,13 @@ def test_a_series_of_one_point_is_drawn_with_a_marker(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     drawn: list[list[str]] = []
-    real_save = plots.save
+    real_save = chart.save
 
     def keep_markers(fig: Any, out_dir: Path, rel: str) -> None:  # the figure, then the file
         drawn.append([str(line.get_marker()) for line in fig.axes[0].get_lines()])
         real_save(fig, out_dir, rel)
 
-    monkeypatch.setattr(plots, "save", keep_markers)
+    monkeypatch.setattr(chart, "save", keep_markers)  # where every chart kind saves
     plot = PlotDef(id="eval/plots/metrics/mse.tsv", sources=(), x="step", y=("mse",))
     one = parse_table(b"step\tmse\n0\t0.25\n", "mse.tsv")
     many = parse_table(b"step\tmse\n0\t0.25\n1\t0.2\n", "mse.tsv")

@@ -24,6 +24,7 @@ from mlgate.governing import read_config
 from mlgate.hosts import in_ci, repository_url
 from mlgate.limits import SUMMARY_LIMIT
 from mlgate.log import Log, neutralize
+from mlgate.pipeline import diff_locks
 from mlgate.render import markdown, summary
 from mlgate.render.html import page
 from mlgate.render.sandbox import resolve_user_template
@@ -34,7 +35,6 @@ from mlgate.slicetest import as_finding
 from mlgate.sources import stale as stale_mod
 from mlgate.sources.datafiles import table_changes
 from mlgate.sources.git import Git
-from mlgate.sources.pipeline import diff_locks
 from mlgate.sources.revision import Workspace
 from mlgate.sources.stale import Staleness
 

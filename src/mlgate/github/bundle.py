@@ -31,6 +31,7 @@ from mlgate.log import neutralize
 from mlgate.metrics import decode_json
 from mlgate.regular import NotRegular, read_regular
 from mlgate.render import sanitize
+from mlgate.render.caps import published_kind
 from mlgate.render.escape import md
 
 REPORT_LIMIT = 8 * 1024 * 1024
@@ -96,16 +97,6 @@ def _read_regular(path: Path, limit: int) -> bytes:
         raise InputError(f"{path}: {exc.why}; a bundle holds regular files only") from exc
 
 
-def image_kind(data: bytes) -> str | None:
-    """PNG or JPEG judged by the bytes, not the name. An SVG is a document that can hold
-    scripts and links: never published."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    return None
-
-
 def confined_image(root: Path, rel: str) -> tuple[bytes | None, str]:
     """(bytes, "") for an image inside the bundle, else (None, why it is refused)."""
     if not rel.startswith("plots/") or "\\" in rel or any(ord(c) < 32 for c in rel):
@@ -126,7 +117,7 @@ def confined_image(root: Path, rel: str) -> tuple[bytes | None, str]:
         data = _read_regular(current, IMAGE_LIMIT)
     except InputError as exc:
         return None, str(exc).split(": ", 1)[-1]
-    if image_kind(data) is None:
+    if published_kind(data) is None:  # the one image check, shared with rendering
         return None, "not a PNG or JPEG image"
     return data, ""
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from mlgate.sources.pipeline import PlotDef
+    from mlgate.pipeline import PlotDef
 
 MAX_CLASSES = 20  # classes of a confusion matrix drawn; the rest are one "other" class
 MAX_PLOTS = 50  # charts drawn per report (the summary chart aside)
@@ -47,6 +47,38 @@ def capped_units(
     return list(units[:room]), [
         f"{len(left):,} plots not drawn (mlgate draws at most {MAX_PLOTS} per report): {shown}"
     ]
+
+
+MAX_PIXELS = 50_000_000  # an image larger than this is not decoded (a decompression bomb)
+PUBLISHED = ("png", "jpeg")  # what a report's images are: a GIF is shown as a PNG of its frame
+
+
+def image_problem(data: bytes) -> str | None:
+    """Why `data` is not an image mlgate will show, or None. The one image check: rendering asks
+    it of a pipeline's image, publishing (`published_kind`) of every file it uploads."""
+    kind = image_kind(data)
+    if kind is None:
+        return "is not a PNG, JPEG, GIF or SVG image"
+    if kind == "svg":
+        return "is an SVG, which can carry scripts and links"
+    from PIL import Image  # deferred: Pillow loads only when there is an image to check
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            if img.width * img.height > MAX_PIXELS:
+                return f"is too large ({img.width}x{img.height} pixels)"
+            img.load()
+    except Exception as exc:  # PIL raises many types for a broken file
+        return f"is not a valid {kind.upper()} image ({type(exc).__name__}: {exc})"
+    return None
+
+
+def published_kind(data: bytes) -> str | None:
+    """The kind of an image a report may carry (PNG or JPEG, judged by the bytes), else None.
+    Rendering turns every image into one of these (`as_raster`), so what report.md shows is what
+    publishing uploads: a GIF nowhere as a GIF, an SVG nowhere at all."""
+    kind = image_kind(data)
+    return kind if kind in PUBLISHED else None
 
 
 def as_raster(data: bytes) -> bytes | None:

@@ -94,6 +94,11 @@ def _cell(value: Scalar | float) -> str:
     return md(format_value(value))
 
 
+def _param(value: Scalar, absent: bool) -> str:
+    """A param's cell: `-` where the revision has no such param, `null` where it is null."""
+    return "null" if value is None and not absent else _cell(value)
+
+
 def _change_cell(change: Change, diff: float | int | None) -> str:
     status = change.status
     if status == "added":
@@ -197,7 +202,11 @@ def param_cells(
 ) -> Cells:
     table = []
     for c in changes:
-        cells = [md(c.key), _cell(c.old), _cell(c.new)]
+        cells = [
+            md(c.key),
+            _param(c.old, c.status == "added"),
+            _param(c.new, c.status == "removed"),
+        ]
         if show_path:
             cells.insert(0, md(c.path))
         table.append(cells)

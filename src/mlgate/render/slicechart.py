@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from tabulate import tabulate
 
 from mlgate import limits
-from mlgate.render import plots
+from mlgate.render.charts import base as chart
+from mlgate.render.charts import mermaid as mermaid_chart
 from mlgate.render.escape import md
 from mlgate.render.slicetable import change, change_text, number, p_text
+from mlgate.render.table import github_table
 from mlgate.report import PlotEntry
 from mlgate.rules import GateResult
 from mlgate.slices import MISSING
@@ -60,31 +61,31 @@ def data_table(rows: Sequence[SliceJson], metric: str) -> str:
             ]
         )
     headers = ["slice", "rows", "base", "head", "change", "CI of change", "Holm p", "result"]
-    return tabulate(body, headers, tablefmt="github", disable_numparse=True)
+    return github_table(body, headers)
 
 
 def png(title: str, rows: Sequence[SliceJson], metric: str, out_dir: Path, rel: str) -> None:
-    fig, ax = plots._figure()
+    fig, ax = chart.figure()
     fig.set_figheight(max(2.5, 0.4 * len(rows) + 1.3))
     ys = np.arange(len(rows))[::-1]
     for y, s in zip(ys, rows, strict=True):
         base, head, ci = s["base"], s["head"], s["ci"]
         if base is None or head is None or ci is None:
             continue
-        color = plots.BAD_COLOR if s["status"] == "failed" else plots.HEAD_COLOR
+        color = chart.BAD_COLOR if s["status"] == "failed" else chart.HEAD_COLOR
         ax.plot([base + ci[0], base + ci[1]], [y - 0.12] * 2, color=color, linewidth=2)
-        ax.plot([base], [y + 0.12], "o", color=plots.BASE_COLOR, markersize=7)
+        ax.plot([base], [y + 0.12], "o", color=chart.BASE_COLOR, markersize=7)
         ax.plot([head], [y - 0.12], "D", color=color, markersize=7)
     labels = [f"{s['slice']} ({s['rows']:,})" for s in rows]
     ax.set_yticks(ys, labels)
     ax.set_ylim(-0.8, len(rows) - 0.2)
     ax.grid(axis="y", visible=False)
-    ax.plot([], [], "o", color=plots.BASE_COLOR, label="base")
-    ax.plot([], [], "D-", color=plots.HEAD_COLOR, label="head, with the interval")
+    ax.plot([], [], "o", color=chart.BASE_COLOR, label="base")
+    ax.plot([], [], "D-", color=chart.HEAD_COLOR, label="head, with the interval")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    ax.set_title(title)
+    chart.title(ax, title)
     ax.set_xlabel(metric)
-    plots.save(fig, out_dir, rel)
+    chart.save(fig, out_dir, rel)
 
 
 def entry(
@@ -101,12 +102,12 @@ def entry(
         # Mermaid takes no brackets in a name: a bin [18, 34) is shown as 18 to 34
         cats = [bin_name(s["slice"]) if column["binned"] else s["slice"] for s in rows]
         pairs = [(side, dict(zip(cats, values, strict=True))) for side, values in sides]
-        block = plots.mermaid_bars(title, cats, pairs)
+        block = mermaid_chart.bars(title, cats, pairs)
         caption = "bars in order: base, head; the intervals are in the data table"
         return PlotEntry(
             plot_id, title, mermaid=block, caption=caption, data_table=table, note=note
         )
-    rel = f"plots/{plots.slug(plot_id)}.png"
+    rel = f"plots/{chart.slug(plot_id)}.png"
     png(title, rows, metric, out_dir, rel)
     level = float((gate.detail or {}).get("ci_level", 0.95))
     caption = CAPTION.format(ci=f"{100 * level:g}")

@@ -10,7 +10,7 @@ import numpy as np
 from tabulate import tabulate
 
 from mlgate.gatekinds.base import Trend
-from mlgate.render import plots
+from mlgate.render.charts import base as plots
 from mlgate.render.escape import md
 from mlgate.report import PlotEntry
 from mlgate.stats import history_band
@@ -27,7 +27,7 @@ def trend_entry(trend: Trend, out_dir: Path) -> PlotEntry:
         tablefmt="github",
         disable_numparse=True,
     )
-    fig, ax = plots._figure()
+    fig, ax = plots.figure()
     fig.set_figheight(3.0)
     x = np.arange(n)
     band = trend.sigma * sd

@@ -24,13 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from mlgate import outdir
+from mlgate import paths as repo_paths
 from mlgate.errors import GitError, InputError, UsageError
 from mlgate.log import Log
 from mlgate.metrics import parse_document
 from mlgate.regular import NotRegular, read_regular
 from mlgate.report import Training
 from mlgate.settings import Settings
-from mlgate.sources import paths as repo_paths
 from mlgate.sources.git import Git
 from mlgate.sources.revision import Workspace
 
