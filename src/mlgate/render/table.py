@@ -1,6 +1,7 @@
-"""GitHub Markdown tables of strings, the bytes `tabulate(..., tablefmt="github",
-disable_numparse=True)` writes, without importing tabulate (20 ms: it loads importlib.metadata
-and wcwidth) or guessing a type per cell. A property test holds the two outputs equal.
+"""GitHub Markdown tables (and plain ones) of strings, the bytes `tabulate(..., tablefmt="github",
+disable_numparse=True)` (or `"plain"`) writes, without importing tabulate (20 ms: it loads
+importlib.metadata and wcwidth) or guessing a type per cell. A property test holds the two
+outputs equal.
 
 As tabulate does: cells are stripped of surrounding whitespace (headers are not), every column
 is left-aligned and as wide as its widest cell or its header plus two, and widths are display
@@ -30,15 +31,25 @@ class _Unmeasurable(Exception):
 
 
 def github_table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
+    return _written(rows, headers, "github")
+
+
+def plain_table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
+    """`tablefmt="plain"`: columns two spaces apart, each line stripped on the right
+    (`mlgate diff`'s terminal table, issue 22)."""
+    return _written(rows, headers, "plain")
+
+
+def _written(rows: Sequence[Sequence[str]], headers: Sequence[str], fmt: str) -> str:
     try:
-        return _table(rows, headers)
+        return _table(rows, headers, github=fmt == "github")
     except _Unmeasurable:
         from tabulate import tabulate
 
-        return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
+        return tabulate(rows, headers=headers, tablefmt=fmt, disable_numparse=True)
 
 
-def _table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
+def _table(rows: Sequence[Sequence[str]], headers: Sequence[str], *, github: bool) -> str:
     body = [[cell.strip() for cell in row] for row in rows]
     head_widths = [_width(h) for h in headers]
     widths = [w + MIN_PADDING for w in head_widths]
@@ -49,8 +60,12 @@ def _table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
 
     def line(cells: Sequence[str], sizes: Sequence[int]) -> str:
         padded = (c + " " * (w - s) for c, s, w in zip(cells, sizes, widths, strict=True))
-        return "| " + " | ".join(padded) + " |"
+        if github:
+            return "| " + " | ".join(padded) + " |"
+        return "  ".join(padded).rstrip()
 
-    out = [line(headers, head_widths), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    out = [line(headers, head_widths)]
+    if github:
+        out.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     out += [line(cells, sizes) for cells, sizes in zip(body, cell_widths, strict=True)]
     return "\n".join(out)
