@@ -186,8 +186,9 @@ def _step(
         seen.append(line)
         return line
 
-    with log.group(title):
-        done = proc.run(cmd, cwd=cwd, on_line=keep)
+    with log.group(title) as phase:
+        done = proc.run(cmd, cwd=cwd, on_line=keep, on_quiet=log.still_running(title))
+        phase.done(f"exit code {done.code}")
     if done.code == 0:
         return Prepared()
     output = "\n".join(seen)

@@ -121,7 +121,7 @@ def publish(
     )
     failures: list[HostError] = []
     markdown, passed, verdict = combine(bundles, settings.comment_id, head_sha)
-    with log.group(f"Finding the {ctx.change_word}"):
+    with log.group(f"Finding the {ctx.change_word}") as phase:
         try:
             change = _find_change(bundles, host, target, head_sha, hostile=hostile)
         except HostError as exc:
@@ -129,8 +129,9 @@ def publish(
             change = None
         if change is None and not failures:
             log(f"no open {ctx.change_word} for this commit: the report is in the job summary only")
+        phase.done(f"{ctx.change_abbr} #{change.number}" if change else "none found")
     body = markdown
-    with log.group("Images"):
+    with log.group("Images") as phase:
         if settings.plots == "assets" and change is not None:
             body = _with_images(
                 bundles,
@@ -143,10 +144,11 @@ def publish(
             )
         elif settings.plots in ("summary", "off"):
             body = strip_images(markdown, "image in the job summary's report artifact")
+        phase.done(f"{len(IMAGE.findall(body))} image(s) in the comment (plots: {settings.plots})")
     body = redact(body)
     comment_url = None
     if change is not None and settings.comment != "off":
-        with log.group("Comment"):
+        with log.group("Comment") as phase:
             try:
                 comment_url = host.upsert_report(
                     change,
@@ -158,7 +160,8 @@ def publish(
             except HostError as exc:
                 failures.append(exc)
                 comment_url = exc.comment_url  # posted before the failure: still its URL
-    with log.group("Merge gate"):
+            phase.done(comment_url or "not posted")
+    with log.group("Merge gate") as phase:
         line = redact(plain(verdict.splitlines()[0] if verdict else "", 140))
         line = line or ("passed" if passed else "failed")
         try:
@@ -170,6 +173,8 @@ def publish(
                 context=settings.status_context,
                 target_url=ctx.run_url,
             )
+            state = "passed" if passed else "failed"
+            phase.done(f"{settings.status_context}: {state} on {head_sha[:7]}")
         except HostError as exc:
             failures.append(exc)
     for later in failures[1:]:  # the first is the job's error line; the others are said too

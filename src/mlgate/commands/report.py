@@ -96,7 +96,7 @@ def produce(
         log=log,
         no_training="the head's training failed" if failed else None,
     )
-    with log.group("Reading metrics and params"):
+    with log.group("Reading metrics and params") as phase:
         g = gather(
             settings,
             git,
@@ -106,10 +106,7 @@ def produce(
             baseline=baseline,
             local=local,
         )
-        log(
-            f"base {g.base_ref} ({g.base_sha[:7]}): {len(g.metrics.changes)} metric values, "
-            f"{len(g.params.changed())} changed params"
-        )
+        phase.done(read_summary(g))
     if not g.config.gates and not any(c.new is not None for c in g.metrics.changes):
         log.warning(nothing_to_gate(g.metric_files))
     out_dir = _ready(out_dir, root, log, movable=movable)
@@ -136,9 +133,10 @@ def produce(
     evidence, trends = evidence_mod.collect(g, git, notes)
     tables: list[TableChange] = []
     if g.config.data or g.pipeline.locked or g.base_pipeline.locked:
-        with log.group("Checking data"):
+        with log.group("Checking data") as phase:
             tables, data_notes = table_changes(g.base_commit, g.head, g.config.data, log)
             notes += data_notes
+            phase.done(f"{len(tables)} data table(s) compared")
     rep = report_mod.build(
         title=g.config.title,
         base_ref=g.base_ref,
@@ -159,10 +157,12 @@ def produce(
     plots: list[report_mod.PlotEntry] = []
     mermaid = settings.plots == "mermaid"
     if settings.plots != "off":
-        with log.group("Rendering plots"):
+        with log.group("Rendering plots") as phase:
             plots, plot_notes = draw_plots(g, rows, out_dir, mermaid=mermaid)
             plots += extra_plots(trends, tables, out_dir, mermaid=mermaid, notes=plot_notes)
             plots += slice_plots(rep.gates, out_dir, mermaid=mermaid)
+            skipped = f"; {len(plot_notes)} skipped (see the report's notes)" if plot_notes else ""
+            phase.done(f"{len(plots)} chart(s) drawn{' as Mermaid' if mermaid else ''}{skipped}")
         if plot_notes:  # after the gathering notes, before the data-change ones
             at = len(g.notes)
             rep = dataclasses.replace(rep, notes=(*rep.notes[:at], *plot_notes, *rep.notes[at:]))
@@ -191,6 +191,16 @@ def produce(
     result = redact_result(report_mod.result_json(with_plots, comment_id=cid), redact, secrets)
     full = redact(markdown.full_tables(tables_md))
     return Produced(with_plots, text, result, g, out_dir, alt, full, tables_md.hidden)
+
+
+def read_summary(g: Gathered) -> str:
+    """What reading found, in one line for the log."""
+    files = {c.path for c in g.metrics.changes}
+    return (
+        f"base {g.base_ref} ({g.base_sha[:7]}): {len(files)} metrics file(s) read, "
+        f"{len(g.metrics.changes)} metric values, {len(g.params.changed())} changed params, "
+        f"{len(g.plots)} plot(s)"
+    )
 
 
 def _ready(out_dir: Path, root: Path, log: Log, *, movable: bool) -> Path:
