@@ -11,7 +11,8 @@ write `::` at a line start, with their data escaped as GitHub's toolkit does.
 Phases (`group()`) are never nested in the log: GitHub does not nest groups (a `::group::`
 inside another ends nothing, and the `::endgroup::` that follows is stray), so a phase opened
 inside another ends the outer one's group, opens its own (titled `outer › inner`), and the outer
-one's group opens again ("(continued)") only if it prints anything more. A phase that calls
+one's group opens again ("(continued)") only if it prints anything more; a group opens with
+its phase's first line, so none is empty. A phase that calls
 `done()` says what it did, with its time, in one line after its group: visible when collapsed.
 """
 
@@ -59,6 +60,7 @@ class Phase:
     shown: str  # the title in the log: `outer › inner` when opened inside another phase
     started: float
     said: str | None = None
+    opened: bool = False  # its group was opened (it printed something)
 
     def done(self, text: str) -> None:
         self.said = text
@@ -112,9 +114,12 @@ class Log:
         self._write(neutralize(self.redact(str(message))))
 
     def _write(self, line: str) -> None:
-        """A line inside the current phase: its group opens again if a nested one closed it."""
+        """A line inside the current phase: its group opens with its first line (a phase that
+        prints nothing has its summary line only), again if a nested phase closed it."""
         if self._phases and self._open is None:
-            self._begin(f"{self._phases[-1].shown} (continued)")
+            phase = self._phases[-1]
+            self._begin(f"{phase.shown} (continued)" if phase.opened else phase.shown)
+            phase.opened = True
         self._emit(line)
 
     def _emit(self, line: str) -> None:
@@ -157,7 +162,6 @@ class Log:
         phase = Phase(title, f"{parent.title} › {title}" if parent else title, time.monotonic())
         self._end()  # the outer phase's group ends here: groups do not nest
         self._phases.append(phase)
-        self._begin(phase.shown)
         try:
             yield phase
         finally:

@@ -466,3 +466,28 @@ def test_429_with_a_short_retry_after_is_waited_out(pipeline: Pipeline) -> None:
     assert pipeline.run() == 0, pipeline.err
     assert len(bot_notes(pipeline.state)) == 1
     assert [m for m, p in pipeline.state.requests if p.endswith("/user")] == ["GET"] * 3
+
+
+def test_the_job_log_has_balanced_collapsed_sections_and_the_report_inside_one(
+    pipeline: Pipeline,
+) -> None:
+    """Issue 25: GitLab gets collapsible sections (never nested), the report folded in one
+    instead of printed raw into the log."""
+    from tests.unit.test_log_phases import SECTION
+
+    pipeline.env(MLGATE_RUN="echo trained")
+    assert pipeline.run() == 0, pipeline.err
+    open_, titles = None, []
+    for line in pipeline.err.split("\n"):
+        if m := SECTION.match(line):
+            kind, _ts, name, collapsed, title = m.groups()
+            assert (open_ is None) == (kind == "start") and (kind == "end" or collapsed), line
+            open_ = name if kind == "start" else None
+            titles += [title] if kind == "start" else []
+        else:
+            assert "\x1b" not in line, repr(line)
+    assert open_ is None
+    assert titles[0] == "Training: echo trained" and REPORT_SECTION in titles, titles
+    report = pipeline.err.split(REPORT_SECTION)[1].split("section_end:")[0]
+    assert "all 1 gate passed" in report
+    assert "Training: echo trained: exit code 0 (" in pipeline.err
