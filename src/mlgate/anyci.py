@@ -195,7 +195,7 @@ class AnyCIContext:
             head_sha=sha.lower(),
             base_ref=clean_base(base[1], base[0]) if base else None,
             api_url=_url(env, host),
-            run_url=events.check_url(run[0], run[1]) if run else None,
+            run_url=run[1] if run and events.check_url(*run) else None,  # as given: a link
             workspace=Path(),
             api_token=_token(env, host),
         )
