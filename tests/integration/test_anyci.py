@@ -9,17 +9,14 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import Repo
-from tests.fake_github import FakeGitHub
+from tests.fake_github import FakeGitHub, Token
 from tests.fake_github import State as GitHubState
-from tests.fake_github import Token
-from tests.fake_gitlab import PROJECT_PATH, FakeGitLab
+from tests.fake_gitlab import PROJECT_PATH, FakeGitLab, User
 from tests.fake_gitlab import State as GitLabState
-from tests.fake_gitlab import User
 
 GH_TOKEN = "ghp_jenkins_credential_0123456789"
 GL_TOKEN = "glpat-circleci-context-0123456789"

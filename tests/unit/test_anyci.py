@@ -3,6 +3,8 @@ variables where cheap, and each missing piece one line naming its flag and varia
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from mlgate import anyci, hosts
@@ -102,7 +104,7 @@ def test_a_missing_or_bad_piece_is_one_line_naming_it_and_exit_2(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    for var in list(__import__("os").environ):
+    for var in list(os.environ):
         if var.startswith(("GITHUB_", "GITLAB_", "MLGATE_", "CI", "CHANGE_", "BUILD")):
             monkeypatch.delenv(var)
     env = {k: v for k, v in {**FULL, **changes}.items() if k != drop}
