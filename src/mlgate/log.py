@@ -22,6 +22,7 @@ import contextlib
 import dataclasses
 import re
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import TextIO
@@ -39,6 +40,7 @@ _LINE_BREAKS = re.compile(r"\r\n|\r|[\u2028\u2029\x85]")
 # What the runner takes for a command: `::name...` after leading whitespace, `##[` anywhere.
 _COMMAND_START = re.compile(r"^(\s*)::")
 UNTRUSTED_PREFIX = "| "
+HEARTBEAT_SECONDS = 30.0  # a silent phase gets a line this often (see mlgate.proc for commands)
 _ESC = "\x1b[0K"  # GitLab's section markers: https://docs.gitlab.com/ci/jobs/job_logs/
 
 
@@ -50,6 +52,35 @@ def elapsed(seconds: float) -> str:
     if minutes < 60:
         return f"{minutes} min {secs:02d} s"
     return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def still_running(say: Callable[[str], None], what: str) -> Callable[[float], None]:
+    """The heartbeat of a command silent for a while (DVC hides its progress without a
+    terminal; a training may print nothing for minutes): alive, and for how long."""
+    short = what if len(what) <= 80 else what[:79] + "…"
+    return lambda seconds: say(f"… still running after {elapsed(seconds)}: {short}")
+
+
+@contextlib.contextmanager
+def ticking(
+    say: Callable[[str], None], what: str, interval: float = HEARTBEAT_SECONDS
+) -> Iterator[None]:
+    """The heartbeat of work done in this process that prints nothing meanwhile (DVC
+    reading the base's outputs from its remote): a line every `interval` seconds."""
+    stop, started = threading.Event(), time.monotonic()
+    beat = still_running(say, what)
+
+    def tick() -> None:
+        while not stop.wait(interval):
+            beat(time.monotonic() - started)
+
+    thread = threading.Thread(target=tick, name="mlgate-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 @dataclasses.dataclass
@@ -105,6 +136,7 @@ class Log:
         self._phases: list[Phase] = []  # the phases entered, outermost first
         self._open: str | None = None  # the group (GitHub) or section name (GitLab) now open
         self._count = 0
+        self._lock = threading.Lock()  # a heartbeat thread prints too (`ticking`)
 
     def _out(self) -> TextIO:
         return self.stream or sys.stderr
@@ -123,7 +155,8 @@ class Log:
         self._emit(line)
 
     def _emit(self, line: str) -> None:
-        print(line, file=self._out(), flush=True)
+        with self._lock:
+            print(line, file=self._out(), flush=True)
 
     def _command(self, name: str, data: str, **props: str) -> None:
         """One of mlgate's own workflow commands; data and properties escaped."""
@@ -150,10 +183,7 @@ class Log:
                     self._emit(f"::add-mask::{escape_data(line)}")
 
     def still_running(self, what: str) -> Callable[[float], None]:
-        """The heartbeat of a command silent for a while (DVC hides its progress without a
-        terminal; a training may print nothing for minutes): alive, and for how long."""
-        short = what if len(what) <= 80 else what[:79] + "…"
-        return lambda seconds: self(f"… still running after {elapsed(seconds)}: {short}")
+        return still_running(self, what)
 
     @contextlib.contextmanager
     def group(self, title: str) -> Iterator[Phase]:

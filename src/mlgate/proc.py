@@ -36,13 +36,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlgate.interrupt import Interrupted, ignored
+from mlgate.log import HEARTBEAT_SECONDS
 
 TAIL_LINES = 40
 TAIL_CHARS = 10_000
 LINE_CHARS = 1_000
 GRACE_SECONDS = 2.0  # reading goes on this long after the command exits (its last output)
 KILL_GRACE_SECONDS = 3.0  # between SIGTERM and SIGKILL
-HEARTBEAT_SECONDS = 30.0  # a silent command gets a line in the log this often
 TIMEOUT_EXIT = 124  # what `timeout(1)` returns for a command it stopped
 TOKEN_VARIABLE = "MLGATE_RUN_TOKEN"  # noqa: S105 - a variable name, not a secret
 _READ = 1 << 16
@@ -366,14 +366,18 @@ def _read(
             except BlockingIOError:
                 continue
             if not data:
-                return _wait_exit(proc, deadline)
+                return _wait_exit(proc, deadline, lines.quiet)
             lines.feed(data)
 
 
-def _wait_exit(proc: subprocess.Popen[bytes], deadline: float | None) -> str:
+def _wait_exit(
+    proc: subprocess.Popen[bytes], deadline: float | None, quiet: _Quiet | None = None
+) -> str:
     """The output is closed; the command itself may still run (`exec >&-; sleep 600`)."""
     while proc.poll() is None:
         if deadline is not None and time.monotonic() >= deadline:
             return "timeout"
+        if quiet is not None:
+            quiet.check(time.monotonic())
         time.sleep(0.05)
     return "eof"

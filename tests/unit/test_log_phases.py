@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import re
 
-from mlgate.log import Log, elapsed
+from mlgate.log import Log, elapsed, ticking
 
 SECTION = re.compile(
     r"^\x1b\[0Ksection_(start|end):(\d+):([A-Za-z0-9_.-]+)(\[collapsed=true\])?\r\x1b\[0K(.*)$"
@@ -101,3 +101,19 @@ def test_outside_a_ci_only_the_summaries_are_printed() -> None:
 
 def test_elapsed_reads_at_a_glance() -> None:
     assert [elapsed(s) for s in (4.25, 65, 3725)] == ["4.2 s", "1 min 05 s", "1 h 02 min"]
+
+
+def test_work_in_this_process_gets_a_heartbeat_until_it_ends() -> None:
+    import time
+
+    out = io.StringIO()
+    log = Log(stream=out)
+    with ticking(log, "reading DVC-tracked files at main", interval=0.1):
+        time.sleep(0.45)
+    time.sleep(0.2)  # and none after
+    lines = out.getvalue().splitlines()
+    assert 3 <= len(lines) <= 5, lines
+    assert all(
+        re.fullmatch(r"… still running after 0\.\d s: reading DVC-tracked files at main", x)
+        for x in lines
+    ), lines

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from mlgate.log import ticking
 from mlgate.regular import NotRegular, read_regular
 from mlgate.sources.dvccache import matches
 from mlgate.sources.dvcopen import Unavailable, View, full_repo, revision_view, workspace_view
@@ -193,8 +194,9 @@ class DvcAt:
             f"reading {len(wanted)} DVC-tracked file(s) at {self.label} "
             f"(local cache, else the DVC remote): {', '.join(wanted)}"
         )
-        for path, owner in wanted.items():
-            out[path] = self._read_one(repo, fs, path, owner)
+        with ticking(self.log, f"reading DVC-tracked files at {self.label}"):  # a slow remote
+            for path, owner in wanted.items():
+                out[path] = self._read_one(repo, fs, path, owner)
         return out
 
     def _read_one(self, repo: Any, fs: Any, path: str, owner: LockedOut) -> FileRead:
