@@ -314,7 +314,7 @@ def repro() -> dict[str, float]:
 
 
 def table(results: dict[str, dict[str, float]]) -> str:
-    """The scale results as a Markdown table (for the issue and the README)."""
+    """The scale results as a Markdown table (for the issue and docs/benchmarks.md)."""
     cols = [
         "mlgate report s",
         "mlgate diff --md s",

@@ -94,7 +94,7 @@ def layouts() -> dict[str, dict[str, float]]:
 
 
 def table(results: dict[str, dict[str, float]]) -> str:
-    """The README's table: the two ratios per layout."""
+    """The table of docs/benchmarks.md: the two ratios per layout."""
     lines = ["| layout | diff ratio | report ratio |", "|---|---|---|"]
     for name, row in results.items():
         lines.append(f"| {name} | {row['diff ratio']:.2f} | {row['report ratio']:.2f} |")

@@ -16,14 +16,19 @@ from pathlib import Path
 from typing import Any
 
 from mlgate import __version__, interrupt
+from mlgate.clihelp import (
+    DESCRIPTIONS,
+    EXIT_CODES,
+    RUN_DESCRIPTION,
+    RUN_ENVIRONMENT,
+    SUMMARIES,
+)
 from mlgate.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_USAGE, MlgateError
 from mlgate.log import Log
 from mlgate.redact import from_environ
 from mlgate.settings import Settings
 
-EPILOG = """exit codes: 0 all gates passed; 1 a gate failed; 2 bad usage, config or input;
-3 an outside service failed after the report was written; 4 a bug in mlgate;
-130 interrupted (SIGINT); 143 terminated (SIGTERM)."""
+EPILOG = EXIT_CODES
 
 
 class _Parser(argparse.ArgumentParser):
@@ -86,17 +91,7 @@ def _any_ci_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--run-url", metavar="URL", help="this build's page, linked from the status")
 
 
-def parser() -> argparse.ArgumentParser:
-    top = _Parser(
-        prog="mlgate",
-        description="Diff ML metrics against the base branch, "
-        "report on the pull request, gate the merge.",
-        epilog=EPILOG,
-    )
-    top.add_argument("--version", action="version", version=f"mlgate {__version__}")
-    sub = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
-    p = sub.add_parser("diff", help="workspace vs base, like `dvc metrics diff`", epilog=EPILOG)
+def _diff_flags(p: argparse.ArgumentParser) -> None:
     _common(p)
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument(
@@ -112,7 +107,8 @@ def parser() -> argparse.ArgumentParser:
         "--params", dest="diff_params", action="store_true", help="diff params instead of metrics"
     )
 
-    p = sub.add_parser("report", help="write report.md, result.json, report.html", epilog=EPILOG)
+
+def _report_flags(p: argparse.ArgumentParser) -> None:
     _common(p)
     p.add_argument(
         "--out", dest="report_dir", metavar="DIR", help="output dir (default: mlgate-report)"
@@ -132,26 +128,8 @@ def parser() -> argparse.ArgumentParser:
     )
     _baseline_flags(p)
 
-    p = sub.add_parser(
-        "run", help="the GitHub Action's entry point (reads the Actions environment)", epilog=EPILOG
-    )
-    _any_ci_flags(p)
-    p = sub.add_parser(
-        "publish", help="post saved bundles (fork-safe stage two, matrix jobs)", epilog=EPILOG
-    )
-    p.add_argument(
-        "--bundle",
-        action="append",
-        required=True,
-        metavar="DIR",
-        help="a bundle directory written by `mlgate run` (repeat to merge)",
-    )
 
-    p = sub.add_parser(
-        "record",
-        help="store this commit's results on the results branch (for later base lookups)",
-        epilog=EPILOG,
-    )
+def _record_flags(p: argparse.ArgumentParser) -> None:
     _common(p, base=False)  # record files results under HEAD; it compares with nothing
     p.add_argument("--repro", action="store_true", help="run `dvc repro` first")
     p.add_argument("--command", dest="run", metavar="CMD", help="run this training command first")
@@ -168,7 +146,40 @@ def parser() -> argparse.ArgumentParser:
         help="push the results branch to origin afterwards",
     )
 
-    p = sub.add_parser("demo", help="the whole flow on a bundled example, no GitHub", epilog=EPILOG)
+
+def parser() -> argparse.ArgumentParser:
+    top = _Parser(
+        prog="mlgate",
+        description="Diff ML metrics against the base branch, "
+        "report on the pull request, gate the merge.",
+        epilog=EPILOG,
+    )
+    top.add_argument("--version", action="version", version=f"mlgate {__version__}")
+    sub = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def command(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        options = {"description": DESCRIPTIONS[name], "epilog": EPILOG, **kwargs}
+        made: argparse.ArgumentParser = sub.add_parser(name, help=SUMMARIES[name], **options)
+        return made
+
+    _diff_flags(command("diff"))
+    _report_flags(command("report"))
+    run = command(
+        "run",
+        description=RUN_DESCRIPTION,
+        epilog=RUN_ENVIRONMENT,  # its layout kept: one variable group a line
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _any_ci_flags(run)
+    command("publish").add_argument(
+        "--bundle",
+        action="append",
+        required=True,
+        metavar="DIR",
+        help="a bundle directory written by `mlgate run` (repeat to merge)",
+    )
+    _record_flags(command("record"))
+    p = command("demo")
     p.add_argument("--out", metavar="DIR", default="mlgate-demo", help="default: ./mlgate-demo")
     p.add_argument("--keep", action="store_true", help="keep the throwaway project (printed)")
     return top

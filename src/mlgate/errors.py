@@ -1,6 +1,6 @@
 """One exception hierarchy; each class carries the process exit code it maps to.
 
-Exit codes (documented in the README):
+Exit codes (documented in docs/cli.md):
     0  every gate passed
     1  a gate failed (the report says which, and by how much)
     2  bad usage, configuration or input; the message names the file and the problem

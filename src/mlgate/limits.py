@@ -1,4 +1,4 @@
-"""mlgate's limits on what it reads and renders, in one place (the README's table lists them).
+"""mlgate's limits on what it reads and renders, in one place (docs/limits.md lists them).
 
 A pull request's files are hostile input: without these, a 44 MB metrics file with two million
 keys took minutes and gigabytes, and a YAML alias bomb or a template with nested loops never ended.

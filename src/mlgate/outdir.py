@@ -25,6 +25,7 @@ from pathlib import Path, PurePosixPath
 from mlgate.errors import InputError, WriteError
 
 MARKER = ".mlgate-report"
+GITIGNORE = b"# created by mlgate: nothing here belongs in git\n*\n"
 _MARKER_TEXT = b"This directory holds an mlgate report; mlgate may overwrite the files it wrote.\n"
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 
@@ -125,7 +126,27 @@ def _prepare(out_dir: Path, root: Path | None) -> Path:
     else:
         out_dir.mkdir(parents=True, exist_ok=True)
     write_bytes(out_dir, MARKER, _MARKER_TEXT)
+    ignore_all(out_dir)
     return out_dir
+
+
+def ignore_all(directory: Path) -> None:
+    """Put a `.gitignore` of `*` in a directory mlgate writes, as pytest and ruff do for their
+    caches, so `git add -A` does not commit it. An existing `.gitignore` is left as it is, a
+    symbolic link is never followed, and a directory that cannot take one is left without."""
+    try:
+        fd = os.open(directory, _DIR_FLAGS)
+    except OSError:
+        return
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    try:
+        out = os.open(".gitignore", flags, 0o666, dir_fd=fd)
+        with os.fdopen(out, "wb") as fh:
+            fh.write(GITIGNORE)
+    except OSError:  # FileExistsError (theirs or ours), a read-only directory: nothing to add
+        pass
+    finally:
+        os.close(fd)
 
 
 def _parts(rel: str) -> list[str]:

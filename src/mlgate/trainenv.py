@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlgate import proc, redact
+from mlgate import outdir, proc, redact
 from mlgate.errors import UsageError
 from mlgate.log import Log
 from mlgate.report import Training
@@ -99,6 +99,8 @@ def prepare(settings: Settings, *, root: Path, workspace: Path, log: Log) -> Pre
         log(f"training environment {place}: reused (same Python and requirements)")
     else:
         made = _create(venv, place, log)
+        if venv.is_relative_to(workspace):  # .cache/mlgate/: never committed by `git add -A`
+            outdir.ignore_all(venv.parent)
     if made.failure is None and file is not None:
         made = _pip_install([str(venv / "bin" / "python")], file, root=root, cache=cache, log=log)
     if made.failure is not None:
@@ -160,7 +162,7 @@ def _create(venv: Path, place: str, log: Log) -> Prepared:
 def _pip_install(python: list[str], file: Path, *, root: Path, cache: Path, log: Log) -> Prepared:
     name = file.relative_to(root).as_posix() if file.is_relative_to(root) else str(file)
     cmd = [*python, "-m", "pip", "install", "--disable-pip-version-check", "-r", name]
-    return _step(
+    made = _step(
         [*cmd, "--cache-dir", str(cache)],
         f"Installing {name}",
         cwd=root,
@@ -168,6 +170,8 @@ def _pip_install(python: list[str], file: Path, *, root: Path, cache: Path, log:
         shown=f"pip install -r {name}",
         file=name,
     )
+    outdir.ignore_all(cache)  # pip's cache in the workspace, .cache/pip/: not for git either
+    return made
 
 
 def _step(

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -115,3 +116,41 @@ def test_lock_pins_every_runtime_dependency() -> None:
     ):
         assert dep in pins, dep
     assert "scikit-learn" not in pins  # the users' training brings its own framework
+
+
+def _status_of(step: dict[str, Any]) -> str | None:
+    """The commit status a step of mlgate sets (its `status-context`, else `mlgate`), or None."""
+    uses, runs = str(step.get("uses", "")), str(step.get("run", ""))
+    action = uses.startswith("mlgate/mlgate") or uses in ("./", "./in-job")
+    if not (action or "mlgate run" in runs or "mlgate publish" in runs):
+        return None
+    return str((step.get("with") or {}).get("status-context", "mlgate"))
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_job_is_named_as_the_status_it_sets(workflow: Path) -> None:
+    """GitHub requires every check of a required name: a job called `mlgate` reports a check
+    run `mlgate` beside the `mlgate` status, and branch protection would wait for both."""
+    jobs = yaml.safe_load(workflow.read_text()).get("jobs", {})
+    statuses = {
+        status
+        for job in jobs.values()
+        for step in job.get("steps", [])
+        if (status := _status_of(step)) is not None
+    }
+    checks = {str(job.get("name", job_id)) for job_id, job in jobs.items()}
+    assert not statuses & checks, f"{workflow.name}: a job's check has the status's name"
+
+
+def test_the_quick_start_workflow_is_the_basic_example() -> None:
+    """The README's quick start shows examples/workflows/basic.yml's jobs (comments aside)."""
+
+    def code(lines: list[str]) -> list[str]:
+        return [c for line in lines if (c := line.split("#")[0].rstrip()).strip()]
+
+    basic = (ROOT / "examples" / "workflows" / "basic.yml").read_text().splitlines()
+    readme = (ROOT / "README.md").read_text().splitlines()
+    start = readme.index("   jobs:")
+    end = readme.index("   ```", start)
+    shown = [line.removeprefix("   ") for line in readme[start:end]]
+    assert code(shown) == code(basic[basic.index("jobs:") :])

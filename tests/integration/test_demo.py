@@ -11,6 +11,7 @@ def test_demo_builds_the_flow_and_writes_the_report(tmp_path, cli) -> None:  # t
     res = cli("demo", "--out", str(out))
     assert res.code == 0, res.err
     assert f"report:  {out / 'report.md'}" in res.out
+    assert (out / ".gitignore").read_text().splitlines()[-1] == "*"  # `git add -A` leaves it out
     text = (out / "report.md").read_text()
     # The PR makes the trees shallower and shifts a feature of its training data: log-loss and
     # the data drift rule fail, ROC AUC holds, and the accuracy drop (four rows of 171) is

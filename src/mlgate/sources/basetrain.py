@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlgate import outdir
 from mlgate.errors import GitError, InputError, UsageError
 from mlgate.log import Log
 from mlgate.metrics import parse_document
@@ -346,6 +347,7 @@ def save(repo_root: Path, kept: Kept, *, key: str, sha: str, command: str, deps:
         top.mkdir(parents=True, exist_ok=True)
         if why := _confined_dir(repo_root, top):
             return f"base results not cached: {why}"
+        outdir.ignore_all(top.parent)  # .cache/mlgate/: never committed by `git add -A`
         tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=top))
         for path, data in kept.files.items():
             file = tmp / "files" / path
