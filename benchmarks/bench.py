@@ -132,9 +132,9 @@ PLOT_CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
 import numpy as np
-from mlgate.render.plotdata import parse_table
+from mlgate.plotdata import parse_table
 from mlgate.render.plots import Drawer
-from mlgate.sources.pipeline import PlotDef
+from mlgate.pipeline import PlotDef
 out = Path(sys.argv[1]); n = int(sys.argv[2]); count = int(sys.argv[3])
 x = np.arange(n)
 rng = np.random.default_rng(0)

@@ -32,7 +32,7 @@ import numpy as np
 from sklearn.datasets import make_classification
 from sklearn.ensemble import RandomForestClassifier
 
-from mlgate import stats
+from mlgate import mcnemar, stats
 from mlgate.stats import Paired
 
 SEEDS = int(os.environ.get("BENCH_SEEDS", "200"))
@@ -103,7 +103,7 @@ def run(n: int, y: np.ndarray, preds: list[np.ndarray]) -> list[list[str]]:
             p10 = float(np.mean(b_pop & ~h_pop))
             p01 = float(np.mean(h_pop & ~b_pop))
             for a in ALPHAS:  # the exact test's chance to fail the gate, from population rates
-                theory[(a, case)] += stats.mcnemar_power(n, p10, p01, a, worse_only=True)
+                theory[(a, case)] += mcnemar.mcnemar_power(n, p10, p01, a, worse_only=True)
         for draw in range(DRAWS):
             sample = rng.integers(0, pool, n)  # the PR's test set: n rows from the population
             ys, bs = y[sample], base[sample]
@@ -116,7 +116,7 @@ def run(n: int, y: np.ndarray, preds: list[np.ndarray]) -> list[list[str]]:
                 only_b = int(np.count_nonzero(b_ok & ~h_ok))
                 only_h = int(np.count_nonzero(h_ok & ~b_ok))
                 drop = float(b_ok.mean() - h_ok.mean())
-                p = stats.mcnemar_exact(only_b, only_h)
+                p = mcnemar.mcnemar_exact(only_b, only_h)
                 f1 = stats.compare(
                     Paired(ys.astype(str), bs.astype(str), hs.astype(str)),
                     "f1",

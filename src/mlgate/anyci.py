@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,13 +23,13 @@ from mlgate.errors import UsageError
 from mlgate.github import events
 from mlgate.gitlab.ci import GITHUB_ONLY, KNOBS, GitLabContext
 from mlgate.hosts import Target
+from mlgate.redact import Redactor
 from mlgate.settings import Settings, clean_base
 
 if TYPE_CHECKING:
     from mlgate.hosts import CIContext, Host
     from mlgate.log import Log
 
-Redactor = Callable[[str], str]
 HOST_VARIABLE = "MLGATE_HOST"
 # field -> (flag, our variable, variables other CIs set, read when ours is unset)
 FIELDS: dict[str, tuple[str, str, tuple[str, ...]]] = {

@@ -21,17 +21,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlgate import paths as repo_paths
 from mlgate import results
 from mlgate.config import Config
 from mlgate.errors import GitError, UsageError
-from mlgate.gates import NO_BASELINE
+from mlgate.gatekinds.scalar import NO_BASELINE
 from mlgate.log import Log
+from mlgate.pipeline import Pipeline
 from mlgate.report import BaseSource
 from mlgate.settings import Settings
 from mlgate.sources import basetrain
-from mlgate.sources import paths as repo_paths
 from mlgate.sources.git import Git
-from mlgate.sources.pipeline import Pipeline
 from mlgate.sources.revision import GitRevision, Revision
 from mlgate.sources.stored import Overlay, Unproduced
 
@@ -52,14 +52,26 @@ def holds(base: GitRevision, path: str) -> bool:
 
 
 @dataclass(frozen=True)
-class _Head:
+class Head:
+    """The head revision and its DVC files, to tell files the pull request adds."""
+
     revision: Revision
     pipeline: Pipeline
 
 
+@dataclass(frozen=True)
+class Chosen:
+    """Where the base's values come from, notes, and what the baseline did (None: the base
+    commit itself, or nothing was said)."""
+
+    revision: Revision
+    notes: list[str]
+    source: BaseSource | None = None
+
+
 class Baseline:
     """Called by `gather` with the base commit and the files the report needs; returns the
-    revision to read the base from. `source` says what it did, for the log and the report."""
+    revision to read the base from and what it did, for the log and the report."""
 
     def __init__(
         self,
@@ -75,51 +87,18 @@ class Baseline:
         self.root = root
         self.git = git
         self.log = log
-        self.source: BaseSource | None = None
 
     def choose(
         self,
         base: GitRevision,
-        head: Revision,
-        config: Config,
-        head_pipeline: Pipeline,
-        base_pipeline: Pipeline,
-    ) -> tuple[Revision, list[str]]:
-        """The revision to read the base from, and notes. `needed`: the metrics files of either
-        revision; `wanted`: every file the report may read at the base (params, plot data)."""
-        from mlgate import gather as g
-
-        s = self.settings
-        needed = list(
-            dict.fromkeys(
-                [
-                    *g.metric_files(s, config, head_pipeline, head),
-                    *g.metric_files(s, config, base_pipeline, base),
-                ]
-            )
-        )
-        wanted = [
-            *needed,
-            *g.param_files(s, config, head_pipeline, head),
-            *g.param_files(s, config, base_pipeline, base),
-            *(
-                src
-                for p in g.plot_defs(config, head_pipeline, base_pipeline)
-                for src, _y in p.sources
-            ),
-            g.DVCLIVE_PLOTS,
-        ]
-        head_side = _Head(head, head_pipeline)
-        return self._choose(base, head_side, config, needed, list(dict.fromkeys(wanted)))
-
-    def _choose(
-        self,
-        base: GitRevision,
-        head: _Head,
+        head: Head,
         config: Config,
         needed: Sequence[str],
         wanted: Sequence[str],
-    ) -> tuple[Revision, list[str]]:
+    ) -> Chosen:
+        """The revision to read the base from, with notes and what it did. `needed`: the
+        metrics files of either revision; `wanted`: every file the report may read at the
+        base (params, plot data): `mlgate.filesets.base_files`."""
         chosen = mode(self.settings, config)
         command = basetrain.training_command(self.settings)
         if chosen == "always" and command is None:
@@ -128,34 +107,23 @@ class Baseline:
                 "`repro: true` (--repro)"
             )
         if not needed:
-            return base, []
+            return Chosen(base, [])
         missing = [p for p in needed if not holds(base, p)]
         added = {p for p in missing if self._added_by_pr(base, head, p)}  # new: the PR adds them
         expected = [p for p in missing if p not in added]
         if chosen != "always" and not expected:
-            return base, []
+            return Chosen(base, [])
         notes: list[str] = []
         name = f"base {base.label} ({base.sha[:7]})"
         if chosen != "always":
-            stored, found_notes = self._stored(base.sha)
-            notes += found_notes
-            if stored is not None:
-                where = (
-                    f"the stored results of {base.sha[:7]}"
-                    if stored.distance == 0
-                    else f"the stored results of its ancestor {stored.sha[:7]}, "
-                    f"{stored.distance} commit(s) earlier (the nearest with results)"
-                )
-                summary = (
-                    f"{name} stores no results in git or DVC: base values are {where} "
-                    f"on {stored.ref}"
-                )
-                self._say(BaseSource("stored", summary))
-                return Overlay(_not_held(stored.files, base), base, base.label), notes
+            found = self._from_stored(base, name)
+            if found.source is not None:
+                return found
+            notes += found.notes
         if command is None or chosen == "never":
             shown = [p for p, r in head.revision.read(expected).items() if not r.absent]
             if not shown:  # head has none of them either: nothing to compare, nothing to say
-                return base, notes
+                return Chosen(base, notes)
             why = (
                 "base-run: never forbids training it"
                 if chosen == "never"
@@ -163,16 +131,17 @@ class Baseline:
             )
             reason = no_baseline(name, shown, why, self.settings.results_branch)
             self.log(reason)  # each gate on them fails with it, as an error annotation
-            return Unproduced(base, reason, new=added), notes
+            return Chosen(Unproduced(base, reason, new=added), notes)
         if self.no_training:
             notes.append(f"{name} has no results and was not trained: {self.no_training}")
-            return Unproduced(base, f"the base was not trained: {self.no_training}"), notes
-        trained, notes = self._train(base, command, needed, wanted, notes)
-        if isinstance(trained, Overlay) and chosen != "always":  # always: the training wins
-            trained.files = _not_held(trained.files, base)
-        return trained, notes
+            why = f"the base was not trained: {self.no_training}"
+            return Chosen(Unproduced(base, why), notes)
+        trained = self._train(base, command, needed, wanted, notes)
+        if isinstance(trained.revision, Overlay) and chosen != "always":  # the training wins
+            trained.revision.files = _not_held(trained.revision.files, base)
+        return trained
 
-    def _added_by_pr(self, base: GitRevision, head: _Head, path: str) -> bool:
+    def _added_by_pr(self, base: GitRevision, head: Head, path: str) -> bool:
         """The pull request adds `path`: committed at HEAD but not at the base, or declared by
         HEAD's DVC files and not by the base's (a new stage or metrics entry)."""
         try:
@@ -188,9 +157,28 @@ class Baseline:
             and base_pipeline.owner(path) is None
         )
 
-    def _say(self, source: BaseSource) -> None:
-        self.source = source
+    def _say(self, source: BaseSource) -> BaseSource:
         self.log(source.summary)
+        return source
+
+    def _from_stored(self, base: GitRevision, name: str) -> Chosen:
+        """The results branch's values for the base (or its nearest stored ancestor); without
+        them, the base itself and the notes of the search."""
+        stored, notes = self._stored(base.sha)
+        if stored is None:
+            return Chosen(base, notes)
+        where = (
+            f"the stored results of {base.sha[:7]}"
+            if stored.distance == 0
+            else f"the stored results of its ancestor {stored.sha[:7]}, "
+            f"{stored.distance} commit(s) earlier (the nearest with results)"
+        )
+        summary = f"{name} stores no results in git or DVC: base values are {where} on {stored.ref}"
+        return Chosen(
+            Overlay(_not_held(stored.files, base), base, base.label),
+            notes,
+            self._say(BaseSource("stored", summary)),
+        )
 
     def _stored(self, sha: str) -> tuple[results.Stored | None, list[str]]:
         branch = self.settings.results_branch
@@ -203,6 +191,15 @@ class Baseline:
             return None, [f"results branch {branch!r} unreadable: {exc}"]
         return stored, notes + found
 
+    def _cache_key(self, repo_root: Path, sha: str, command: str) -> tuple[str, str]:
+        """The hash of the base's training inputs, and the base cache's key for it."""
+        try:
+            project = self.root.resolve().relative_to(repo_root.resolve()).as_posix()
+        except ValueError:
+            project = "."
+        deps = basetrain.deps_hash(self.git, sha, command, project)
+        return deps, basetrain.cache_key(sha, command, deps)
+
     def _train(
         self,
         base: GitRevision,
@@ -210,14 +207,9 @@ class Baseline:
         needed: Sequence[str],
         wanted: Sequence[str],
         notes: list[str],
-    ) -> tuple[Revision, list[str]]:
+    ) -> Chosen:
         repo_root = self.git.toplevel()
-        try:
-            project = self.root.resolve().relative_to(repo_root.resolve()).as_posix()
-        except ValueError:
-            project = "."
-        deps = basetrain.deps_hash(self.git, base.sha, command, project)
-        key = basetrain.cache_key(base.sha, command, deps)
+        deps, key = self._cache_key(repo_root, base.sha, command)
         name = f"base {base.label} ({base.sha[:7]})"
         kept, cache_notes = basetrain.load(
             repo_root, self.git, key=key, sha=base.sha, command=command, deps=deps
@@ -229,8 +221,8 @@ class Baseline:
                 f"{basetrain.CACHE_DIR}/{key}, where an earlier job trained it with '{command}' "
                 f"in {kept.training.seconds:.1f} s (not trained again)"
             )
-            self._say(BaseSource("cached", summary))
-            return Overlay(kept.files, base, base.label, kept.errors), notes
+            source = self._say(BaseSource("cached", summary))
+            return Chosen(Overlay(kept.files, base, base.label, kept.errors), notes, source)
         kept = basetrain.train_in_worktree(
             self.settings,
             git=self.git,
@@ -249,14 +241,14 @@ class Baseline:
                 f"(exit {t.exit_code}) after {t.seconds:.1f} s: its values are unreadable, so "
                 "gates on them follow on_missing_base"
             )
-            self._say(BaseSource("failed", summary, t))
+            source = self._say(BaseSource("failed", summary, t))
             reason = f"the base's training failed (exit {t.exit_code}: '{command}')"
-            return Unproduced(base, reason), notes
+            return Chosen(Unproduced(base, reason), notes, source)
         summary = (
             f"{name} stores no results: it was trained in this job with '{command}' in "
             f"{t.seconds:.1f} s, in a separate git worktree"
         )
-        self._say(BaseSource("trained", summary, t))
+        source = self._say(BaseSource("trained", summary, t))
         if not any(repo_paths.is_under(f, p) for f in kept.files for p in needed):
             notes.append(
                 f"the base's training with '{command}' wrote none of {', '.join(needed)}: "
@@ -266,7 +258,7 @@ class Baseline:
             repo_root, kept, key=key, sha=base.sha, command=command, deps=deps
         ):
             notes.append(why)
-        return Overlay(kept.files, base, base.label, kept.errors), notes
+        return Chosen(Overlay(kept.files, base, base.label, kept.errors), notes, source)
 
 
 def _not_held(files: dict[str, bytes], base: GitRevision) -> dict[str, bytes]:

@@ -113,6 +113,13 @@ def _report_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--out", dest="report_dir", metavar="DIR", help="output dir (default: mlgate-report)"
     )
+    p.add_argument(
+        "--project",
+        dest="projects",
+        metavar="DIR",
+        action="append",
+        help="a DVC project directory to report on, in one report with the others (repeat)",
+    )
     p.add_argument("--repro", action="store_true", help="run `dvc repro` first")
     p.add_argument("--command", dest="run", metavar="CMD", help="run this training command first")
     p.add_argument("--push", action="store_true", help="after --repro, push outputs and run-cache")
@@ -192,6 +199,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         "config",
         "metrics",
         "params",
+        "projects",
         "report_dir",
         "run",
         "repro",

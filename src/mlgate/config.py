@@ -12,13 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from mlgate import direction as direction_table
+from mlgate import gatekinds
 from mlgate.datarules import DataRule, parse_data_rules
 from mlgate.errors import ConfigError, InputError
 from mlgate.metrics import parse_document
+from mlgate.rules import GateRule
 from mlgate.schema import check_keys, choice, fail, number, shown
-
-Direction = Literal["higher", "lower"]
-OnMissing = Literal["fail", "warn", "ignore"]
 
 TOP_KEYS = (
     "base",
@@ -31,6 +30,7 @@ TOP_KEYS = (
     "data",
     "base_run",
     "links",
+    "projects",
 )
 GATE_KEYS = (
     "metric",
@@ -44,34 +44,6 @@ GATE_KEYS = (
 )
 ON_MISSING = ("fail", "warn", "ignore")
 _URL_PREFIX = re.compile(r"https://[A-Za-z0-9.-]+(?::\d+)?(?:/[^\s<>()\[\]\\]*)?")
-
-
-@dataclass(frozen=True, kw_only=True)
-class GateRule:
-    metric: str
-    direction: Direction = "higher"
-    max_drop: float | None = None
-    max_drop_pct: float | None = None
-    min: float | None = None
-    max: float | None = None
-    on_missing: OnMissing = "fail"
-    # when the base value cannot be read (file missing or corrupt at base, DVC object missing):
-    # fail closed by default, since "unknown" must never pass as "new"
-    on_missing_base: OnMissing = "fail"
-    # which gate kind judges this rule (`mlgate.gatekinds`) and its own options; "scalar" is
-    # the plain two-number comparison above
-    kind: str = "scalar"
-    options: Any = None
-    warning: str | None = field(default=None, compare=False)  # see Config.warnings
-
-    @property
-    def strict(self) -> bool:
-        """No tolerance and no bound given: any worsening fails."""
-        return self.max_drop is None and self.max_drop_pct is None and self.bound is None
-
-    @property
-    def bound(self) -> float | None:
-        return self.min if self.direction == "higher" else self.max
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,6 +63,11 @@ class Config:
     links: tuple[str, ...] = ()
     # lines to print: a given `direction:` that contradicts the metric's name
     warnings: tuple[str, ...] = ()
+    # in CI, why the base branch's own file, which governs the gates, cannot be read: the
+    # verdict then fails closed (mlgate.governing)
+    base_problem: str | None = None
+    # several DVC projects in one report (mlgate.projects): their directories, or "auto"
+    projects: tuple[str, ...] | Literal["auto"] = ()
 
 
 def _str_list(value: Any, source: str, where: str) -> tuple[str, ...]:
@@ -123,6 +100,15 @@ def _links(value: Any, source: str) -> tuple[str, ...]:
     return tuple(items)
 
 
+def _projects(value: Any, source: str) -> tuple[str, ...] | Literal["auto"]:
+    """`projects:`: `auto` (every DVC project of the repository) or a list of directories."""
+    if value == "auto":
+        return "auto"
+    if isinstance(value, str):
+        raise fail(source, "projects", f"expected `auto` or a list of directories, got {value!r}")
+    return _str_list(value, source, "projects")
+
+
 def _direction(given: Any, metric: str, source: str, where: str) -> tuple[str, str | None]:
     """The rule's direction: as given, else inferred from the metric's name by the one table
     (`mlgate.direction`); a name the table does not know needs `direction:`. A given direction
@@ -131,12 +117,15 @@ def _direction(given: Any, metric: str, source: str, where: str) -> tuple[str, s
     named = direction_table.infer(key)
     if given is None:
         if named is None:
+            why = (
+                direction_table.qualifier(key)
+                or "no word of mlgate's table such as loss, error, rmse, acc, f1, auc"
+            )
             raise fail(
                 source,
                 f"{where}.direction",
-                f"required: {metric!r} does not say which way is better (no word of mlgate's "
-                "table such as loss, error, rmse, acc, f1, auc); add `direction: higher` or "
-                "`direction: lower`",
+                f"required: {metric!r} does not say which way is better ({why}); add "
+                "`direction: higher` or `direction: lower`",
             )
         return named, None
     chosen = choice(given, ("higher", "lower"), "higher", source, f"{where}.direction")
@@ -152,8 +141,6 @@ def parse_gate(raw: Any, source: str, index: int) -> GateRule:
     where = f"gates[{index}]"
     if not isinstance(raw, Mapping):
         raise fail(source, where, f"expected a mapping with at least `metric:`, got {shown(raw)}")
-    from mlgate import gatekinds  # the kinds import this module for GateRule
-
     check_keys(raw, GATE_KEYS + gatekinds.option_keys(), source, where)
     kind, options = gatekinds.parse_options(raw, lambda key, why: fail(source, key, why), where)
     metric = raw.get("metric")
@@ -237,6 +224,7 @@ def parse_config(raw: Any, source: str = ".mlgate.yml") -> Config:
         title=title,
         data=parse_data_rules(raw.get("data"), source),
         links=_links(raw.get("links"), source),
+        projects=_projects(raw.get("projects"), source),
         source=source,
         present=True,
     )

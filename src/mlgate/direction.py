@@ -107,6 +107,55 @@ HIGHER = frozenset(
 )
 
 
+# Words that turn a family around or make the metric a measure of change or of something else
+# (`accuracy_drop`, `acc_gap`, `error_reduction`, `loss_improvement`, `time_saved`,
+# `drift_score`): the family word alone cannot say which way is better, so the name decides
+# nothing and a gate on it needs `direction:` (issue 20: a wrong guess passes a worse model).
+QUALIFIERS = frozenset(
+    [
+        "drop",
+        "drops",
+        "gap",
+        "gaps",
+        "reduction",
+        "reduced",
+        "decrease",
+        "decreased",
+        "increase",
+        "increased",
+        "improvement",
+        "improved",
+        "improve",
+        "gain",
+        "gains",
+        "delta",
+        "diff",
+        "difference",
+        "change",
+        "decline",
+        "degradation",
+        "saved",
+        "saving",
+        "savings",
+        "drift",
+        "anomaly",
+        "anomalies",
+        "outlier",
+        "outliers",
+        "regret",
+        "minus",
+        "inverse",
+        "complement",
+        "violation",
+        "violations",
+    ]
+)
+# scikit-learn's scorers negate an error so that higher is better (`neg_mean_squared_error`,
+# `test_neg_log_loss` from cross_validate): the family's direction, turned around.
+NEGATIONS = frozenset(["neg", "negative", "negated"])
+# `1-accuracy`, `1 - f1`, `one_minus_auc`: the complement of a family.
+_COMPLEMENT = re.compile(r"(?:^|[^\w.])1\s*-\s*[a-z]|(?:^|_)one_minus_")
+
 _SEPARATORS = re.compile(r"[./:\\\s-]+")
 _FIRST_WORDS = frozenset(name.split("_")[0] for name in LOWER | HIGHER)
 _MAX_WORDS = max(name.count("_") + 1 for name in LOWER | HIGHER)
@@ -116,10 +165,18 @@ _MAX_WORDS = max(name.count("_") + 1 for name in LOWER | HIGHER)
 def infer(key: str) -> Direction | None:
     """Which way is better, from the name: the longest run of words in the key that names a
     known family decides (`val_loss`: lower; `avg_prec`: higher). Two families of equal length
-    that disagree (`acc_loss`) decide nothing: the name is ambiguous."""
+    that disagree (`acc_loss`) decide nothing: the name is ambiguous. A qualifying word
+    (`accuracy_drop`, see QUALIFIERS) or a complement (`1-accuracy`) decides nothing either;
+    a negation (`neg_log_loss`, scikit-learn's scorers) turns the family around."""
+    lowered = key.lower()
+    if _COMPLEMENT.search(lowered):
+        return None
+    segments = [[w for w in segment.split("_") if w] for segment in _SEPARATORS.split(lowered)]
+    every = {w for words in segments for w in words}
+    if every & QUALIFIERS:
+        return None
     best: tuple[int, Direction | None] | None = None
-    for segment in _SEPARATORS.split(key.lower()):
-        words = [w for w in segment.split("_") if w]
+    for words in segments:
         for start, word in enumerate(words):
             if word not in _FIRST_WORDS:  # no family name starts here (most words)
                 continue
@@ -136,12 +193,19 @@ def infer(key: str) -> Direction | None:
                     elif best is None or size > best[0]:
                         best = (size, found)
                     break
-    return best[1] if best else None
+    found = best[1] if best else None
+    if found is not None and every & NEGATIONS:
+        return "higher" if found == "lower" else "lower"
+    return found
 
 
-def families() -> str:
-    """The table in words, for messages and the README."""
-    return (
-        f"lower is better: {', '.join(sorted(LOWER))}; "
-        f"higher is better: {', '.join(sorted(HIGHER))}"
-    )
+def qualifier(key: str) -> str | None:
+    """The word that keeps the table from deciding (`drop` in `accuracy_drop`), for messages."""
+    lowered = key.lower()
+    if _COMPLEMENT.search(lowered):
+        return "it is a complement (1 - x) of a family"
+    for segment in _SEPARATORS.split(lowered):
+        for word in segment.split("_"):
+            if word in QUALIFIERS:
+                return f"its word {word!r} may turn the family around"
+    return None

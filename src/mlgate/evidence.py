@@ -6,6 +6,7 @@ its rule says) or a note; nothing here raises on bad data.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -13,31 +14,21 @@ from typing import Any
 
 import numpy as np
 
-from mlgate import gatekinds, gates, slices
+from mlgate import gatekinds, slices
 from mlgate.errors import GitError, InputError
-from mlgate.gatekinds import Evidence, history, paired
+from mlgate.gatekinds import history
+from mlgate.gatekinds.base import Evidence, MetricHistory, PairedRows, Request, Trend
 from mlgate.gather import Gathered
 from mlgate.metrics import is_number, load_metrics
-from mlgate.render.plotdata import PlotDataError, parse_table
+from mlgate.pipeline import PlotDef
+from mlgate.plotdata import PlotDataError, parse_table
+from mlgate.rules import matches
 from mlgate.sources.git import Git
 from mlgate.sources.history import first_parents, read_at
-from mlgate.sources.pipeline import PlotDef
 from mlgate.sources.revision import GitRevision
 from mlgate.stats import Paired
 
 SCORE_COLUMNS = ("score", "probability", "proba", "prob")
-
-
-@dataclass(frozen=True)
-class Trend:
-    """One metric's values on the base branch (oldest first) and the PR's, for the chart."""
-
-    name: str
-    values: tuple[float, ...]
-    commits: tuple[str, ...]
-    head: float | None
-    sigma: float
-    better: str  # "higher" | "lower"
 
 
 @dataclass(frozen=True)
@@ -71,7 +62,7 @@ def labels(column: Any) -> np.ndarray:
         return arr.astype(np.float64)  # regression values (or NaN): numbers, as written
     if arr.dtype.kind == "U":
         return arr
-    import pandas as pd  # type: ignore[import-untyped]
+    import pandas as pd  # type: ignore[import-untyped]  # ~0.3 s: only when needed
 
     if arr.dtype.kind == "O" and pd.api.types.infer_dtype(arr, skipna=False) == "string":
         return arr.astype(str)  # all text: no per-value conversion
@@ -95,7 +86,7 @@ def confusion_plots(g: Gathered) -> list[PlotDef]:
     return [p for p in defs.values() if p.template.startswith("confusion")]
 
 
-def source_for(g: Gathered, opts: paired.Options) -> Source | str:
+def source_for(g: Gathered, opts: PairedRows) -> Source | str:
     if opts.predictions:
         return Source(opts.predictions)
     found = confusion_plots(g)
@@ -122,7 +113,7 @@ def _table(data: bytes | None, why: str | None, path: str, side: str) -> dict[st
 def align(base: Mapping[str, Any], head: Mapping[str, Any], src: Source) -> Paired | str:
     """Rows of both revisions in the same order: by `id`, else by order when the actual
     columns agree. A reason when they cannot be aligned."""
-    import pandas as pd
+    import pandas as pd  # ~0.3 s: only for the files that need it
 
     for side, table in (("base", base), ("head", head)):
         for col in (src.actual, src.predicted):
@@ -177,7 +168,7 @@ def align(base: Mapping[str, Any], head: Mapping[str, Any], src: Source) -> Pair
     )
 
 
-def paired_evidence(g: Gathered, opts: paired.Options) -> Evidence:
+def paired_evidence(g: Gathered, opts: PairedRows) -> Evidence:
     src = source_for(g, opts)
     if isinstance(src, str):
         return Evidence(paired_problem=src)
@@ -244,25 +235,12 @@ def history_values(
             if data is None:
                 missing += 1
                 continue
-            if (sha, path) not in parsed:
-                try:
-                    parsed[(sha, path)] = load_metrics(data, path)
-                except InputError:
-                    parsed[(sha, path)] = None
-            doc = parsed[(sha, path)]
-            value: Any = None if doc is None else doc.get(key)
-            if doc is None or not is_number(value) or not math.isfinite(float(value)):
+            value = _value_at(parsed, sha, path, key, data)
+            if value is None:
                 unreadable += 1
                 continue
-            got.append((sha, float(value)))
-        if missing:
-            notes.append(
-                f"history of {name}: {missing} of {min(count, len(commits))} base-branch commits "
-                "have the file neither in git nor in the local DVC cache (values only in a DVC "
-                "remote are not fetched for history)"
-            )
-        if unreadable:
-            notes.append(f"history of {name}: {unreadable} value(s) unreadable, skipped")
+            got.append((sha, value))
+        notes += _history_notes(name, missing, unreadable, min(count, len(commits)))
         if len(got) < history.MIN_VALUES:
             problems[name] = (
                 f"{len(got)} readable value(s) of {name} on the base branch's last "
@@ -274,52 +252,84 @@ def history_values(
     return values, problems, used
 
 
+def _value_at(
+    parsed: dict[tuple[str, str], Mapping[str, Any] | None],
+    sha: str,
+    path: str,
+    key: str,
+    data: bytes,
+) -> float | None:
+    """`key` of the metrics file `path` at `sha` (each file parsed once), or None when it
+    is not a finite number."""
+    if (sha, path) not in parsed:
+        try:
+            parsed[(sha, path)] = load_metrics(data, path)
+        except InputError:
+            parsed[(sha, path)] = None
+    doc = parsed[(sha, path)]
+    value: Any = None if doc is None else doc.get(key)
+    if not is_number(value) or not math.isfinite(float(value)):
+        return None
+    return float(value)
+
+
+def _history_notes(name: str, missing: int, unreadable: int, looked: int) -> list[str]:
+    out = []
+    if missing:
+        out.append(
+            f"history of {name}: {missing} of {looked} base-branch commits have the file neither "
+            "in git nor in the local DVC cache (values only in a DVC remote are not fetched for "
+            "history)"
+        )
+    if unreadable:
+        out.append(f"history of {name}: {unreadable} value(s) unreadable, skipped")
+    return out
+
+
 def collect(g: Gathered, git: Git, notes: list[str]) -> tuple[dict[int, Evidence], list[Trend]]:
-    """Evidence per rule index, for the rules whose kind needs more than two scalars."""
+    """Evidence per rule index, for the rules whose kind asks for more than two scalars: each
+    request served by its type, the base branch's history read once for all of them."""
     rules = g.config.gates
-    if gatekinds.needs(rules) <= {"scalars"}:
+    wants = gatekinds.wants(rules)
+    if not wants:
         return {}, []
-    out: dict[int, Evidence] = {}
-    paired_cache: dict[tuple[str | None, Any], Evidence] = {}  # rows per file (and slices)
+    histories = [r for reqs in wants.values() for r in reqs if isinstance(r, MetricHistory)]
     wanted: dict[str, int] = {}
-    for i, rule in enumerate(rules):
-        if rule.kind == paired.KIND.name:
-            opts: paired.Options = rule.options
-            key = (opts.predictions, opts.slices)
-            if key not in paired_cache:
-                paired_cache[key] = paired_evidence(g, opts)
-            out[i] = paired_cache[key]
-        elif rule.kind == history.KIND.name:
-            for c in g.metrics.changes:
-                if gates.matches(rule.metric, c.path, c.key):
-                    wanted[c.name] = max(wanted.get(c.name, 0), rule.options.commits)
+    for h in histories:
+        for name in _matched(g, h.metric):
+            wanted[name] = max(wanted.get(name, 0), h.commits)
     values, problems, used = history_values(g, git, wanted, notes)
-    trends: list[Trend] = []
-    for i, rule in enumerate(rules):
-        if rule.kind != history.KIND.name:
-            continue
-        mine = {
-            c.name: values.get(c.name, ())[-rule.options.commits :]
-            for c in g.metrics.changes
-            if gates.matches(rule.metric, c.path, c.key)
-        }
-        out[i] = Evidence(
+    paired_cache: dict[PairedRows, Evidence] = {}  # rows per file (and slices)
+
+    def serve(ev: Evidence, req: Request) -> Evidence:
+        if isinstance(req, PairedRows):
+            if req not in paired_cache:
+                paired_cache[req] = paired_evidence(g, req)
+            found = paired_cache[req]
+            return dataclasses.replace(
+                ev,
+                paired=found.paired,
+                paired_source=found.paired_source,
+                paired_problem=found.paired_problem,
+                slices=found.slices,
+                slices_problem=found.slices_problem,
+            )
+        mine = {n: values.get(n, ())[-req.commits :] for n in _matched(g, req.metric)}
+        return dataclasses.replace(
+            ev,
             history=mine,
             history_problem={n: problems[n] for n in mine if n in problems},
-            history_commits=rule.options.commits,
+            history_shas={n: used.get(n, ())[-len(v) :] if v else () for n, v in mine.items()},
         )
-        for c in g.metrics.changes:
-            vals = mine.get(c.name, ())
-            if len(vals) >= 2 and not any(t.name == c.name for t in trends):
-                head = float(c.new) if is_number(c.new) else None  # type: ignore[arg-type]
-                trends.append(
-                    Trend(
-                        c.name,
-                        vals,
-                        used[c.name][-len(vals) :],
-                        head,
-                        rule.options.sigma,
-                        rule.direction,
-                    )
-                )
-    return out, trends
+
+    out: dict[int, Evidence] = {}
+    for i, requests in wants.items():
+        ev = Evidence()
+        for req in requests:
+            ev = serve(ev, req)
+        out[i] = ev
+    return out, gatekinds.trends(rules, g.metrics, out)
+
+
+def _matched(g: Gathered, pattern: str) -> list[str]:
+    return [c.name for c in g.metrics.changes if matches(pattern, c.path, c.key)]

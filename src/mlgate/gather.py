@@ -10,44 +10,28 @@ below reads a file again.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from mlgate import filesets
+from mlgate.baseline import Baseline, Chosen, Head
 from mlgate.compare import Diff, Snapshot, diff
 from mlgate.config import Config
 from mlgate.errors import InputError
+from mlgate.fileread import FileRead
 from mlgate.governing import choose_config
 from mlgate.log import Log
-from mlgate.metrics import Flat, load_base_metrics, load_metrics, load_params
+from mlgate.metrics import Flat, load_base_metrics, load_metrics, load_params, select_params
+from mlgate.pipeline import Pipeline, PlotDef
+
+# PlotFiles is re-exported for render/plots.py until it imports mlgate.plotdata (issue 22)
+from mlgate.plotdata import PlotFiles as PlotFiles  # noqa: PLC0414
+from mlgate.report import BaseSource
 from mlgate.settings import Settings
-from mlgate.sources.fileread import FileRead
 from mlgate.sources.git import Git
-from mlgate.sources.pipeline import Pipeline, PlotDef, select_params
 from mlgate.sources.revision import GitRevision, Revision, Workspace
 from mlgate.sources.views import open_revisions
-
-if TYPE_CHECKING:
-    from mlgate.baseline import Baseline
-
-DVCLIVE_METRICS = "dvclive/metrics.json"
-DVCLIVE_PARAMS = "dvclive/params.yaml"
-DVCLIVE_PLOTS = "dvclive/plots/metrics"
-
-
-@dataclass(frozen=True)
-class PlotFiles:
-    """One plot and the bytes of each of its files at base and head (or why there are none)."""
-
-    plot: PlotDef
-    base: Mapping[str, FileRead]
-    head: Mapping[str, FileRead]
-
-    @property
-    def files(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(src for src, _y in self.plot.sources))
 
 
 @dataclass(frozen=True)
@@ -67,6 +51,7 @@ class Gathered:
     plots: tuple[PlotFiles, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
     metric_files: tuple[str, ...] = ()  # every metrics file looked for, at either revision
+    base_source: BaseSource | None = None  # where a baseline came from (issue 14)
 
 
 def snapshot(
@@ -94,48 +79,6 @@ def snapshot(
                 raise
             errors[path] = str(exc)
     return Snapshot(values, errors)
-
-
-def expand_files(paths: Iterable[str], revisions: Iterable[Revision]) -> list[str]:
-    """Each path, or the files inside it where it is a directory at either revision (as DVC
-    expands a directory named under `metrics:`)."""
-    revs = list(revisions)
-    out: list[str] = []
-    for path in paths:
-        inside: list[str] = []
-        for rev in revs:
-            inside += rev.expand(path) or []
-        out += sorted(set(inside)) if inside else [path]
-    return list(dict.fromkeys(out))
-
-
-def metric_files(
-    settings: Settings, config: Config, pipeline: Pipeline, rev: Revision
-) -> list[str]:
-    """The metrics files one revision has: its DVC files' (dvclive's when there are none), or
-    the files given on the command line or in `.mlgate.yml`."""
-    if settings.metrics:
-        return list(settings.metrics)
-    paths = [*pipeline.metric_paths, *config.metrics]
-    if not paths and not pipeline.stages:
-        paths = [DVCLIVE_METRICS]
-    return expand_files(paths, [rev])
-
-
-def param_files(
-    settings: Settings, config: Config, pipeline: Pipeline, rev: Revision
-) -> dict[str, tuple[str, ...] | None]:
-    if settings.params:
-        return dict.fromkeys(settings.params)
-    files: dict[str, tuple[str, ...] | None] = dict(pipeline.params)
-    files.update(dict.fromkeys(p for p in config.params if p not in files))
-    if not files and not pipeline.stages:
-        files[DVCLIVE_PARAMS] = None
-    out: dict[str, tuple[str, ...] | None] = {}
-    for path, keys in files.items():
-        for file in rev.expand(path) or [path]:
-            out[file] = keys
-    return out
 
 
 def _side(
@@ -197,60 +140,6 @@ def unread_params(params: Diff) -> list[str]:
     ]
 
 
-def plot_defs(config: Config, head: Pipeline, base: Pipeline) -> list[PlotDef]:
-    """Every plot either revision defines (head's definition wins), plus `.mlgate.yml`'s."""
-    defs = {p.id: p for p in base.plots}
-    defs.update({p.id: p for p in head.plots})
-    for path in config.plots:
-        defs.setdefault(path, PlotDef(id=path, sources=((path, None),), path_id=True))
-    return list(defs.values())
-
-
-def dvclive_default(revisions: list[Revision]) -> list[PlotDef]:
-    """dvclive's step-wise series, drawn with no configuration when nothing defines plots."""
-    if not any(rev.expand(DVCLIVE_PLOTS) for rev in revisions):
-        return []
-    return [PlotDef(id=DVCLIVE_PLOTS, sources=((DVCLIVE_PLOTS, None),), x="step", path_id=True)]
-
-
-def expand_plots(defs: list[PlotDef], revisions: list[Revision]) -> list[PlotDef]:
-    """A plot whose id is a directory becomes one plot per file inside it (at either
-    revision), each with the directory's options, unless the file has a definition of its own."""
-    own = {p.id for p in defs}
-    out: list[PlotDef] = []
-    for plot in defs:
-        inside: list[str] = []
-        if plot.path_id:
-            for rev in revisions:
-                inside += rev.expand(plot.id) or []
-        if not inside:
-            out.append(plot)
-            continue
-        for file in sorted(set(inside) - own):
-            ys = plot.y or ((_dvclive_y(file),) if plot.x == "step" else ())
-            out.append(
-                dataclasses.replace(
-                    plot,
-                    id=file,
-                    sources=tuple((file, y) for y in ys) or ((file, None),),
-                    y=ys,
-                    title=_title_in_dir(plot, file),
-                )
-            )
-    return out
-
-
-def _title_in_dir(plot: PlotDef, file: str) -> str:
-    inside = file[len(plot.id) + 1 :]
-    name = inside.rsplit(".", 1)[0] if "." in inside.rsplit("/", 1)[-1] else inside
-    return f"{plot.title}: {name}" if plot.title else name
-
-
-def _dvclive_y(file: str) -> str:
-    # dvclive names the value column after the file: plots/metrics/train/loss.tsv has `loss`
-    return file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-
-
 def read_plots(defs: list[PlotDef], base: Revision, head: Revision) -> tuple[PlotFiles, ...]:
     files = list(dict.fromkeys(src for p in defs for src, _y in p.sources))
     base_reads = base.read(files)
@@ -265,6 +154,65 @@ def read_plots(defs: list[PlotDef], base: Revision, head: Revision) -> tuple[Plo
     )
 
 
+NO_METRICS = (
+    "no metrics files found: declare `metrics:` in dvc.yaml, list them under `metrics:` in "
+    ".mlgate.yml, or pass --metrics"
+)
+
+
+def _baseline(
+    baseline: Baseline | None,
+    settings: Settings,
+    config: Config,
+    head: tuple[Workspace, Pipeline],
+    base: tuple[GitRevision, Pipeline],
+) -> Chosen:
+    """The base commit, unless a baseline stands in for it (issue 14)."""
+    base_git = base[0]
+    if baseline is None:
+        return Chosen(base_git, [])
+    both = (head, base)
+    needed, wanted = filesets.base_files(settings, config, both)
+    return baseline.choose(base_git, Head(*head), config, needed, wanted)
+
+
+def _metrics(
+    settings: Settings,
+    config: Config,
+    head: tuple[Revision, Pipeline],
+    base: tuple[Revision, Pipeline],
+    unsure: str | None,
+) -> tuple[Diff, list[str]]:
+    """Both revisions' metrics, diffed, and every metrics file looked for. Each revision's own
+    files (the base's as the base commit declares them, read where its values come from);
+    files the user names, at both."""
+    head_metrics = filesets.metric_files(settings, config, head[1], head[0])
+    base_metrics = filesets.metric_files(settings, config, base[1], base[0])
+    if settings.metrics or config.metrics:  # named by the user: read at both revisions
+        base_metrics = list(dict.fromkeys([*base_metrics, *head_metrics]))
+    diffed = compare(
+        base[0],
+        head[0],
+        dict.fromkeys(base_metrics),
+        dict.fromkeys(head_metrics),
+        load=load_metrics,
+        base_load=load_base_metrics,
+        unsure=unsure,
+    )
+    return diffed, list(dict.fromkeys([*head_metrics, *base_metrics]))
+
+
+def _plots(
+    config: Config, head: tuple[Revision, Pipeline], base: tuple[Revision, Pipeline]
+) -> tuple[PlotFiles, ...]:
+    """Every plot either revision (or `.mlgate.yml`) defines, dvclive's by default, with its
+    files read at both."""
+    revisions = [base[0], head[0]]
+    defs = filesets.plot_defs(config, head[1], base[1])
+    defs = filesets.expand_plots(defs or filesets.dvclive_default(revisions), revisions)
+    return read_plots(defs, base[0], head[0])
+
+
 def gather(
     settings: Settings,
     git: Git,
@@ -274,50 +222,37 @@ def gather(
     with_plots: bool = False,
     baseline: Baseline | None = None,
     local: bool = False,
+    in_force: tuple[Config, str, str, list[str]] | None = None,
 ) -> Gathered:
-    config, base_ref, base_sha, config_notes = choose_config(settings, git, root, log, local=local)
+    """`in_force`: the config in force, base ref, base sha and notes, when the caller chose them
+    (one `.mlgate.yml` at the top of the repository for several projects: mlgate.projects)."""
+    config, base_ref, base_sha, config_notes = in_force or choose_config(
+        settings, git, root, log, local=local
+    )
     base_git, head, where = open_revisions(root, git, base_sha, base_ref, log)
-    base: Revision = base_git  # may become results kept elsewhere (issue 14)
 
     head_pipeline = head.pipeline()
-    base_pipeline = base.pipeline()
+    base_pipeline = base_git.pipeline()
     unsure = base_pipeline.errors[0] if base_pipeline.errors else None
     for warning in config.warnings:  # a `direction:` that contradicts the metric's name
         log.warning(warning)
     notes = [*config_notes, *where, *config.warnings, *head_pipeline.notes]
     notes += [f"base: {e}" for e in base_pipeline.errors]
 
-    head_metrics = metric_files(settings, config, head_pipeline, head)
-    if baseline is not None:
-        base, chosen = baseline.choose(base_git, head, config, head_pipeline, base_pipeline)
-        notes += chosen
-    base_metrics = metric_files(settings, config, base_pipeline, base)
-    if settings.metrics or config.metrics:  # named by the user: read at both revisions
-        base_metrics = list(dict.fromkeys([*base_metrics, *head_metrics]))
-    if not head_metrics and not base_metrics:
-        notes.append(
-            "no metrics files found: declare `metrics:` in dvc.yaml, list them under `metrics:` "
-            "in .mlgate.yml, or pass --metrics"
-        )
-    metrics = compare(
-        base,
-        head,
-        dict.fromkeys(base_metrics),
-        dict.fromkeys(head_metrics),
-        load=load_metrics,
-        base_load=load_base_metrics,
-        unsure=unsure,
-    )
-    head_params = param_files(settings, config, head_pipeline, head)
-    base_params = param_files(settings, config, base_pipeline, base)
+    own = (head, head_pipeline), (base_git, base_pipeline)
+    chosen = _baseline(baseline, settings, config, *own)
+    base = chosen.revision
+    notes += chosen.notes
+    sides = (head, head_pipeline), (base, base_pipeline)
+    metrics, metric_files = _metrics(settings, config, *sides, unsure)
+    if not metric_files:
+        notes.append(NO_METRICS)
+    head_params = filesets.param_files(settings, config, head_pipeline, head)
+    base_params = filesets.param_files(settings, config, base_pipeline, base)
     params = compare(base, head, base_params, head_params, load=load_params, unsure=unsure)
     notes += unread_params(params)
 
-    plots: tuple[PlotFiles, ...] = ()
-    if with_plots:
-        defs = plot_defs(config, head_pipeline, base_pipeline) or dvclive_default([base, head])
-        defs = expand_plots(defs, [base, head])
-        plots = read_plots(defs, base, head)
+    plots = _plots(config, *sides) if with_plots else ()
     notes += head.skipped
     return Gathered(
         root=root,
@@ -334,5 +269,6 @@ def gather(
         base_commit=base_git,
         plots=plots,
         notes=tuple(notes),
-        metric_files=tuple(dict.fromkeys([*head_metrics, *base_metrics])),
+        metric_files=tuple(metric_files),
+        base_source=chosen.source,
     )

@@ -39,31 +39,37 @@ def read_config(root: Path, settings: Settings, head: Workspace | None = None) -
 
 # What decides the merge gate comes from the base branch, where the PR cannot change it; what
 # only decides what is shown (title, template, extra files to list) comes from the PR.
-GOVERNING = ("base", "gates", "data", "base_run", "links")  # links: issue 21
+GOVERNING = ("base", "gates", "data", "base_run", "links", "projects")  # links: issue 21
 
 
-def base_config(git: Git, sha: str, label: str, settings: Settings) -> Config | None:
-    """The base revision's `.mlgate.yml`, or None when it has none or it cannot be used."""
+def base_config(
+    git: Git, sha: str, label: str, settings: Settings
+) -> tuple[Config | None, str | None]:
+    """The base revision's `.mlgate.yml` (None when it has none), or why it cannot be used."""
     names = [settings.config] if settings.config else list(CONFIG_NAMES)
     found = git.read_files(sha, names)
     for name in names:
         data = found.get(name)
         if data is not None:
             try:
-                return load_config(data, f"{name} at {label}")
-            except (InputError, ConfigError):
-                return None
-    return None
+                return load_config(data, f"{name} at {label}"), None
+            except (InputError, ConfigError) as exc:
+                return None, str(exc)
+    return None, None
 
 
-def govern(head: Config, base: Config | None, label: str) -> tuple[Config, list[str]]:
+def govern(
+    head: Config, base: Config | None, label: str, problem: str | None = None
+) -> tuple[Config, list[str]]:
     """The config in force: the gate's keys from the base revision when it has a config (a PR
-    cannot loosen its own gate), the rest from the PR; a note says what the PR changes."""
+    cannot loosen its own gate), the rest from the PR; a note says what the PR changes. A base
+    config that cannot be read (`problem`) governs nothing: the PR's gates are shown, and the
+    verdict fails closed until the base branch is fixed (issue 20)."""
+    if problem is not None:
+        return dataclasses.replace(head, base_problem=problem), []
     if base is None:
         if head.present and head.gates:
-            return head, [
-                f"the gates come from this pull request: {label} has no usable .mlgate.yml yet"
-            ]
+            return head, [f"the gates come from this pull request: {label} has no .mlgate.yml yet"]
         return head, []
     changed = [k for k in GOVERNING if getattr(head, k) != getattr(base, k)]
     notes = []
@@ -87,12 +93,12 @@ def choose_config(
     wanted = settings.base or (head_config.base if local else None)
     base_ref = wanted or git.default_base()
     base_sha = git.resolve(base_ref)
-    governing = base_config(git, base_sha, base_ref, settings)
+    governing, problem = base_config(git, base_sha, base_ref, settings)
     # the default branch's config may name another base (never the PR's config)
     if not wanted and governing is not None and governing.base:
         base_ref = governing.base
         base_sha = git.resolve(base_ref)
-        governing = base_config(git, base_sha, base_ref, settings)
+        governing, problem = base_config(git, base_sha, base_ref, settings)
     itself = base_sha == git.rev_parse("HEAD")  # `mlgate record`: nothing is compared
     if head_config.base and head_config.base != base_ref and not itself:
         why = (
@@ -102,7 +108,7 @@ def choose_config(
         )
         log.warning(f".mlgate.yml: base: {head_config.base!r} is not used: {why}")
     if not local:
-        config, notes = govern(head_config, governing, base_ref)
+        config, notes = govern(head_config, governing, base_ref, problem)
         return config, base_ref, base_sha, notes
     changed = [
         k for k in GOVERNING if governing and getattr(head_config, k) != getattr(governing, k)

@@ -27,6 +27,11 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TextIO
 
+from mlgate.redact import Redactor
+
+# what an adapter needs of a log: one line out (a `Log`, or `print` in a test)
+LogLine = Callable[[str], None]
+
 # CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), other two-byte ESC sequences, the C1 CSI.
 _ANSI = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]"
@@ -54,7 +59,7 @@ def elapsed(seconds: float) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
-def still_running(say: Callable[[str], None], what: str) -> Callable[[float], None]:
+def still_running(say: LogLine, what: str) -> Callable[[float], None]:
     """The heartbeat of a command silent for a while (DVC hides its progress without a
     terminal; a training may print nothing for minutes): alive, and for how long."""
     short = what if len(what) <= 80 else what[:79] + "…"
@@ -62,9 +67,7 @@ def still_running(say: Callable[[str], None], what: str) -> Callable[[float], No
 
 
 @contextlib.contextmanager
-def ticking(
-    say: Callable[[str], None], what: str, interval: float = HEARTBEAT_SECONDS
-) -> Iterator[None]:
+def ticking(say: LogLine, what: str, interval: float = HEARTBEAT_SECONDS) -> Iterator[None]:
     """The heartbeat of work done in this process that prints nothing meanwhile (DVC
     reading the base's outputs from its remote): a line every `interval` seconds."""
     stop, started = threading.Event(), time.monotonic()
@@ -125,7 +128,7 @@ class Log:
         *,
         actions: bool = False,
         stream: TextIO | None = None,
-        redact: Callable[[str], str] | None = None,
+        redact: Redactor | None = None,
         sections: bool = False,
     ) -> None:
         self.actions = actions

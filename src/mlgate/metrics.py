@@ -9,6 +9,7 @@ reads it (YAML 1.2, `mlgate.safeyaml`).
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import math
 import tomllib
@@ -230,3 +231,27 @@ def format_value(value: Scalar, digits: int = 6) -> str:
             return "inf" if value > 0 else "-inf"
         return f"{value:.{digits}g}"
     return value
+
+
+def select_params(values: Mapping[str, Any], keys: tuple[str, ...] | None) -> dict[str, Any]:
+    """The flattened values DVC shows for a params file tracked by `keys` (None: all)."""
+    if keys is None:
+        return dict(values)
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        for key in keys:
+            if _key_matches(name, key):
+                out[name] = value
+                break
+    return out
+
+
+def _key_matches(name: str, key: str) -> bool:
+    if name == key or name.startswith(key + "."):
+        return True
+    if any(c in key for c in "*?["):
+        parts, pats = name.split("."), key.split(".")
+        return len(parts) >= len(pats) and all(
+            fnmatch.fnmatchcase(p, q) for p, q in zip(parts, pats, strict=False)
+        )
+    return False

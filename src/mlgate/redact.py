@@ -22,6 +22,7 @@ import contextlib
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 from mlgate.marker import split_marker
 
@@ -258,3 +259,14 @@ def redactor(secrets: Iterable[str]) -> Redactor:
 
 def from_environ(env: Mapping[str, str], extra: Iterable[str | None] = ()) -> Redactor:
     return redactor(secret_values(env, extra))
+
+
+def redact_json(value: Any, redact: Redactor) -> Any:
+    """Every text value (and key) of a JSON document through `redact`."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {redact_json(k, redact): redact_json(v, redact) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_json(v, redact) for v in value]
+    return value

@@ -6,20 +6,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from mlgate import gatekinds
-from mlgate import gates as gates_mod
+from mlgate import rules as gates_mod
 from mlgate.compare import Change, Diff
-from mlgate.config import GateRule
 from mlgate.datacheck import TableChange
 from mlgate.direction import infer as infer_direction
-from mlgate.gatekinds import Evidence
-from mlgate.gates import GateResult
+from mlgate.gatekinds.base import Evidence
 from mlgate.metrics import Scalar, format_value, is_number
+from mlgate.rules import GateResult, GateRule
 
 Judgement = Literal["better", "worse", "same", "unknown"]
 
@@ -132,7 +132,9 @@ def metric_rows(result: Diff, rules: Sequence[GateRule]) -> tuple[MetricRow, ...
     return tuple(rows)
 
 
-def verdict_line(results: Sequence[GateResult], has_metrics: bool) -> tuple[bool, str]:
+def verdict_line(
+    results: Sequence[GateResult], has_metrics: bool, data_rules: int = 0
+) -> tuple[bool, str]:
     failed = [r for r in results if r.outcome == "fail"]
     warned = [r for r in results if r.outcome == "warn"]
     if failed:
@@ -141,6 +143,9 @@ def verdict_line(results: Sequence[GateResult], has_metrics: bool) -> tuple[bool
         n = len(failed)
         noun = "gate" if len(results) == 1 else "gates"
         return False, f"{n} of {len(results)} {noun} failed: {worst.message}"
+    if not results and data_rules:  # only the data rules gate this run, and they held
+        files = "file" if data_rules == 1 else "files"
+        return True, f"data rules held on {data_rules} {files}; no metric gates configured"
     if not results:
         if not has_metrics:
             return True, "no metrics found and no gates configured"
@@ -148,6 +153,24 @@ def verdict_line(results: Sequence[GateResult], has_metrics: bool) -> tuple[bool
     tail = f" ({len(warned)} with warnings)" if warned else ""
     noun = "gate" if len(results) == 1 else "gates"
     return True, f"all {len(results)} {noun} passed{tail}"
+
+
+def stale_gates(
+    results: Sequence[GateResult], stale: Mapping[str, str] | None
+) -> tuple[GateResult, ...]:
+    """A gate judged on a head value that is stale (`sources.stale`: its stage's inputs changed
+    and the pipeline was not re-run) fails with the reason and the fix: stale is no evidence."""
+    out = []
+    for r in results:
+        path, _, key = r.metric.rpartition(":")
+        why = (stale or {}).get(path)
+        if why and r.outcome in ("pass", "warn"):
+            out.append(
+                dataclasses.replace(r, outcome="fail", message=f"{key} at head is stale: {why}")
+            )
+        else:
+            out.append(r)
+    return tuple(out)
 
 
 def build(
@@ -168,11 +191,15 @@ def build(
     tables: Sequence[TableChange] = (),
     baseline: BaseSource | None = None,
     evidence: Mapping[int, Evidence] | None = None,
+    stale: Mapping[str, str] | None = None,
+    data_rules: int = 0,
+    config_problem: str | None = None,
 ) -> Report:
     # each rule by its kind (mlgate.gatekinds), evidence per rule index from mlgate.evidence;
-    # then each data rule a head file breaks
+    # then each data rule a head file breaks; then the governing config, when unreadable
     results = (*gatekinds.evaluate(rules, metrics, evidence), *data_gates(tables))
-    passed, verdict = verdict_line(results, bool(metrics.changes))
+    results = (*stale_gates(results, stale), *config_gate(config_problem))
+    passed, verdict = verdict_line(results, bool(metrics.changes), data_rules)
     if training is not None and training.exit_code != 0:
         passed = False
         verdict = f"training failed (exit {training.exit_code}): {training.command}"
@@ -209,6 +236,15 @@ def data_gates(tables: Sequence[TableChange]) -> tuple[GateResult, ...]:
         for t in tables
         for v in t.violations
     )
+
+
+def config_gate(problem: str | None) -> tuple[GateResult, ...]:
+    """The base branch's `.mlgate.yml` that cannot be read, as a failed gate: its gates are the
+    ones that decide the merge, so none can pass until it is fixed there (issue 20)."""
+    if problem is None:
+        return ()
+    message = f"the base branch's .mlgate.yml cannot be read: {problem}; fix it on the base branch"
+    return (GateResult(GateRule(metric=".mlgate.yml"), ".mlgate.yml", "fail", message),)
 
 
 def _json_value(value: Scalar | float) -> Any:

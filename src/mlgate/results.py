@@ -27,8 +27,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mlgate import paths as repo_paths
 from mlgate.errors import GitError, ServiceError
-from mlgate.sources import paths as repo_paths
 from mlgate.sources.git import Git
 
 SCHEMA = 1

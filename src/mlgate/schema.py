@@ -1,5 +1,8 @@
-"""The shape checks every strict parser of user configuration shares (`.mlgate.yml`, its `data:`
-rules): one-line errors naming the file, the key path and what was found. Pure."""
+"""The shape checks every strict parser of a file shares (`.mlgate.yml`, its `data:` rules, DVC's
+`dvc.yaml`/`dvc.lock`): one-line errors naming the file, the key path and what was found. Pure.
+
+A config the user writes fails with ConfigError; a DVC file (`*_at`) with InputError, whose
+messages name the value's type as DVC users read it."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from mlgate.errors import ConfigError
+from mlgate.errors import ConfigError, InputError
 
 
 def fail(source: str, where: str, problem: str) -> ConfigError:
@@ -72,3 +75,39 @@ def choice(value: Any, choices: tuple[str, ...], default: str, source: str, wher
     if not isinstance(value, str) or value not in choices:
         raise fail(source, where, f"expected one of {', '.join(choices)}, got {shown(value)}")
     return value
+
+
+# --- DVC files: `dvc.yaml: stages.train.params[0]: expected a list, got str 'x'` ---------
+def at(source: str, *keys: object) -> str:
+    """`dvc.yaml: stages.train.params[0]`: the file and the key path, as in .mlgate.yml errors."""
+    path = ""
+    for key in keys:
+        path += f"[{key}]" if isinstance(key, int) else (f".{key}" if path else str(key))
+    return f"{source}: {path}" if path else source
+
+
+def mapping_at(value: Any, source: str, *keys: object) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InputError(f"{at(source, *keys)}: expected a mapping, got {described(value)}")
+    return value
+
+
+def list_at(value: Any, source: str, *keys: object) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InputError(f"{at(source, *keys)}: expected a list, got {described(value)}")
+    return value
+
+
+def described(value: Any) -> str:
+    """A value with its type, in one short line: `str 'abc'`."""
+    return f"{type(value).__name__} {value!r}"[:80]
+
+
+def text_at(value: Any, source: str, *keys: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise InputError(f"{at(source, *keys)}: expected a path, got {described(value)}")
+    return str(value)

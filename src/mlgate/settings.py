@@ -32,6 +32,7 @@ class Settings:
     report_dir: Path = Path("mlgate-report")
     metrics: tuple[str, ...] = ()
     params: tuple[str, ...] = ()
+    projects: tuple[str, ...] = ()  # DVC project directories reported together (mlgate.projects)
     run: str | None = None
     repro: bool = False
     push: bool = False
@@ -148,6 +149,10 @@ def clean_metrics(value: Any, name: str) -> tuple[str, ...]:
 
 
 def clean_params(value: Any, name: str) -> tuple[str, ...]:
+    return _list(value, name)
+
+
+def clean_projects(value: Any, name: str) -> tuple[str, ...]:
     return _list(value, name)
 
 

@@ -2,7 +2,7 @@
 
 Every slice of every column a gate names is compared at base and head on its own rows with the
 gate's paired test: the exact McNemar test for accuracy and error rate, the paired bootstrap's
-p-value otherwise (`stats.boot_p`; DeLong's for AUC on very many rows). Holm's step-down
+p-value otherwise (`resample.boot_p`; DeLong's for AUC on very many rows). Holm's step-down
 correction over all the slices tested then holds the chance of failing any slice by chance at
 the gate's `significance`, however many slices there are. A slice with fewer rows than
 `min_slice_rows` is listed, not tested. The findings are data, JSON-ready for result.json, the

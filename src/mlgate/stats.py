@@ -1,5 +1,6 @@
-"""Paired statistics for two models on the same test rows: exact McNemar test, its power, and a
-seeded paired bootstrap of head − base. Pure (numpy only; no scipy in the action's image).
+"""Paired statistics for two models on the same test rows: the exact McNemar test
+(`mlgate.mcnemar`), DeLong's AUC interval (`mlgate.auc`) and a seeded paired bootstrap of
+head − base (`mlgate.resample`). Pure (numpy only; no scipy in the action's image).
 
 The bootstrap resamples *rows*, but never draws a million indices per resample when it need not:
 classification metrics depend only on how many rows fall in each (actual, base, head) cell, so a
@@ -10,15 +11,16 @@ any row count); means of per-row errors (MAE, RMSE) over many rows resample rand
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from fractions import Fraction
-from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from mlgate.auc import delong_ci, normal_p, weighted_auc
+from mlgate.mcnemar import mcnemar_exact
+from mlgate.resample import boot_p, chunked, percentile
 
 Array = npt.NDArray[Any]
 
@@ -36,101 +38,10 @@ DEFAULT_SEED = 13
 # test set takes seconds: fewer resamples, and a note saying how many.
 ROW_BUDGET = 20_000_000
 GROUPS = 2_000  # MAE/RMSE on more rows than ROW_BUDGET allows: random groups of rows
-_EXACT_LIMIT = 4_000  # discordant pairs up to which the binomial tail is summed in integers
 
 
 class PairedDataError(ValueError):
     """The rows cannot be compared: the message is a note in the report."""
-
-
-# --- exact McNemar -------------------------------------------------------------------------
-
-
-def _log_comb_row(n: int, upto: int) -> Array:
-    """log C(n, i) for i = 0..upto, by cumulative sums (no lgamma in numpy)."""
-    i = np.arange(1, upto + 1, dtype=np.float64)
-    steps = np.log(n - i + 1.0) - np.log(i)
-    return np.concatenate(([0.0], np.cumsum(steps)))
-
-
-def binom_cdf_half(k: int, n: int) -> float:
-    """P(X <= k) for X ~ Binomial(n, 1/2): exact integers for small n, log-space above."""
-    if k < 0:
-        return 0.0
-    if k >= n:
-        return 1.0
-    if n <= _EXACT_LIMIT:
-        # C(n, i + 1) from C(n, i), in exact integers: one product per term, not a comb each
-        term = total = 1
-        for i in range(k):
-            term = term * (n - i) // (i + 1)
-            total += term
-        return float(Fraction(total, 2**n))
-    logs = _log_comb_row(n, k) - n * math.log(2.0)
-    top = float(logs.max())
-    return float(min(1.0, math.exp(top) * float(np.exp(logs - top).sum())))
-
-
-def mcnemar_exact(only_base: int, only_head: int) -> float:
-    """Two-sided exact McNemar p-value from the discordant counts (rows only base got right,
-    rows only head got right): the binomial test of min(b, c) out of b + c at 1/2."""
-    n = only_base + only_head
-    if n == 0:
-        return 1.0
-    return min(1.0, 2.0 * binom_cdf_half(min(only_base, only_head), n))
-
-
-def _critical(m: int, alpha: float) -> int:
-    """Largest k with 2·P(X <= k) <= alpha for X ~ Bin(m, 1/2), or -1 when none rejects."""
-    if m > 200:  # the whole lower tail at once, in floating point (power needs no more)
-        logs = _log_comb_row(m, m // 2) - m * math.log(2.0)
-        cdf = np.cumsum(np.exp(logs))
-        return int(np.searchsorted(2.0 * cdf, alpha * (1 + 1e-12), side="right")) - 1
-    lo, hi = -1, m // 2
-    while lo < hi:  # the tail grows with k: bisect, in exact integers
-        mid = (lo + hi + 1) // 2
-        if 2.0 * binom_cdf_half(mid, m) <= alpha:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-def _binom_pmf(m: int, q: float) -> Array:
-    if q <= 0.0 or q >= 1.0:
-        out = np.zeros(m + 1)
-        out[0 if q <= 0.0 else m] = 1.0
-        return out
-    i = np.arange(m + 1, dtype=np.float64)
-    logs = _log_comb_row(m, m) + i * math.log(q) + (m - i) * math.log1p(-q)
-    return np.asarray(np.exp(logs - logs.max()) / np.exp(logs - logs.max()).sum())
-
-
-def mcnemar_power(
-    n: int, p_only_base: float, p_only_head: float, alpha: float, *, worse_only: bool = False
-) -> float:
-    """Power of the two-sided exact McNemar test at level `alpha` on `n` rows, when each row is
-    right for base only with probability `p_only_base` and for head only with `p_only_head`.
-    `worse_only`: the chance that it rejects *and* head is the worse (what a gate fails on)."""
-    disc = p_only_base + p_only_head
-    if disc <= 0.0 or n <= 0:
-        return 0.0
-    q = p_only_base / disc
-    pm = _binom_pmf(n, disc)
-    sd = math.sqrt(n * disc * (1 - disc))
-    lo_m = max(0, int(n * disc - 12 * sd) - 1)
-    hi_m = min(n, int(n * disc + 12 * sd) + 2)
-    power = 0.0
-    for m in range(lo_m, hi_m + 1):
-        if pm[m] < 1e-15 or m == 0:
-            continue
-        k = _critical(m, alpha)
-        if k < 0:
-            continue
-        pb = _binom_pmf(m, q)
-        low = 0.0 if worse_only else float(pb[: k + 1].sum())
-        power += float(pm[m]) * (low + float(pb[m - k :].sum()))
-    return power
 
 
 # --- per-example data ----------------------------------------------------------------------
@@ -235,21 +146,6 @@ def _from_confusion(conf: Array, metric: str, pos: int | None) -> Array:
     return per[:, pos] if pos is not None else per.mean(axis=1)
 
 
-def _percentile(values: Array, ci: float) -> tuple[float, float]:
-    tail = (1.0 - ci) / 2.0 * 100.0
-    lo, hi = np.percentile(values, [tail, 100.0 - tail])
-    return float(lo), float(hi)
-
-
-def boot_p(deltas: Array) -> float:
-    """Two-sided bootstrap p-value of head − base = 0: twice the share of resamples on the
-    smaller side of zero (ties on both), plus one over resamples plus one, so never 0; the
-    percentile CI at level c excludes zero about when this is below 1 − c."""
-    below = int(np.count_nonzero(deltas <= 0.0))
-    above = int(np.count_nonzero(deltas >= 0.0))
-    return min(1.0, 2.0 * (min(below, above) + 1) / (len(deltas) + 1))
-
-
 def compare(
     paired: Paired,
     metric: str,
@@ -319,7 +215,7 @@ def _classification(
         deltas_parts.append(_from_confusion(hc, metric, pos) - _from_confusion(bc, metric, pos))
         done += r
     deltas = np.concatenate(deltas_parts)
-    lo, hi = _percentile(deltas, ci)
+    lo, hi = percentile(deltas, ci)
     return Comparison(
         metric,
         n,
@@ -359,7 +255,7 @@ def from_cells(
     head_value = float(cells[0] + cells[2]) / n
     if metric == "error_rate":
         base_value, head_value = 1.0 - base_value, 1.0 - head_value
-    lo, hi = _percentile(deltas, ci)
+    lo, hi = percentile(deltas, ci)
     p = mcnemar_exact(only_base, only_head)
     return Comparison(
         metric, n, base_value, head_value, lo, hi, ci, resamples, only_base, only_head, p, "cells"
@@ -375,69 +271,6 @@ def _scores(paired: Paired) -> tuple[Array, Array]:
     if bad:
         raise PairedDataError(f"{bad} score value(s) are NaN or infinite")
     return bs, hs
-
-
-def weighted_auc(scores: Array, positive: Array, weights: Array) -> Array:
-    """ROC AUC per row of `weights` (R, n): the weighted Mann-Whitney statistic, ties half."""
-    values, inverse = np.unique(scores, return_inverse=True)
-    u = len(values)
-    r = weights.shape[0]
-    offs = (np.arange(r)[:, None] * u + inverse[None, :]).ravel()
-    pos_w = np.bincount(offs, weights=(weights * positive).ravel(), minlength=r * u)
-    neg_w = np.bincount(offs, weights=(weights * ~positive).ravel(), minlength=r * u)
-    pos_w, neg_w = pos_w.reshape(r, u), neg_w.reshape(r, u)
-    below = np.cumsum(neg_w, axis=1) - neg_w
-    num = (pos_w * (below + 0.5 * neg_w)).sum(axis=1)
-    den = pos_w.sum(axis=1) * neg_w.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.asarray(np.where(den > 0, num / den, np.nan))
-
-
-def _placements(scores: Array, positive: Array) -> tuple[Array, Array]:
-    """DeLong's placement values: per positive, the share of negatives it outscores (ties half);
-    per negative, the share of positives that outscore it."""
-    pos, neg = np.sort(scores[positive]), np.sort(scores[~positive])
-    sp, sn = scores[positive], scores[~positive]
-    v10 = (np.searchsorted(neg, sp, "left") + np.searchsorted(neg, sp, "right")) / 2 / len(neg)
-    above = len(pos) - (np.searchsorted(pos, sn, "left") + np.searchsorted(pos, sn, "right")) / 2
-    return v10, above / len(pos)
-
-
-def delong_ci(bs: Array, hs: Array, positive: Array, ci: float) -> tuple[float, float]:
-    """CI of AUC(head) − AUC(base) from DeLong's paired variance (O(n log n), any n)."""
-    b10, b01 = _placements(bs, positive)
-    h10, h01 = _placements(hs, positive)
-    d10, d01 = h10 - b10, h01 - b01
-    var = float(d10.var(ddof=1) / len(d10) + d01.var(ddof=1) / len(d01))
-    delta = float(h10.mean() - b10.mean())
-    z = NormalDist().inv_cdf(0.5 + ci / 2.0)
-    half = z * math.sqrt(max(var, 0.0))
-    return delta - half, delta + half
-
-
-def normal_p(delta: float, lo: float, hi: float, ci: float) -> float:
-    """Two-sided p-value of a normal CI's centre (DeLong's): its standard error from the width."""
-    se = (hi - lo) / (2.0 * NormalDist().inv_cdf(0.5 + ci / 2.0))
-    if se <= 0.0:
-        return 1.0 if delta == 0.0 else 0.0
-    return min(1.0, 2.0 * NormalDist().cdf(-abs(delta) / se))
-
-
-def _row_weights(rng: np.random.Generator, n: int, r: int) -> Array:
-    idx = rng.integers(0, n, size=(r, n))
-    offs = (np.arange(r)[:, None] * n + idx).ravel()
-    return np.bincount(offs, minlength=r * n).reshape(r, n).astype(np.float64)
-
-
-def _chunked(rng: np.random.Generator, n: int, total: int, stat: Callable[[Array], Array]) -> Array:
-    parts = []
-    chunk = max(1, 4_000_000 // max(1, n))
-    done = 0
-    while done < total:
-        r = min(chunk, total - done)
-        parts.append(stat(_row_weights(rng, n, r)))
-        done += r
-    return np.concatenate(parts)
 
 
 def _auc(
@@ -462,11 +295,9 @@ def _auc(
             "auc", n, base_value, head_value, lo, hi, ci, 0, method="DeLong", boot_p=p
         )
     r = min(resamples, ROW_BUDGET // n)
-    deltas = _chunked(
-        rng, n, r, lambda w: weighted_auc(hs, is_pos, w) - weighted_auc(bs, is_pos, w)
-    )
+    deltas = chunked(rng, n, r, lambda w: weighted_auc(hs, is_pos, w) - weighted_auc(bs, is_pos, w))
     deltas = deltas[np.isfinite(deltas)]  # a resample with one class has no AUC
-    lo, hi = _percentile(deltas, ci)
+    lo, hi = percentile(deltas, ci)
     p = boot_p(deltas)
     return Comparison("auc", n, base_value, head_value, lo, hi, ci, r, method="rows", boot_p=p)
 
@@ -499,7 +330,7 @@ def _regression(
         def stat(w: Array) -> Array:
             return finish(w @ eh / n) - finish(w @ eb / n)
 
-        deltas = _chunked(rng, n, resamples, stat)
+        deltas = chunked(rng, n, resamples, stat)
     else:
         # a mean over random groups of rows: the same variance as over rows, G draws not n
         method = f"{GROUPS} random groups of rows"
@@ -517,7 +348,7 @@ def _regression(
         tot = wf @ sums
         count = wf @ sizes
         deltas = finish(tot[:, 1] / count) - finish(tot[:, 0] / count)
-    lo, hi = _percentile(deltas, ci)
+    lo, hi = percentile(deltas, ci)
     found = Comparison(metric, n, base_value, head_value, lo, hi, ci, resamples, method=method)
     return replace(found, boot_p=boot_p(deltas))
 

@@ -434,7 +434,7 @@ def test_core_and_commands_import_no_host_client_library() -> None:
     code = (
         "import sys\n"
         "import mlgate.commands.run, mlgate.commands.publish, mlgate.commands.report\n"
-        "import mlgate.report, mlgate.gates, mlgate.hosts, mlgate.actions, mlgate.gitlab.ci\n"
+        "import mlgate.report, mlgate.gatekinds, mlgate.hosts, mlgate.actions, mlgate.gitlab.ci\n"
         "print(sorted(m for m in ('github', 'gitlab') if m in sys.modules))\n"
         "import mlgate.github.host, mlgate.gitlab.host\n"
         "from mlgate.gitlab.host import build\n"

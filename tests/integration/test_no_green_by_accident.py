@@ -317,6 +317,35 @@ def test_in_ci_the_base_branchs_gates_apply(
     assert "main's apply until it is merged" in text
 
 
+@pytest.mark.parametrize(
+    ("broken", "reason"),
+    [
+        ("gates: [metric: acc\n", "invalid YAML at line 2"),  # unparseable
+        ("gates:\n  - metric: acc\n    max_dorp: 0.5\n", "max_dorp"),  # invalid
+    ],
+)
+def test_in_ci_a_broken_base_config_fails_closed(
+    repo: Repo, cli: Cli, monkeypatch: pytest.MonkeyPatch, broken: str, reason: str
+) -> None:
+    """Issue 20 follow-up: a base .mlgate.yml that cannot be read leaves no trusted gate; the
+    PR's own gates are shown, but the verdict fails until the base branch is fixed."""
+    pr_with(repo, broken, {"acc": 0.9}, {"acc": 0.95})
+    repo.write(".mlgate.yml", "gates:\n  - metric: acc\n    max_drop: 0.5\n")
+    repo.commit("the PR's own gates")
+    monkeypatch.setenv("CI", "true")
+    res, result, text = report(repo, cli)
+    assert res.code == 1, res.err
+    assert result["passed"] is False
+    outcomes = {g["metric"]: (g["outcome"], g["message"]) for g in result["gates"]}
+    assert outcomes["metrics.json:acc"][0] == "pass"  # the PR config's results stay shown
+    outcome, message = outcomes[".mlgate.yml"]
+    assert outcome == "fail"
+    assert message.startswith("the base branch's .mlgate.yml cannot be read: ")
+    assert reason in message and message.endswith("; fix it on the base branch")
+    assert "the base branch's .mlgate.yml cannot be read" in result["verdict"]
+    assert "cannot be read" in text
+
+
 def test_seen_8_a_base_that_is_not_used_is_said(
     repo: Repo, cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:

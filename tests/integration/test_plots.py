@@ -38,9 +38,9 @@ def test_every_template_renders_with_base_and_head(plots_repo: Repo, cli, chdir)
 
 def test_base_and_head_are_told_apart_in_pixels(plots_repo: Repo, cli, chdir, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """The same plot drawn with only base data and only head data differs in pixels."""
-    from mlgate.render.plotdata import parse_table
+    from mlgate.pipeline import PlotDef
+    from mlgate.plotdata import parse_table
     from mlgate.render.plots import Drawer
-    from mlgate.sources.pipeline import PlotDef
 
     plot = PlotDef(id="loss.csv", sources=(("loss.csv", "loss"),), x="epoch", y=("loss",))
     data = parse_table((plots_repo.path / "loss.csv").read_bytes(), "loss.csv")
@@ -110,7 +110,7 @@ def test_mermaid_mode_inlines_line_and_bar_charts(plots_repo: Repo, cli, chdir) 
 
 
 def test_mermaid_has_no_nan_values() -> None:
-    from mlgate.render.plotdata import Series
+    from mlgate.plotdata import Series
     from mlgate.render.plots import mermaid_lines
 
     x = np.arange(5, dtype=np.float64)

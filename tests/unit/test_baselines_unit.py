@@ -11,10 +11,10 @@ import pytest
 from mlgate import results
 from mlgate.config import load_config
 from mlgate.errors import ConfigError, InputError, UsageError
+from mlgate.fileread import FileRead
 from mlgate.metrics import load_metrics
+from mlgate.pipeline import Pipeline
 from mlgate.settings import Settings
-from mlgate.sources.fileread import FileRead
-from mlgate.sources.pipeline import Pipeline
 from mlgate.sources.stored import Overlay, Unproduced
 
 SHA = "a" * 40

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from mlgate.errors import ConfigError
+from mlgate.pipeline import PlotDef
 from mlgate.proc import LINE_CHARS, TAIL_CHARS, TAIL_LINES, _Lines, cap_tail
 from mlgate.render import isolated, sandbox
 from mlgate.render.caps import MAX_CLASSES, capped_units, top_classes
 from mlgate.render.markdown import user_environment
-from mlgate.sources.pipeline import PlotDef
 from mlgate.sources.tables import MAX_COLUMNS, check_lines
 
 

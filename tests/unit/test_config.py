@@ -40,7 +40,7 @@ def test_the_documented_schema_parses() -> None:
         (
             "gaets: []\n",
             "top level: unknown key 'gaets' (did you mean 'gates'?); accepted keys: "
-            "base, metrics, params, plots, gates, title, template, data, base_run, links",
+            "base, metrics, params, plots, gates, title, template, data, base_run, links, projects",
         ),
         (
             "gates:\n  - metric: acc\n    direction: up\n",
@@ -99,7 +99,8 @@ def test_the_documented_schema_parses() -> None:
         (
             "- a\n",
             "top level: expected a mapping "
-            "(keys: base, metrics, params, plots, gates, title, template, data, base_run, links), "
+            "(keys: base, metrics, params, plots, gates, title, template, data, base_run, links, "
+            "projects), "
             "got a list",
         ),
         (

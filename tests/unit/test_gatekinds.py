@@ -10,12 +10,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mlgate import gatekinds, gates
+from mlgate import gatekinds
 from mlgate.compare import Snapshot, diff
-from mlgate.config import GateRule, parse_config
+from mlgate.config import parse_config
 from mlgate.errors import ConfigError
 from mlgate.evidence import Source, align
-from mlgate.gatekinds import Evidence
+from mlgate.gatekinds import scalar as gates
+from mlgate.gatekinds.base import Evidence
+from mlgate.rules import GateRule
 from mlgate.stats import Paired
 
 from .test_props_core import FLAT, RULES

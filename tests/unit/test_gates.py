@@ -3,8 +3,8 @@ import math
 import pytest
 
 from mlgate.compare import Snapshot, diff
-from mlgate.config import GateRule
-from mlgate.gates import evaluate, matches, passed, worst
+from mlgate.gatekinds.scalar import evaluate
+from mlgate.rules import GateRule, matches, passed, worst
 
 
 def run(rule: GateRule, old: object, new: object, key: str = "acc") -> tuple[str, str]:

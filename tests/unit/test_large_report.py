@@ -20,12 +20,12 @@ from tabulate import tabulate
 from mlgate import direction, limits, report
 from mlgate.commands.report import Produced, redact_result, result_text, summary_markdown
 from mlgate.compare import Change, Snapshot, diff
-from mlgate.config import GateRule
 from mlgate.metrics import format_value
 from mlgate.redact import redactor
 from mlgate.render import markdown, select, summary
 from mlgate.render.escape import ZWSP, md
 from mlgate.render.table import github_table
+from mlgate.rules import GateRule
 
 PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SHA = "b" * 40

@@ -18,8 +18,8 @@ from mlgate.config import load_config, parse_config
 from mlgate.datacheck import ColumnStats, TableSummary, compare, psi_numeric
 from mlgate.datarules import parse_data_rules
 from mlgate.errors import ConfigError
-from mlgate.gatekinds import Evidence
-from mlgate.gates import evaluate
+from mlgate.gatekinds.base import Evidence
+from mlgate.gatekinds.scalar import evaluate
 from mlgate.metrics import load_base_metrics, load_metrics, parse_document
 from mlgate.stats import Paired
 

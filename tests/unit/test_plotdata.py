@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mlgate.render.plotdata import PlotDataError, column, minmax_downsample, numeric, parse_table
+from mlgate.plotdata import PlotDataError, column, minmax_downsample, numeric, parse_table
 
 
 def test_formats() -> None:

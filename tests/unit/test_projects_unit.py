@@ -11,13 +11,13 @@ import pytest
 
 from mlgate import report
 from mlgate.compare import Snapshot, diff
+from mlgate.pipeline import PlotDef
+from mlgate.plotdata import parse_table
 from mlgate.render import plots, summary
 from mlgate.render.labels import distinct_parts, metric_labels
-from mlgate.render.plotdata import parse_table
 from mlgate.sources.datafiles import dvclive_dirs
-from mlgate.sources.pipeline import PlotDef
+from mlgate.sources.dvcfiles import dvc_files
 from mlgate.sources.project import find_project, subrepos
-from mlgate.sources.revision import dvc_files
 
 # --- where the project is ------------------------------------------------------------------------
 

@@ -19,13 +19,13 @@ from hypothesis import strategies as st
 
 from mlgate import report
 from mlgate.compare import Snapshot, diff
-from mlgate.config import GateRule
 from mlgate.errors import InputError
-from mlgate.gates import evaluate
+from mlgate.gatekinds.scalar import evaluate
 from mlgate.metrics import Scalar, flatten_metrics, flatten_params, load_metrics, parse_document
 from mlgate.render.escape import ZWSP
 from mlgate.render.html import to_html
 from mlgate.render.markdown import render
+from mlgate.rules import GateRule
 
 MAX_EXAMPLES = 200
 PROPERTY = settings(

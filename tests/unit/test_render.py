@@ -2,10 +2,10 @@
 
 from mlgate import report
 from mlgate.compare import Snapshot, diff
-from mlgate.config import GateRule
 from mlgate.render.escape import ZWSP, md
 from mlgate.render.html import to_html
 from mlgate.render.markdown import render
+from mlgate.rules import GateRule
 
 EVIL = [
     "<script>alert(1)</script>",

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from mlgate.commands.train import classify_stages
+from mlgate.paths import refusal
 from mlgate.report import infer_direction
-from mlgate.sources.paths import refusal
 
 
 @pytest.mark.parametrize(

@@ -14,11 +14,12 @@ from hypothesis import strategies as st
 
 from mlgate import gatekinds, slices, slicetest, stats
 from mlgate.compare import Snapshot, diff
-from mlgate.config import GateRule, parse_config
+from mlgate.config import parse_config
 from mlgate.errors import ConfigError
 from mlgate.evidence import Source, align
-from mlgate.gatekinds import Evidence
+from mlgate.gatekinds.base import Evidence
 from mlgate.render import slicetable
+from mlgate.rules import GateRule
 from mlgate.stats import Paired
 
 

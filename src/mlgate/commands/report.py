@@ -16,9 +16,9 @@ from mlgate import outdir
 from mlgate import redact as redact_mod
 from mlgate import report as report_mod
 from mlgate.baseline import Baseline
+from mlgate.commands import projects as projects_cmd
 from mlgate.datacheck import TableChange
 from mlgate.errors import WriteError, gate_exit
-from mlgate.gates import GateResult
 from mlgate.gather import Gathered, gather
 from mlgate.governing import read_config
 from mlgate.hosts import in_ci, repository_url
@@ -28,11 +28,15 @@ from mlgate.render import markdown, summary
 from mlgate.render.html import page
 from mlgate.render.sandbox import resolve_user_template
 from mlgate.report import DataChange, Report, Training
+from mlgate.rules import GateResult
 from mlgate.settings import Settings
 from mlgate.slicetest import as_finding
+from mlgate.sources import stale as stale_mod
 from mlgate.sources.datafiles import table_changes
 from mlgate.sources.git import Git
 from mlgate.sources.pipeline import diff_locks
+from mlgate.sources.revision import Workspace
+from mlgate.sources.stale import Staleness
 
 _JSON_ESCAPED = re.compile(r'["\\\x00-\x1f]')
 
@@ -84,10 +88,37 @@ def produce(
     with_mermaid: bool = False,
     local: bool = False,
     movable: bool = False,
+    chosen: projects_cmd.Chosen | None = None,
 ) -> Produced:
     """Gather, gate and render. `movable` (CI): a report directory that cannot be written
-    moves to a fresh temporary one, with a warning, so the verdict is still published."""
+    moves to a fresh temporary one, with a warning, so the verdict is still published.
+    Several projects (`projects:`, --project): one report per directory, combined (issue 23);
+    `chosen` is then the config in force for one of them."""
     git = Git(root, log)
+    if chosen is None:
+        plan = projects_cmd.plan(settings, git, root=root, log=log, local=local)
+        chosen = plan.chosen
+        if plan.dirs is not None:
+            one = functools.partial(
+                produce,
+                settings,
+                log=log,
+                head_sha=head_sha,
+                head_label=head_label,
+                training=training,
+                comment_id=comment_id,
+                local=local,
+                movable=movable,
+            )
+            return projects_cmd.produce_all(
+                plan,
+                one,
+                settings=settings,
+                root=root,
+                out_dir=out_dir,
+                comment_id=comment_id,
+                redact_doc=redact_mod.redact_json,
+            )
     failed = training is not None and training.exit_code != 0
     baseline = Baseline(
         settings,
@@ -105,12 +136,21 @@ def produce(
             with_plots=settings.plots != "off",
             baseline=baseline,
             local=local,
+            in_force=chosen,
         )
         phase.done(read_summary(g))
-    if not g.config.gates and not any(c.new is not None for c in g.metrics.changes):
+    if (
+        not g.config.gates
+        and not g.config.data
+        and not any(c.new is not None for c in g.metrics.changes)
+    ):
         log.warning(nothing_to_gate(g.metric_files))
     out_dir = _ready(out_dir, root, log, movable=movable)
     notes = list(g.notes)
+    stale = Staleness()
+    if training is None and isinstance(g.head, Workspace):  # results mlgate did not make
+        stale = stale_mod.of_workspace(g.head)
+        notes += [*stale.notes, *(f"{p}: stale at head: {w}" for p, w in stale.outputs.items())]
     changes = data_changes(g, notes)
     secrets = redact_mod.secret_values(os.environ, extra=[settings.github_token])
     redact = redact_mod.redactor(secrets)
@@ -118,7 +158,7 @@ def produce(
         training = dataclasses.replace(
             training, command=redact(training.command), output_tail=redact(training.output_tail)
         )
-    base_source = baseline.source
+    base_source = g.base_source
     if base_source is not None:  # its summary names the command
         base_source = dataclasses.replace(base_source, summary=redact(base_source.summary))
     if base_source is not None and base_source.training is not None:
@@ -152,6 +192,9 @@ def produce(
         tables=tables,
         baseline=base_source,
         evidence=evidence,
+        stale=stale.outputs,
+        data_rules=len(g.config.data),
+        config_problem=g.config.base_problem,
     )
     rows = rep.metrics  # built once: the plots, the comment and the full table share them
     plots: list[report_mod.PlotEntry] = []
@@ -320,18 +363,7 @@ def redact_result(value: Any, redact: Callable[[str], str], secrets: Sequence[st
         text = json.dumps(value, default=str, ensure_ascii=False)
         if redact(text) == text:
             return value
-    return redact_json(value, redact)
-
-
-def redact_json(value: Any, redact: Callable[[str], str]) -> Any:
-    """Every text value (and key) of a JSON document through `redact`."""
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, dict):
-        return {redact_json(k, redact): redact_json(v, redact) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [redact_json(v, redact) for v in value]
-    return value
+    return redact_mod.redact_json(value, redact)
 
 
 def write(produced: Produced) -> Path:

@@ -13,7 +13,6 @@ import dataclasses
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from mlgate import hosts, results, trainenv
 from mlgate import redact as redact_mod
@@ -28,17 +27,6 @@ from mlgate.log import Log, neutralize
 from mlgate.redact import Redactor
 from mlgate.settings import Settings
 from mlgate.sources.git import Git
-
-
-def redact_tree(value: Any, redact: Redactor) -> Any:
-    """Every string of a JSON-like value redacted (result.json, outputs)."""
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, dict):
-        return {redact(str(k)): redact_tree(v, redact) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [redact_tree(v, redact) for v in value]
-    return value
 
 
 def main(env: Mapping[str, str], log: Log, *, host: Host | None = None) -> int:
@@ -105,7 +93,7 @@ def _run(
         produced,
         markdown=redact(produced.markdown),
         mermaid_markdown=redact(produced.mermaid_markdown) if produced.mermaid_markdown else None,
-        result=redact_tree(produced.result, redact),
+        result=redact_mod.redact_json(produced.result, redact),
     )
     # Nothing is lost: the report is on disk and in the job summary before any API call.
     path = report.write(produced)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from mlgate.compare import Change
+from mlgate.gatekinds import scalar
+from mlgate.gatekinds.base import Fail
+from mlgate.metrics import is_number
+from mlgate.rules import GateRule
 from mlgate.schema import shown
-
-if TYPE_CHECKING:
-    from mlgate.compare import Change
-    from mlgate.config import GateRule
-    from mlgate.gatekinds import Fail
 
 
 def number(
@@ -45,18 +45,14 @@ def has_tolerance(rule: GateRule) -> bool:
 
 def tolerance_exceeded(rule: GateRule, change: Change) -> bool:
     """Whether the plain comparison's `max_drop`/`max_drop_pct` (bounds aside) fails."""
-    from mlgate import gates
-
     if not has_tolerance(rule):
         return False
     plain = dataclasses.replace(rule, min=None, max=None, kind="scalar", options=None)
-    return gates.evaluate_one(plain, change).outcome == "fail"
+    return scalar.evaluate_one(plain, change).outcome == "fail"
 
 
 def comparable(change: Change) -> bool:
     """Both values are finite numbers: otherwise the scalar kind's fail-closed rules decide."""
-    from mlgate.metrics import is_number
-
     if change.status == "unknown" or not is_number(change.old) or not is_number(change.new):
         return False
     return math.isfinite(float(change.old)) and math.isfinite(float(change.new))  # type: ignore[arg-type]

@@ -6,16 +6,12 @@ unless `on_no_paired_data: plain`, which then gates on the overall comparison al
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
 
 from mlgate import slicetest, stats
 from mlgate.compare import Change
 from mlgate.gatekinds import _common
-
-if TYPE_CHECKING:
-    from mlgate.config import GateRule
-    from mlgate.gatekinds import Evidence
-    from mlgate.gates import GateResult
+from mlgate.gatekinds.base import Evidence
+from mlgate.rules import GateResult, GateRule
 
 FIX = (
     "slice by columns the predictions file has at both revisions, with the same value for the "

@@ -7,20 +7,17 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from mlgate import slices as slicing
 from mlgate import stats
-from mlgate.gatekinds import _common, _sliced
+from mlgate.compare import Change
+from mlgate.gatekinds import _common, _sliced, scalar
+from mlgate.gatekinds.base import Evidence, Fail, PairedRows, Request, Trend
+from mlgate.rules import GateResult, GateRule, Outcome
 from mlgate.schema import shown
-
-if TYPE_CHECKING:
-    from mlgate.compare import Change
-    from mlgate.config import GateRule
-    from mlgate.gatekinds import Evidence, Fail, Need
-    from mlgate.gates import GateResult, Outcome
 
 PREFIX = "per_example:"
 KEYS = (
@@ -114,7 +111,6 @@ def disagreement(change: Change, found: stats.Comparison, source: str) -> str | 
 class PairedKind:
     name: str = "significance"
     keys: tuple[str, ...] = KEYS
-    needs: frozenset[Need] = frozenset({"scalars", "paired"})
 
     def parse(self, raw: Mapping[str, Any], fail: Fail, where: str) -> Options | None:
         metric = str(raw.get("metric", ""))
@@ -162,6 +158,13 @@ class PairedKind:
             slices=slicing.parse(raw, fail, where),
         )
 
+    def wants(self, rule: GateRule) -> tuple[Request, ...]:
+        opts: Options = rule.options
+        return (PairedRows(opts.predictions, opts.slices),)
+
+    def trends(self, rule: GateRule, changes: Iterable[Change], evidence: Evidence) -> list[Trend]:
+        return []
+
     @staticmethod
     def compare(opts: Options, evidence: Evidence) -> stats.Comparison | str:
         if evidence.paired is None:
@@ -185,10 +188,8 @@ class PairedKind:
     def evaluate(
         self, rule: GateRule, change: Change, base_error: str | None, evidence: Evidence
     ) -> GateResult:
-        from mlgate import gates
-
         opts: Options = rule.options
-        plain = gates.evaluate_one(rule, change, base_error)
+        plain = scalar.evaluate_one(rule, change, base_error)
         if not _common.comparable(change):
             return plain  # unreadable base, missing head, not a number: fail closed as ever
         found = self.compare(opts, evidence)
@@ -212,7 +213,7 @@ class PairedKind:
         text = stats.describe(found, worse=worse, significant=significant)
         if found.metric != change.key:
             text = f"{change.key}: {text}"
-        ok, bound = gates._bound_check(rule, change.key, float(change.new))  # type: ignore[arg-type]
+        ok, bound = scalar.bound_check(rule, change.key, float(change.new))  # type: ignore[arg-type]
         has_tol = _common.has_tolerance(rule)
         beyond = _common.tolerance_exceeded(rule, change)
         failed = (significant and (beyond or not has_tol)) or not ok
@@ -231,8 +232,6 @@ class PairedKind:
         return _sliced.with_slices(rule, overall, evidence)
 
     def evaluate_unmatched(self, rule: GateRule, evidence: Evidence) -> GateResult | None:
-        from mlgate.gates import GateResult
-
         if not rule.metric.startswith(PREFIX):
             return None
         opts: Options = rule.options
@@ -245,10 +244,14 @@ class PairedKind:
             )
         worse, significant = self.judge(opts, found)
         text = stats.describe(found, worse=worse, significant=significant)
+        # `min`/`max` apply as always: to the per-example metric's head value
+        ok, bound = scalar.bound_check(rule, found.metric, float(found.head_value))
+        if not ok:
+            text += f"; {bound}"
         overall = GateResult(
             rule,
             rule.metric,
-            "fail" if significant else "pass",
+            "fail" if significant or not ok else "pass",
             text,
             found.base_value,
             found.head_value,

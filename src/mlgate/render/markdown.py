@@ -20,13 +20,13 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from mlgate import limits
 from mlgate.compare import Change
-from mlgate.gates import GateResult
 from mlgate.marker import format_marker
 from mlgate.metrics import Scalar, format_value
 from mlgate.render import datatables, isolated, sandbox, select, slicetable, usertemplate
 from mlgate.render.escape import md
 from mlgate.render.table import github_table
 from mlgate.report import DataChange, MetricRow, Report
+from mlgate.rules import GateResult
 
 OUTCOME_ICON = {"pass": "✅", "fail": "❌", "warn": "⚠️", "skip": "➖"}
 JUDGEMENT_ICON = {"better": "🟢", "worse": "🔴", "same": "", "unknown": ""}

@@ -14,11 +14,11 @@ import numpy as np
 from tabulate import tabulate
 
 from mlgate import limits
-from mlgate.gates import GateResult
 from mlgate.render import plots
 from mlgate.render.escape import md
 from mlgate.render.slicetable import change, change_text, number, p_text
 from mlgate.report import PlotEntry
+from mlgate.rules import GateResult
 from mlgate.slices import MISSING
 from mlgate.slicetest import ColumnJson, FindingJson, SliceJson, as_finding
 

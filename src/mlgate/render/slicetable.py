@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlgate import limits, stats
-from mlgate.gates import GateResult
 from mlgate.render.escape import md
 from mlgate.render.table import github_table
+from mlgate.rules import GateResult
 from mlgate.slicetest import FindingJson, SliceJson, as_finding
 
 ICON = {"failed": "❌", "allowed": "⚠️"}

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from tabulate import tabulate
 
-from mlgate.evidence import Trend
+from mlgate.gatekinds.base import Trend
 from mlgate.render import plots
 from mlgate.render.escape import md
 from mlgate.report import PlotEntry

@@ -12,17 +12,17 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 from mlgate.datacheck import TableChange, TableSummary, compare
 from mlgate.datarules import DataRule, is_tabular
+from mlgate.log import LogLine
+from mlgate.paths import is_under, join
+from mlgate.pipeline import Pipeline, diff_locks
 from mlgate.sources.git import SYMLINK
-from mlgate.sources.paths import is_under, join
-from mlgate.sources.pipeline import Pipeline, diff_locks
 from mlgate.sources.revision import GitRevision, Workspace
 
-Log = Callable[[str], None]
 MAX_FILES = 20
 DVCLIVE = "dvclive"  # dvclive's default directory
 
@@ -141,12 +141,12 @@ def _local(rev: GitRevision | Workspace, path: str, tmp: Path) -> tuple[Path | N
 
 
 def table_changes(
-    base: GitRevision, head: Workspace, rules: tuple[DataRule, ...], log: Log
+    base: GitRevision, head: Workspace, rules: tuple[DataRule, ...], log: LogLine
 ) -> tuple[list[TableChange], list[str]]:
     files, notes = candidates(base, head, rules)
     if not files:
         return [], notes
-    from mlgate.sources.tables import summarize
+    from mlgate.sources.tables import summarize  # numpy and pandas: only for data rules
 
     changes: list[TableChange] = []
     with tempfile.TemporaryDirectory(prefix="mlgate-data-") as tmp:

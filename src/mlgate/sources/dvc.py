@@ -17,16 +17,14 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from mlgate.log import ticking
+from mlgate.fileread import FileRead
+from mlgate.log import LogLine, ticking
+from mlgate.paths import join
+from mlgate.pipeline import LockedOut
 from mlgate.regular import NotRegular, read_regular
 from mlgate.sources.dvccache import matches
 from mlgate.sources.dvcopen import Unavailable, View, full_repo, revision_view, workspace_view
-from mlgate.sources.fileread import FileRead
-from mlgate.sources.paths import join
-from mlgate.sources.pipeline import LockedOut
 from mlgate.sources.project import Project, find_project
-
-Log = Callable[[str], None]
 
 
 def _config(root: Path) -> configparser.ConfigParser:
@@ -82,7 +80,7 @@ class DvcAt:
         project: Project,
         rev: str | None,
         label: str,
-        log: Log,
+        log: LogLine,
         *,
         untrusted_local: bool = False,
     ) -> None:
@@ -151,7 +149,7 @@ class DvcAt:
 
     def resolve(self, doc: Mapping[str, Any], directory: str, source: str) -> dict[str, Any]:
         """A templated `dvc.yaml` as DVC resolves it: foreach/matrix expanded, `${}` filled."""
-        from dvc.parsing import DataResolver
+        from dvc.parsing import DataResolver  # DVC (~1 s): only for a templated dvc.yaml
 
         view = self.view()
         inside = self.path(directory)

@@ -17,9 +17,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from mlgate.fileread import FileRead
+from mlgate.pipeline import LockedOut
 from mlgate.regular import NotRegular, read_regular
-from mlgate.sources.fileread import FileRead
-from mlgate.sources.pipeline import LockedOut
 
 FORGED = "(a corrupt or forged cache); delete it from the cache and fetch again"
 MAX_OBJECT = 1 << 30  # read whole into memory: metrics, params and plot data are far smaller

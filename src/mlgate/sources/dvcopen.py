@@ -34,8 +34,8 @@ class View:
 
 def workspace_view(root: Path) -> View:
     """The workspace's files and DVC config (.dvc/config, config.local, global and system)."""
-    from dvc.config import Config
-    from dvc.fs import LocalFileSystem
+    from dvc.config import Config  # DVC (~1 s): only when a revision needs it
+    from dvc.fs import LocalFileSystem  # DVC (~1 s): only when a revision needs it
 
     if not (root / DVC_DIR).is_dir():
         raise Unavailable(f"the workspace has no DVC project at {root} (no .dvc/ there)")
@@ -47,9 +47,9 @@ def workspace_view(root: Path) -> View:
 def revision_view(project: Project, rev: str, label: str) -> View:
     """The commit's tree as a file system, the project at the same place in it as in the
     workspace, its config from that tree (the local config from the workspace, as DVC)."""
-    from dvc.config import Config
-    from dvc.fs import GitFileSystem
-    from dvc.scm import SCM
+    from dvc.config import Config  # DVC (~1 s): only when a revision needs it
+    from dvc.fs import GitFileSystem  # DVC (~1 s): only when a revision needs it
+    from dvc.scm import SCM  # DVC (~1 s): only when a revision needs it
 
     assert project.root is not None
     scm = SCM(str(project.git_root))
@@ -70,6 +70,6 @@ def revision_view(project: Project, rev: str, label: str) -> View:
 
 def full_repo(view: View) -> Any:
     """A `dvc.repo.Repo` over a revision's view: its cache, its remote, its file system."""
-    from dvc.repo import Repo
+    from dvc.repo import Repo  # DVC (~1 s): only when a revision needs it
 
     return Repo(view.root_dir, fs=view.fs, scm=view.scm)

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 from mlgate.errors import GitError
+from mlgate.log import LogLine
 
-Log = Callable[[str], None]
 SYMLINK = "120000"
 
 
@@ -30,7 +30,7 @@ FETCH_HINT = (
 
 
 class Git:
-    def __init__(self, root: Path, log: Log | None = None) -> None:
+    def __init__(self, root: Path, log: LogLine | None = None) -> None:
         self.root = root
         self.log = log or (lambda _msg: None)
         self._trees: dict[str, dict[str, Entry]] = {}
@@ -176,34 +176,40 @@ class Git:
     def blobs(self, oids: Iterable[str]) -> dict[str, bytes]:
         """Contents of blobs by object id, in one `git cat-file --batch`."""
         wanted = list(dict.fromkeys(oids))
-        if not wanted:
-            return {}
         for oid in wanted:  # ids come from ls-tree; never let a newline into the request
             if not oid.isalnum():
                 raise GitError(f"not a git object id: {oid!r}")
+        found = self.cat_file(wanted)
+        return {oid: data for oid, data in zip(wanted, found, strict=True) if data is not None}
+
+    def cat_file(self, requests: Sequence[str]) -> list[bytes | None]:
+        """Each request (`<oid>`, or `<rev>:./<path>`) answered by one `git cat-file --batch`:
+        a blob's contents, or None (missing, ambiguous, not a blob). The one reader of its
+        output; callers keep newlines out of requests."""
+        if not requests:
+            return []
         try:
             proc = subprocess.run(
                 ["git", "cat-file", "--batch"],
                 cwd=self.root,
-                input="".join(f"{oid}\n" for oid in wanted).encode(),
+                input="".join(f"{r}\n" for r in requests).encode("utf-8", "surrogateescape"),
                 capture_output=True,
                 check=True,
             )
         except subprocess.CalledProcessError as exc:
             raise GitError(f"git cat-file failed: {exc.stderr.decode(errors='replace')}") from exc
-        out: dict[str, bytes] = {}
-        data = proc.stdout
-        pos = 0
-        for oid in wanted:
+        out: list[bytes | None] = []
+        data, pos = proc.stdout, 0
+        for _request in requests:
             end = data.index(b"\n", pos)
             header = data[pos:end].split(b" ")
             pos = end + 1
-            if len(header) == 3 and header[1] == b"blob":
+            if len(header) == 3 and header[2].isdigit():  # `<oid> <type> <size>`, then content
                 size = int(header[2])
-                out[oid] = data[pos : pos + size]
+                out.append(data[pos : pos + size] if header[1] == b"blob" else None)
                 pos += size + 1
-            elif len(header) == 3:
-                pos += int(header[2]) + 1
+            else:  # `<request> missing` or `ambiguous`: no content follows
+                out.append(None)
         return out
 
     def read_files(self, rev: str, paths: Iterable[str]) -> dict[str, bytes | None]:

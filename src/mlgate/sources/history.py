@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterable
 
-from mlgate.errors import GitError
 from mlgate.sources.git import Git
 
 
@@ -26,26 +24,5 @@ def read_at(git: Git, commits: Iterable[str], paths: Iterable[str]) -> dict[tupl
     ]
     if not pairs:
         return {}
-    request = "".join(f"{c}:./{p}\n" for c, p in pairs).encode("utf-8", "surrogateescape")
-    try:
-        proc = subprocess.run(
-            ["git", "cat-file", "--batch"],
-            cwd=git.root,
-            input=request,
-            capture_output=True,
-            check=True,
-        )
-    except subprocess.CalledProcessError as exc:
-        raise GitError(f"git cat-file failed: {exc.stderr.decode(errors='replace')}") from exc
-    out: dict[tuple[str, str], bytes] = {}
-    data, pos = proc.stdout, 0
-    for pair in pairs:
-        end = data.index(b"\n", pos)
-        header = data[pos:end].split(b" ")
-        pos = end + 1
-        if len(header) == 3 and header[2].isdigit():
-            size = int(header[2])
-            if header[1] == b"blob":
-                out[pair] = data[pos : pos + size]
-            pos += size + 1
-    return out
+    found = git.cat_file([f"{c}:./{p}" for c, p in pairs])
+    return {pair: data for pair, data in zip(pairs, found, strict=True) if data is not None}

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlgate.sources.paths import is_under
+from mlgate.paths import is_under
 
 DVC_DIR = ".dvc"
 

@@ -17,34 +17,23 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from mlgate import limits
+from mlgate import paths as repo_paths
 from mlgate.errors import GitError, InputError
-from mlgate.metrics import parse_document
-from mlgate.regular import NotRegular, read_regular
-from mlgate.sources import paths as repo_paths
-from mlgate.sources.dvcopen import Unavailable
-from mlgate.sources.fileread import FileRead
-from mlgate.sources.git import SYMLINK, Git, blocked_reason
-from mlgate.sources.pipeline import (
+from mlgate.fileread import FileRead
+from mlgate.pipeline import (
     DEFAULT_PARAMS,
-    Declared,
     LockedOut,
     Pipeline,
-    is_templated,
-    merge,
-    parse_dvc_file,
-    parse_dvc_yaml,
-    parse_lock,
 )
-from mlgate.sources.project import in_subrepo, subrepos
-
-if TYPE_CHECKING:
-    from mlgate.sources.dvc import DvcAt
-    from mlgate.sources.dvccache import LocalCache
-
-Log = Callable[[str], None]
+from mlgate.regular import NotRegular, read_regular
+from mlgate.sources.dvc import DvcAt
+from mlgate.sources.dvccache import LocalCache
+from mlgate.sources.dvcfiles import build_pipeline, dvc_files, ignored_by, lock_path, vars_files
+from mlgate.sources.dvcopen import Unavailable
+from mlgate.sources.git import SYMLINK, Git, blocked_reason
 
 
 class Revision(Protocol):
@@ -61,133 +50,6 @@ class Revision(Protocol):
     def pipeline(self) -> Pipeline:
         """What the revision's DVC files declare and record."""
         ...
-
-
-def ignored_by(dvcignore: bytes | None) -> Callable[[str], bool]:
-    """DVC's `.dvcignore` (gitignore patterns, at the project root) as a test on a path."""
-    if not dvcignore:
-        return lambda _path: False
-    import pathspec
-
-    lines = dvcignore.decode("utf-8", errors="replace").splitlines()
-    spec = pathspec.GitIgnoreSpec.from_lines(lines)
-    return lambda path: bool(spec.match_file(path))
-
-
-def dvc_files(
-    names: Iterable[str], ignored: Callable[[str], bool] = lambda _p: False
-) -> tuple[list[str], list[str]]:
-    """(`dvc.yaml` files, `.dvc` files) among repository paths, DVC's own state, what
-    `.dvcignore` hides and what DVC subrepos below hold left out (DVC never reads those)."""
-    names = list(names)
-    nested = subrepos(names)
-    yamls, dvcs = [], []
-    for name in names:
-        if name.startswith(".dvc/") or "/.dvc/" in name or repo_paths.refusal(name):
-            continue
-        if nested and in_subrepo(name, nested):
-            continue
-        if ignored(name):
-            continue
-        base = name.rsplit("/", 1)[-1]
-        if base == "dvc.yaml":
-            yamls.append(name)
-        elif base.endswith(".dvc") and base != ".dvc":
-            dvcs.append(name)
-    return sorted(yamls), sorted(dvcs)
-
-
-def _dirname(path: str) -> str:
-    return path.rsplit("/", 1)[0] if "/" in path else ""
-
-
-def build_pipeline(
-    label: str,
-    yamls: list[str],
-    dvcs: list[str],
-    contents: Mapping[str, FileRead],
-    *,
-    has_default_params: bool,
-    resolver: Callable[[Mapping[str, Any], str, str], Mapping[str, Any]] | None,
-    strict: bool,
-) -> Pipeline:
-    """Parse every DVC file of a revision. With `strict` (head) a broken file is an InputError
-    the user must fix; otherwise (base) it is kept as a reason in `errors`."""
-    parts: list[Declared] = []
-    locked: dict[str, LockedOut] = {}
-    deps: dict[str, LockedOut] = {}
-    errors: list[str] = []
-    notes: list[str] = []
-    where = "" if strict else f" at {label}"
-
-    def fail(exc: Exception) -> None:
-        if strict:
-            raise exc
-        errors.append(str(exc))
-
-    for path in yamls:
-        source = f"{path}{where}"
-        directory = _dirname(path)
-        try:
-            doc = _document(contents[path], source)
-            if is_templated(doc):
-                if resolver is None:
-                    raise InputError(f"{source}: templated, and DVC is not available to resolve it")
-                doc = resolver(doc, directory, source)
-            part = parse_dvc_yaml(doc, directory, source)
-        except InputError as exc:
-            fail(exc)
-            continue
-        parts.append(part)
-        lock_path = f"{directory}/dvc.lock" if directory else "dvc.lock"
-        lock = contents.get(lock_path)
-        if lock is None or lock.data is None:
-            continue
-        try:
-            lock_doc = _document(lock, f"{lock_path}{where}")
-            locked.update(parse_lock(lock_doc, directory, f"{lock_path}{where}", part.wdirs))
-            deps.update(
-                parse_lock(lock_doc, directory, f"{lock_path}{where}", part.wdirs, section="deps")
-            )
-        except InputError as exc:
-            if strict:  # DVC rewrites the workspace's lock; it costs the data-changes section
-                notes.append(f"{exc}; DVC-tracked outputs of {path} are not listed")
-            else:
-                errors.append(str(exc))
-    for path in dvcs:
-        source = f"{path}{where}"
-        try:
-            part, outs = parse_dvc_file(_document(contents[path], source), _dirname(path), source)
-        except InputError as exc:
-            fail(exc)
-            continue
-        parts.append(part)
-        locked.update(outs)
-    return merge(
-        parts, locked, deps=deps, default_params=has_default_params, notes=notes, errors=errors
-    )
-
-
-def _document(read: FileRead, source: str) -> Any:
-    if read.data is None:
-        raise InputError(f"{source}: {read.error or 'unreadable'}")
-    return parse_document(read.data, source)
-
-
-def vars_files(doc: Mapping[str, Any], directory: str) -> list[str]:
-    """The files DVC's resolver would load for `doc`: `vars` entries (top-level and per stage,
-    `file.yaml:key` forms included) and the default params.yaml beside it."""
-    entries: list[Any] = list(doc.get("vars") or []) if isinstance(doc.get("vars"), list) else []
-    stages = doc.get("stages")
-    if isinstance(stages, Mapping):
-        for stage in stages.values():
-            if isinstance(stage, Mapping) and isinstance(stage.get("vars"), list):
-                entries += stage["vars"]
-    files = [repo_paths.join(directory, DEFAULT_PARAMS)]
-    for entry in entries:
-        if isinstance(entry, str):
-            files.append(repo_paths.join(directory, entry.split(":", 1)[0]) if entry else "")
-    return files
 
 
 class Resolvable:
@@ -252,7 +114,7 @@ class GitRevision(Resolvable):
             tree = self.files()
             ignore = self._read_git([".dvcignore"])[".dvcignore"].data
             yamls, dvcs = dvc_files(tree, ignored_by(ignore))
-            locks = [f"{_dirname(y)}/dvc.lock" if _dirname(y) else "dvc.lock" for y in yamls]
+            locks = [lock_path(y) for y in yamls]
             wanted = [*yamls, *locks, *dvcs]
             contents = self._read_git(wanted)
             self._pipeline = build_pipeline(
@@ -403,7 +265,7 @@ class Workspace(Resolvable):
             yamls, dvcs = dvc_files(self._listing(), ignored_by(ignore))
             yamls = [y for y in yamls if (self.root / y).is_file()]
             dvcs = [d for d in dvcs if (self.root / d).is_file()]
-            locks = [f"{_dirname(y)}/dvc.lock" if _dirname(y) else "dvc.lock" for y in yamls]
+            locks = [lock_path(y) for y in yamls]
             contents = self.read([*yamls, *locks, *dvcs])
             self._pipeline = build_pipeline(
                 self.label,

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from mlgate.sources import paths as repo_paths
-from mlgate.sources.fileread import FileRead
-from mlgate.sources.pipeline import Pipeline
+from mlgate import paths as repo_paths
+from mlgate.fileread import FileRead
+from mlgate.pipeline import Pipeline
 from mlgate.sources.revision import Revision
 
 

@@ -8,19 +8,18 @@ working directory; nothing here is shared between two calls.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
 from mlgate.errors import GitError
+from mlgate.log import LogLine
+from mlgate.paths import is_under
 from mlgate.sources.dvc import DvcAt
 from mlgate.sources.dvccache import LocalCache, cache_dirs
+from mlgate.sources.dvcfiles import dvc_files
 from mlgate.sources.git import Git
-from mlgate.sources.paths import is_under
 from mlgate.sources.project import DVC_DIR, Project, find_project
-from mlgate.sources.revision import GitRevision, Workspace, dvc_files
-
-Log = Callable[[str], None]
+from mlgate.sources.revision import GitRevision, Workspace
 
 
 class Opened(NamedTuple):
@@ -29,7 +28,7 @@ class Opened(NamedTuple):
     notes: list[str]
 
 
-def open_revisions(root: Path, git: Git, base_sha: str, base_ref: str, log: Log) -> Opened:
+def open_revisions(root: Path, git: Git, base_sha: str, base_ref: str, log: LogLine) -> Opened:
     """The base commit and the workspace of the working directory `root`, each with DVC's view
     of its project when there is one (in the workspace, or at base when the PR removes it)."""
     try:

@@ -1,58 +1,40 @@
-"""Gate rules applied to a diff: pure, one verdict per (rule, metric) with a human message."""
+"""The scalar kind: the plain comparison of two numbers, base and head, by the rule's direction,
+tolerances (`max_drop`, `max_drop_pct`) and bounds (`min`, `max`). Pure. Every other kind falls
+back on it where its own evidence cannot judge (an unreadable base, a missing head value)."""
 
 from __future__ import annotations
 
-import fnmatch
 import math
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from collections.abc import Iterable
+from typing import Any
 
 from mlgate.compare import Change, Diff
-from mlgate.config import GateRule
-from mlgate.metrics import Scalar, is_number
+from mlgate.gatekinds.base import Evidence, Fail, Request, Trend
+from mlgate.metrics import is_number
+from mlgate.rules import GateResult, GateRule, Outcome, matches
 from mlgate.schema import did_you_mean
 
-Outcome = Literal["pass", "fail", "warn", "skip"]
+# Float noise (0.9 - 0.85 = 0.05000000000000004) must not fail a gate set to exactly 0.05. The
+# allowance is relative to the values compared: an absolute one would swallow every change of a
+# metric on a small scale (mse 1e-12 -> 5e-10, 500 times worse).
+_REL = 1e-9
 
-# Float noise (0.9 - 0.85 = 0.05000000000000004) must not fail a gate set to exactly 0.05.
-_EPS = 1e-9
+
+def _noise(*values: float) -> float:
+    return _REL * max(abs(v) for v in values)
+
+
 _MISSING: dict[str, Outcome] = {"fail": "fail", "warn": "warn", "ignore": "skip"}
-
-
-@dataclass(frozen=True)
-class GateResult:
-    rule: GateRule
-    metric: str  # `path:key`, or the rule's pattern when nothing matched
-    outcome: Outcome
-    message: str
-    old: Scalar = None
-    new: Scalar = None
-    worsening: float | None = None  # how far it moved the wrong way; > 0 is worse
-    # what a noise-aware kind (mlgate.gatekinds) based its verdict on, for result.json
-    detail: Mapping[str, Any] | None = None
-
-    @property
-    def passed(self) -> bool:
-        return self.outcome != "fail"
 
 
 def fmt(x: float) -> str:
     return f"{x:.4g}"
 
 
-def matches(pattern: str, path: str, key: str) -> bool:
-    """`acc`, a glob on the key (`*.acc`), or `path:key` where both sides may be globs."""
-    if ":" in pattern:
-        path_pat, key_pat = pattern.rsplit(":", 1)
-        return fnmatch.fnmatchcase(path, path_pat) and fnmatch.fnmatchcase(key, key_pat)
-    return fnmatch.fnmatchcase(key, pattern)
-
-
-def _bound_check(rule: GateRule, label: str, new: float) -> tuple[bool, str]:
-    if rule.direction == "higher" and rule.min is not None and new < rule.min - _EPS:
+def bound_check(rule: GateRule, label: str, new: float) -> tuple[bool, str]:
+    if rule.direction == "higher" and rule.min is not None and new < rule.min - _noise(rule.min):
         return False, f"{label} {fmt(new)} is below the minimum {fmt(rule.min)}"
-    if rule.direction == "lower" and rule.max is not None and new > rule.max + _EPS:
+    if rule.direction == "lower" and rule.max is not None and new > rule.max + _noise(rule.max):
         return False, f"{label} {fmt(new)} is above the maximum {fmt(rule.max)}"
     return True, ""
 
@@ -85,7 +67,7 @@ def unreadable_base(rule: GateRule, change: Change, why: str) -> GateResult:
     message = f"{change.key}: {what}; {fix}"
     new = change.new
     if is_number(new) and math.isfinite(float(new)):  # type: ignore[arg-type]
-        ok, bound_msg = _bound_check(rule, change.key, float(new))  # type: ignore[arg-type]
+        ok, bound_msg = bound_check(rule, change.key, float(new))  # type: ignore[arg-type]
         if not ok:
             outcome, message = "fail", f"{bound_msg}; {what}"
     return GateResult(rule, change.name, outcome, message, change.old, new)
@@ -116,7 +98,7 @@ def evaluate_one(rule: GateRule, change: Change, base_error: str | None = None) 
         # Fail closed: a value that cannot be compared is not a pass, and not a new metric.
         why = base_error or "the base revision's file could not be read"
         return unreadable_base(rule, change, why)
-    ok, bound_msg = _bound_check(rule, label, head)
+    ok, bound_msg = bound_check(rule, label, head)
     if old is None:
         if not ok:
             return result("fail", f"{bound_msg} (new metric, no base)")
@@ -133,8 +115,8 @@ def evaluate_one(rule: GateRule, change: Change, base_error: str | None = None) 
     movement = f"{label} {moved} {fmt(abs(delta))}{pct_text} from {fmt(base)} to {fmt(head)}"
 
     failures = []
-    if worsening > _EPS:
-        tol = _EPS * max(1.0, abs(base))
+    tol = _noise(base, head)
+    if worsening > tol:
         if rule.strict:
             failures.append("allowed 0")
         if rule.max_drop is not None and worsening > rule.max_drop + tol:
@@ -166,7 +148,8 @@ def unmatched(rule: GateRule, result: Diff) -> GateResult:
 
 
 def evaluate(rules: Iterable[GateRule], result: Diff) -> tuple[GateResult, ...]:
-    """Each rule against every metric it matches; a rule that matches nothing is `on_missing`."""
+    """Each rule as a plain comparison against every metric it matches; a rule that matches
+    nothing is `on_missing`."""
     out: list[GateResult] = []
     for rule in rules:
         matched = [c for c in result.changes if matches(rule.metric, c.path, c.key)]
@@ -177,27 +160,28 @@ def evaluate(rules: Iterable[GateRule], result: Diff) -> tuple[GateResult, ...]:
     return tuple(out)
 
 
-def passed(results: Iterable[GateResult]) -> bool:
-    return all(r.passed for r in results)
+class ScalarKind:
+    """The default kind: a rule that uses no other kind's keys."""
 
+    name: str = "scalar"
+    keys: tuple[str, ...] = ()
 
-def worst(results: Iterable[GateResult]) -> GateResult | None:
-    """The failure to name in a one-line status: largest relative worsening first."""
-    failed = [r for r in results if r.outcome == "fail"]
-    if not failed:
+    def parse(self, raw: Any, fail: Fail, where: str) -> None:
+        return None  # no options of its own: the rule's common keys are all it reads
+
+    def wants(self, rule: GateRule) -> tuple[Request, ...]:
+        return ()
+
+    def evaluate(
+        self, rule: GateRule, change: Change, base_error: str | None, evidence: Evidence
+    ) -> GateResult:
+        return evaluate_one(rule, change, base_error)
+
+    def evaluate_unmatched(self, rule: GateRule, evidence: Evidence) -> GateResult | None:
         return None
 
-    def severity(r: GateResult) -> float:
-        if r.worsening is None:
-            return math.inf  # missing / NaN / not a number: worst of all
-        base = abs(float(r.old)) if is_number(r.old) else 0.0  # type: ignore[arg-type]
-        return r.worsening / base if base else r.worsening
-
-    return max(failed, key=severity)
+    def trends(self, rule: GateRule, changes: Iterable[Change], evidence: Evidence) -> list[Trend]:
+        return []
 
 
-def direction_for(rules: Iterable[GateRule], path: str, key: str) -> str | None:
-    for rule in rules:
-        if matches(rule.metric, path, key):
-            return rule.direction
-    return None
+KIND = ScalarKind()
