@@ -27,8 +27,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/mypy
 
+# PYTHONDONTWRITEBYTECODE emptied: with it set, every `python -m mlgate.cli` the tests start and
+# every worker compile mlgate (and rewrite the tests' asserts) again (issue 22: suite time)
 test: lint
-	$(BIN)/python -m pytest -n auto --dist loadgroup
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n auto --dist loadgroup
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit

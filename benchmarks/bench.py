@@ -3,7 +3,7 @@
     python benchmarks/bench.py            (or: make bench)
 
 1. start-up: `mlgate --help` vs `dvc --help` and vs a bare `python -c pass`;
-2. diff: `mlgate diff --json` vs `dvc metrics diff --json` on the same repository;
+2. diff: `mlgate diff` vs `dvc metrics diff`, the table and `--json`, on the same repository;
    layouts (benchmarks/layouts.py): the conformance suite's DVC layouts (git-tracked, directory
    output from the local cache and from the remote only, dvclive, foreach) and DVC projects in
    a subdirectory of a fresh clone (`-C proj`: base objects only in the remote, or fetched into
@@ -15,6 +15,7 @@
    the process that renders them).
 
     python benchmarks/bench.py scale      (or: make bench-scale; BENCH_SIZES=1000,10000)
+    python benchmarks/bench.py diff       (2. alone: the table and --json, wall and CPU ratios)
 
 4. scale: 1,000, 10,000 and 100,000 metrics (files of 100 values, 10% changed): `mlgate report`
    and `mlgate diff --md` vs `dvc metrics diff --md`, side by side, with the ratios and the peak
@@ -36,7 +37,7 @@ import tempfile
 from pathlib import Path
 
 import layouts  # benchmarks/*.py: beside this file
-from timing import BIN, ENV, SCALE_RUNS, median_interleaved
+from timing import BIN, ENV, SCALE_RUNS, cpu_timed, median_interleaved, timed
 
 
 def startup() -> dict[str, float]:
@@ -69,17 +70,25 @@ def metrics_repo(root: Path, files: int = 20, keys: int = 50) -> None:
 
 
 def diff() -> dict[str, float]:
+    """`mlgate diff` vs `dvc metrics diff`, the table and `--json`, on 20 files of 50 metrics:
+    the ratio of wall times and of CPU times (user + system; steadier on a loaded machine)."""
+    mlgate, dvc = str(BIN / "mlgate"), str(BIN / "dvc")
+    cmds = {
+        "mlgate diff": [mlgate, "diff", "--base", "main"],
+        "dvc metrics diff": [dvc, "metrics", "diff", "main"],
+        "mlgate diff --json": [mlgate, "diff", "--base", "main", "--json"],
+        "dvc metrics diff --json": [dvc, "metrics", "diff", "main", "--json"],
+    }
+    out: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         metrics_repo(root)
-        t = median_interleaved(
-            {
-                "mlgate diff --json": [str(BIN / "mlgate"), "diff", "--base", "main", "--json"],
-                "dvc metrics diff --json": [str(BIN / "dvc"), "metrics", "diff", "main", "--json"],
-            },
-            cwd=root,
-        )
-    return {**t, "mlgate/dvc": t["mlgate diff --json"] / t["dvc metrics diff --json"]}
+        for unit, measure in (("wall", timed), ("cpu", cpu_timed)):
+            t = median_interleaved(cmds, cwd=root, measure=measure)
+            out |= {f"{k} {unit} s": round(v, 3) for k, v in t.items()}
+            out[f"table ratio ({unit})"] = t["mlgate diff"] / t["dvc metrics diff"]
+            out[f"json ratio ({unit})"] = t["mlgate diff --json"] / t["dvc metrics diff --json"]
+    return out
 
 
 DATA_CHILD = r"""
@@ -352,6 +361,9 @@ def main() -> int:
         return 2
     if sys.argv[1:] == ["scale"]:
         return main_scale()
+    if sys.argv[1:] == ["diff"]:  # `mlgate diff` alone (issue 22: <= 0.2x dvc metrics diff)
+        print(json.dumps(diff(), indent=2))
+        return 0
     results = {
         "startup_s": startup(),
         "diff_s": diff(),

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,15 +77,43 @@ class Repo:
         return self.git("rev-parse", "HEAD").strip()
 
 
+@functools.cache
+def _dvc_template() -> Path:
+    """`git init` + `dvc init` once per process (xdist worker): two DVC start-ups cost 1.7-3 s,
+    a copy a few milliseconds (issue 22). Removed when the process exits."""
+    top = Path(tempfile.mkdtemp(prefix="mlgate-template-"))
+    atexit.register(shutil.rmtree, top, ignore_errors=True)
+    path = top / "repo"
+    path.mkdir()
+    env = {**os.environ, **GIT_ENV, "DVC_SITE_CACHE_DIR": str(top / ".dvc-site")}
+    for args in (
+        ["git", "init", "--quiet", "--initial-branch=main"],
+        [DVC, "init", "--quiet"],
+        [DVC, "config", "core.analytics", "false"],
+    ):
+        subprocess.run(args, cwd=path, env=env, capture_output=True, check=True)
+    return path
+
+
+def new_dvc_repo(path: Path) -> Repo:
+    """A fresh git repository on `main` at `path` with DVC initialised, nothing committed: a
+    copy of the per-process template, as independent as `git init` + `dvc init` made here."""
+    # .dvc/tmp holds DVC's state for the template's own path (DVC recreates it on first use);
+    # git's hook samples are not needed
+    template = _dvc_template()
+
+    def skip(directory: str, names: list[str]) -> set[str]:
+        here = Path(directory).relative_to(template)
+        return {"tmp"} if here == Path(".dvc") else {"hooks"} if here == Path(".git") else set()
+
+    shutil.copytree(template, path, ignore=skip)
+    return Repo(path)
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Repo:
     """An empty git repository on `main` with DVC initialised."""
-    path = tmp_path / "repo"
-    path.mkdir()
-    r = Repo(path)
-    r.git("init", "--quiet", "--initial-branch=main")
-    r.dvc("init", "--quiet")
-    r.dvc("config", "core.analytics", "false")
+    r = new_dvc_repo(tmp_path / "repo")
     r.commit("init")
     return r
 

@@ -29,7 +29,8 @@ __all__ = ["Context", "Target", "load", "target_from_event"]
 Redactor = Callable[[str], str]
 _OUTSIDE = (
     "GITHUB_REPOSITORY is not set: `mlgate run` is the action's entry point; "
-    "use `mlgate report` outside GitHub Actions"
+    "use `mlgate report` outside GitHub Actions, or `mlgate run --host github|gitlab` in "
+    "another CI (docs/ci.md)"
 )
 EVENT_LIMIT = 25 * 1024 * 1024  # GitHub's webhook payloads are capped at 25 MB
 

@@ -72,6 +72,25 @@ def _baseline_flags(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _any_ci_flags(p: argparse.ArgumentParser) -> None:
+    """Any other CI (Jenkins, CircleCI, a shell): where to post (mlgate.anyci, docs/ci.md)."""
+    g = p.add_argument_group("any other CI (Jenkins, CircleCI, Buildkite, a shell): docs/ci.md")
+    g.add_argument("--host", choices=["github", "gitlab"], help="where to post (MLGATE_HOST)")
+    g.add_argument(
+        "--repo", dest="repository", metavar="R", help="owner/name, or a GitLab project path or id"
+    )
+    g.add_argument("--pr", metavar="N", help="the pull/merge request number (MLGATE_PR)")
+    g.add_argument(
+        "--sha", dest="head_sha", metavar="SHA", help="its head commit (MLGATE_HEAD_SHA)"
+    )
+    g.add_argument("--base-ref", metavar="B", help="its base branch (MLGATE_BASE_REF)")
+    g.add_argument(
+        "--token-env", metavar="VAR", help="the variable holding the token (default MLGATE_TOKEN)"
+    )
+    g.add_argument("--api-url", metavar="URL", help="the host's API (GitHub Enterprise, GitLab)")
+    g.add_argument("--run-url", metavar="URL", help="this build's page, linked from the status")
+
+
 def _diff_flags(p: argparse.ArgumentParser) -> None:
     _common(p)
     fmt = p.add_mutually_exclusive_group()
@@ -152,12 +171,13 @@ def parser() -> argparse.ArgumentParser:
 
     _diff_flags(command("diff"))
     _report_flags(command("report"))
-    command(
+    run = command(
         "run",
         description=RUN_DESCRIPTION,
         epilog=RUN_ENVIRONMENT,  # its layout kept: one variable group a line
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    _any_ci_flags(run)
     command("publish").add_argument(
         "--bundle",
         action="append",
@@ -200,9 +220,11 @@ def dispatch(args: argparse.Namespace, log: Log) -> int:
 
         return demo.main(Path(args.out), log, keep=args.keep)
     if args.command == "run":
+        from mlgate import anyci
         from mlgate.commands import run
 
-        return run.main(os.environ, log)
+        flags = {name: getattr(args, name, None) for name in anyci.FIELDS}
+        return run.main(anyci.with_flags(os.environ, flags), log)
     if args.command == "publish":
         from mlgate.commands import publish
 
@@ -233,7 +255,11 @@ def dispatch(args: argparse.Namespace, log: Log) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    log = Log(actions=os.environ.get("GITHUB_ACTIONS") == "true", redact=from_environ(os.environ))
+    log = Log(
+        actions=os.environ.get("GITHUB_ACTIONS") == "true",
+        sections=os.environ.get("GITLAB_CI") == "true",  # collapsible sections in the job log
+        redact=from_environ(os.environ),
+    )
     try:
         with interrupt.handled():  # SIGTERM/SIGINT: the training is stopped, what is known kept
             return dispatch(args, log)

@@ -6,7 +6,8 @@ on, where the job's log, summary and outputs go). Neither protocol names a clien
 PyGithub stays in `mlgate.github`, python-gitlab in `mlgate.gitlab`.
 
 A host is picked from the environment by `load()`: `GITHUB_ACTIONS` -> GitHub Actions
-(`mlgate.actions`), `GITLAB_CI` -> GitLab CI (`mlgate.gitlab.ci`).
+(`mlgate.actions`), `GITLAB_CI` -> GitLab CI (`mlgate.gitlab.ci`); first of all, `MLGATE_HOST`
+(or another piece `mlgate run --host ...` takes) -> any other CI (`mlgate.anyci`).
 
 A third host is two files and one line in `HOSTS` below: its CI context (a `CIContext` and
 `load`, reading the CI's variables) and its host (a `Host`, built from plain values, that
@@ -34,7 +35,14 @@ HOSTS: dict[str, str] = {
     "GITHUB_ACTIONS": "mlgate.actions",
     "GITLAB_CI": "mlgate.gitlab.ci",
 }
-DEFAULT = "mlgate.actions"  # GitHub Actions: what `mlgate run` was first written for
+DEFAULT = "mlgate.actions"
+# `mlgate run --host ... --repo ... --pr ...` in any CI (mlgate.anyci.FIELDS: flags become these)
+ANY_CI_VARIABLES = (
+    "MLGATE_HOST",
+    "MLGATE_REPOSITORY",
+    "MLGATE_PR",
+    "MLGATE_HEAD_SHA",
+)  # GitHub Actions: what `mlgate run` was first written for
 
 
 @dataclass(frozen=True)
@@ -196,6 +204,8 @@ def in_ci(env: Mapping[str, str]) -> bool:
 
 
 def module_for(env: Mapping[str, str]) -> str:
+    if any((env.get(var) or "").strip() for var in ANY_CI_VARIABLES):  # given: wins
+        return "mlgate.anyci"
     for variable, module in HOSTS.items():
         if env.get(variable, "").lower() == "true":
             return module

@@ -12,7 +12,6 @@ from __future__ import annotations
 import fnmatch
 import json
 import math
-import tomllib
 from collections.abc import Mapping
 from typing import Any
 
@@ -79,13 +78,16 @@ def parse_document(text: str | bytes, path: str) -> Any:
         if kind == "json":
             doc = json.loads(text)
         elif kind == "toml":
-            doc = tomllib.loads(text)
+            import tomllib  # 4 ms at start-up (datetime, its regexes) for a file format seldom read
+
+            try:
+                doc = tomllib.loads(text)
+            except tomllib.TOMLDecodeError as exc:
+                raise InputError(f"{path}: invalid TOML: {exc}") from exc
         else:
             doc = safeyaml.load(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: invalid TOML: {exc}") from exc
     except safeyaml.LimitError as exc:
         raise InputError(f"{path}: {exc}") from exc
     except safeyaml.YAMLError as exc:

@@ -11,6 +11,8 @@ cancelled with the job. So a command runs:
 - read without blocking against a deadline (`timeout`), and at most `GRACE_SECONDS` after the
   command itself exits: then mlgate stops reading, kills what is left (the group, every process
   carrying the token or holding the pipe) and says so in the output;
+- with `on_quiet` called when no line came for `heartbeat` seconds (again every `heartbeat`
+  seconds of silence), so the job log shows a long silent `dvc pull` or training is alive;
 - with each line cut at `LINE_CHARS` characters (in the log too) and a tail of at most
   `TAIL_LINES` lines and `TAIL_CHARS` characters kept;
 - interrupted by SIGTERM/SIGINT (see `mlgate.interrupt`): the processes are killed, and the
@@ -34,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlgate.interrupt import Interrupted, ignored
+from mlgate.log import HEARTBEAT_SECONDS
 
 TAIL_LINES = 40
 TAIL_CHARS = 10_000
@@ -46,6 +49,7 @@ _READ = 1 << 16
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
 OnLine = Callable[[str], str]  # a line of output -> the line as it is kept (e.g. redacted)
+OnQuiet = Callable[[float], None]  # seconds since the command started, after a silence
 
 
 @dataclass(frozen=True)
@@ -67,8 +71,11 @@ class _Lines:
         self.tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
         self.on_line = on_line
         self.pending_cr = False
+        self.quiet: _Quiet | None = None
 
     def feed(self, data: bytes, *, final: bool = False) -> None:
+        if self.quiet is not None:
+            self.quiet.heard()
         text = self.decoder.decode(data, final=final)
         if self.pending_cr and text.startswith("\n"):
             text = text[1:]
@@ -101,6 +108,24 @@ class _Lines:
 
     def text(self) -> str:
         return cap_tail("\n".join(self.tail))
+
+
+class _Quiet:
+    """The heartbeat: `on_quiet(seconds since start)` after every `interval` s without output."""
+
+    def __init__(self, on_quiet: OnQuiet, interval: float, started: float) -> None:
+        self.on_quiet, self.interval, self.started = on_quiet, interval, started
+        self.last = started
+
+    def heard(self) -> None:
+        self.last = time.monotonic()
+
+    def check(self, now: float) -> float:
+        """Call the heartbeat if due; the seconds until the next one is due."""
+        if now - self.last >= self.interval:
+            self.on_quiet(now - self.started)
+            self.last = now
+        return max(0.0, self.last + self.interval - now)
 
 
 def cap_tail(text: str, lines: int = TAIL_LINES, chars: int = TAIL_CHARS) -> str:
@@ -223,10 +248,13 @@ def run(
     timeout: float | None = None,
     env: Mapping[str, str],
     grace: float = GRACE_SECONDS,
+    on_quiet: OnQuiet | None = None,
+    heartbeat: float = HEARTBEAT_SECONDS,
 ) -> Finished:
     """Run `cmd` in the environment `env` (the caller's to choose: the training's, or mlgate's);
     `on_line` gets every output line (cut at LINE_CHARS) as it comes, then mlgate's own lines
-    saying why it stopped, and returns the line to keep in the tail (redacted). Raises
+    saying why it stopped, and returns the line to keep in the tail (redacted); `on_quiet` (the
+    log's heartbeat, never in the tail) after each `heartbeat` s of silence. Raises
     `Interrupted` (with the output so far) on SIGTERM/SIGINT, after killing every process the
     command started."""
     token = uuid.uuid4().hex
@@ -245,6 +273,8 @@ def run(
     fd = proc.stdout.fileno()
     inode = _pipe_inode(fd)
     lines = _Lines(on_line)
+    if on_quiet is not None:
+        lines.quiet = _Quiet(on_quiet, heartbeat, started)
     deadline = started + timeout if timeout is not None else None
     try:
         state = _read(proc, fd, lines, deadline, grace)
@@ -325,6 +355,8 @@ def _read(
             if exited is not None and now - exited >= grace:
                 return "held"
             wait = 0.25 if exited is None else max(0.0, min(0.25, exited + grace - now))
+            if lines.quiet is not None:
+                wait = min(wait, lines.quiet.check(now))
             if deadline is not None:
                 wait = min(wait, max(0.0, deadline - now))
             if not sel.select(wait):
@@ -334,14 +366,18 @@ def _read(
             except BlockingIOError:
                 continue
             if not data:
-                return _wait_exit(proc, deadline)
+                return _wait_exit(proc, deadline, lines.quiet)
             lines.feed(data)
 
 
-def _wait_exit(proc: subprocess.Popen[bytes], deadline: float | None) -> str:
+def _wait_exit(
+    proc: subprocess.Popen[bytes], deadline: float | None, quiet: _Quiet | None = None
+) -> str:
     """The output is closed; the command itself may still run (`exec >&-; sleep 600`)."""
     while proc.poll() is None:
         if deadline is not None and time.monotonic() >= deadline:
             return "timeout"
+        if quiet is not None:
+            quiet.check(time.monotonic())
         time.sleep(0.05)
     return "eof"

@@ -119,21 +119,22 @@ _TOKEN_FORMATS = (
 )
 # Where a token may start (a fast scan: one small alternation), then the whole token is matched
 # there: one big alternation tried at every position costs seconds on a large report.
-_START = re.compile("|".join(start for start, _ in _TOKEN_FORMATS))
-_TOKEN = re.compile(rf"(?:{'|'.join(whole for _, whole in _TOKEN_FORMATS)})(?![A-Za-z0-9])")
+# The patterns below are compiled at first use (`re` keeps them): 2 ms of every start-up else.
+_START = "|".join(start for start, _ in _TOKEN_FORMATS)
+_TOKEN = rf"(?:{'|'.join(whole for _, whole in _TOKEN_FORMATS)})(?![A-Za-z0-9])"
 _WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 # scheme://user:password@host: the password only (the user and the host help a reader). The
 # pattern starts with its literal `://`, so the regex engine skips to each one.
-_USERINFO = re.compile(r"(://[^\s/@:\"'<>]*:)([^\s/@\"'<>]+)(@)")
+_USERINFO = r"(://[^\s/@:\"'<>]*:)([^\s/@\"'<>]+)(@)"
 # `Authorization: Bearer <credential>`, `Basic <credential>`, `token <credential>`
-_AUTH_HEADER = re.compile(
+_AUTH_HEADER = (
     r"(?i)\b((?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?(?:bearer|basic|token|digest)?\s*)"
     r"([^\s\"',;]{6,})"
     r"|\b(bearer\s+)([A-Za-z0-9._~+/-]{16,}=*)"
 )
 # `password=hunter22`, `"api_key": "abc..."`, `DB_PASSWORD: x`: judged by the name's parts. For
 # a command's output (where scripts print their settings), not for tables of metric names.
-_ASSIGNMENT = re.compile(
+_ASSIGNMENT = (
     r"(?<![A-Za-z0-9_.-])([A-Za-z][A-Za-z0-9_.-]{1,60})([\"']?\s{0,3}[:=]\s{0,3}[\"']?)"
     r"([^\s\"',;&|)}\]]{6,})"
 )
@@ -154,11 +155,12 @@ def _auth(m: re.Match[str]) -> str:
 def _tokens(text: str) -> str:
     out: list[str] = []
     done = 0
-    for start in _START.finditer(text):
+    token = re.compile(_TOKEN)
+    for start in re.finditer(_START, text):
         at = start.start()
         if at < done or (at and text[at - 1] in _WORD_CHARS and text[at] != "-"):
             continue
-        m = _TOKEN.match(text, at)
+        m = token.match(text, at)
         if m is not None:
             out += [text[done:at], MASK]
             done = m.end()
@@ -169,15 +171,15 @@ def redact_shapes(text: str) -> str:
     """Credentials recognized by their shape, wherever they occur."""
     text = _tokens(text)
     if "://" in text:
-        text = _USERINFO.sub(lambda m: m.group(1) + MASK + m.group(3), text)
+        text = re.sub(_USERINFO, lambda m: m.group(1) + MASK + m.group(3), text)
     if "uthorization" in text or "earer" in text:
-        text = _AUTH_HEADER.sub(_auth, text)
+        text = re.sub(_AUTH_HEADER, _auth, text)
     return text
 
 
 def redact_assignments(text: str) -> str:
     """`name=value` and `name: value` where the name is a credential's (a command's output)."""
-    return _ASSIGNMENT.sub(_assignment, text) if ("=" in text or ":" in text) else text
+    return re.sub(_ASSIGNMENT, _assignment, text) if ("=" in text or ":" in text) else text
 
 
 _KEY_BEGIN = re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")

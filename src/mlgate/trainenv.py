@@ -190,8 +190,11 @@ def _step(
         seen.append(line)
         return line
 
-    with log.group(title):
-        done = proc.run(cmd, cwd=cwd, on_line=keep, env=os.environ)
+    with log.group(title) as phase:
+        done = proc.run(
+            cmd, cwd=cwd, on_line=keep, env=os.environ, on_quiet=log.still_running(title)
+        )
+        phase.done(f"exit code {done.code}")
     if done.code == 0:
         return Prepared()
     output = "\n".join(seen)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DVC, Repo
+from tests.conftest import DVC, Repo, new_dvc_repo
 
 pytestmark = pytest.mark.slow
 
@@ -56,11 +56,7 @@ def gen(kind: str, out: str, params: str = "params.yaml") -> str:
 
 
 def new_repo(path: Path) -> Repo:
-    path.mkdir(parents=True)
-    r = Repo(path)
-    r.git("init", "--quiet", "--initial-branch=main")
-    r.dvc("init", "--quiet")
-    r.dvc("config", "core.analytics", "false")
+    r = new_dvc_repo(path)
     r.write("gen.py", GEN)
     return r
 
@@ -144,11 +140,8 @@ def directory_output(r: Repo) -> None:
 
 def remote_only(r: Repo) -> None:
     """A fresh clone whose base objects exist only in the DVC remote (empty local cache)."""
-    origin = Repo(r.path.parent / "origin")
+    origin = new_dvc_repo(r.path.parent / "origin")
     shutil.rmtree(r.path)
-    origin.path.mkdir()
-    origin.git("init", "--quiet", "--initial-branch=main")
-    origin.dvc("init", "--quiet")
     origin.dvc("remote", "add", "-d", "store", str(r.path.parent / "remote"))
     origin.write("gen.py", GEN)
     origin.write("params.yaml", "scale: 1.0\n")

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from mlgate.cli import main
-from tests.conftest import Repo
+from tests.conftest import Repo, new_dvc_repo
 from tests.fake_github import FakeGitHub, State, Token, pull_request_payload, runner_environment
 from tests.integration.test_conformance import EVAL_YAML, GEN, dvc_json
 
@@ -24,10 +24,7 @@ TOKEN = "ghs_installation_token_fail_closed"
 def origin_with_eval(path: Path, remote: Path | None) -> Repo:
     """main: the evaluate stage's directory output `eval/` (metrics, two ROC files, an image),
     trained at scale 1.0 and, with a remote, pushed."""
-    path.mkdir(parents=True)
-    r = Repo(path)
-    r.git("init", "--quiet", "--initial-branch=main")
-    r.dvc("init", "--quiet")
+    r = new_dvc_repo(path)
     if remote is not None:
         r.dvc("remote", "add", "-d", "store", str(remote))
     r.write("gen.py", GEN)

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from mlgate.cli import main
+from mlgate.gitlab.ci import REPORT_SECTION
 from tests.conftest import Repo
 from tests.fake_gitlab import PROJECT_PATH, FakeGitLab, State, User, mr_pipeline_environment
 
@@ -137,7 +138,7 @@ def test_merged_results_pipeline_one_note_one_status_on_the_head(pipeline: Pipel
     assert all(u["url"].startswith("/uploads/") for u in uploads)
     # the report went to disk and to the job log before any API call; the metrics report too
     assert pipeline.report().is_file()
-    assert "---- mlgate report" in pipeline.err
+    assert REPORT_SECTION in pipeline.err  # in a collapsed section (issue 25)
     metrics = (pipeline.repo.path / "mlgate-report" / "metrics.txt").read_text()
     assert "metrics.json:acc 0.91\n" in metrics and "mlgate_passed 1\n" in metrics
     assert TOKEN not in pipeline.err
@@ -367,7 +368,7 @@ def test_bad_input_catalogue(
     assert "Traceback" not in pipeline.err
     assert pipeline.report().is_file() == kept
     if kept:
-        assert "---- mlgate report" in pipeline.err  # the report is in the job log as well
+        assert REPORT_SECTION in pipeline.err  # the report is in the job log as well
     if kept and fault is None:  # refused before anything was written
         assert bot_notes(pipeline.state) == []
         # issue 20: the status is set whenever there is a verdict, whatever else failed (here,
@@ -397,7 +398,7 @@ def test_secrets_are_redacted_from_everything_posted(pipeline: Pipeline) -> None
     for secret in secrets:
         assert secret not in note["body"]
         assert secret not in pipeline.report().read_text()
-        printed = pipeline.err.split("---- mlgate report")[1].split("---- end of the")[0]
+        printed = pipeline.err.split(REPORT_SECTION)[1].split("section_end:")[0]
         assert secret not in printed
         assert all(secret not in str(s) for s in pipeline.state.statuses)
 
@@ -465,3 +466,28 @@ def test_429_with_a_short_retry_after_is_waited_out(pipeline: Pipeline) -> None:
     assert pipeline.run() == 0, pipeline.err
     assert len(bot_notes(pipeline.state)) == 1
     assert [m for m, p in pipeline.state.requests if p.endswith("/user")] == ["GET"] * 3
+
+
+def test_the_job_log_has_balanced_collapsed_sections_and_the_report_inside_one(
+    pipeline: Pipeline,
+) -> None:
+    """Issue 25: GitLab gets collapsible sections (never nested), the report folded in one
+    instead of printed raw into the log."""
+    from tests.unit.test_log_phases import SECTION
+
+    pipeline.env(MLGATE_RUN="echo trained")
+    assert pipeline.run() == 0, pipeline.err
+    open_, titles = None, []
+    for line in pipeline.err.split("\n"):
+        if m := SECTION.match(line):
+            kind, _ts, name, collapsed, title = m.groups()
+            assert (open_ is None) == (kind == "start") and (kind == "end" or collapsed), line
+            open_ = name if kind == "start" else None
+            titles += [title] if kind == "start" else []
+        else:
+            assert "\x1b" not in line, repr(line)
+    assert open_ is None
+    assert titles[0] == "Training: echo trained" and REPORT_SECTION in titles, titles
+    report = pipeline.err.split(REPORT_SECTION)[1].split("section_end:")[0]
+    assert "all 1 gate passed" in report
+    assert "Training: echo trained: exit code 0 (" in pipeline.err

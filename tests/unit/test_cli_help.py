@@ -20,6 +20,7 @@ READERS = [
     "gitlab/ci.py",
     "gitlab/host.py",
     "github/client.py",
+    "anyci.py",
 ]
 VARIABLE = re.compile(r"""["']((?:GITHUB|CI|GITLAB|MLGATE|INPUT)_[A-Z0-9_]*)["']""")
 

@@ -23,7 +23,7 @@ from mlgate.metrics import format_value
 from mlgate.redact import redactor
 from mlgate.render import markdown, select, summary
 from mlgate.render.escape import ZWSP, md
-from mlgate.render.table import github_table
+from mlgate.render.table import github_table, plain_table
 from mlgate.reportfiles import Produced, redact_result, result_text, summary_markdown
 from mlgate.rules import GateRule
 
@@ -345,6 +345,9 @@ def test_the_table_writer_writes_tabulates_bytes(case: tuple[list[str], list[lis
     headers, rows = case
     want = tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
     assert github_table(rows, headers) == want
+    # `mlgate diff`'s terminal table (issue 22: tabulate and wcwidth are not loaded for it)
+    want = tabulate(rows, headers=headers, tablefmt="plain", disable_numparse=True)
+    assert plain_table(rows, headers) == want
 
 
 def direction_before(key: str) -> str | None:

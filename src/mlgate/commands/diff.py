@@ -15,6 +15,7 @@ from mlgate.hosts import in_ci
 from mlgate.log import Log
 from mlgate.metrics import format_value
 from mlgate.render.escape import md
+from mlgate.render.table import github_table, plain_table
 from mlgate.settings import Settings
 from mlgate.sources.git import Git
 
@@ -80,8 +81,6 @@ def main(
             ]
             for c in changes
         ]
-        from mlgate.render.table import github_table  # tabulate's bytes, 20 ms less to import
-
         print(github_table(rows, ["Path", what, md(base), "workspace", "Change"]))
     else:
         rows = [
@@ -95,14 +94,7 @@ def main(
             for c in changes
         ]
         if rows:
-            from tabulate import tabulate
-
-            table = tabulate(
-                rows,
-                ["Path", what, plain(base), "workspace", "Change"],
-                tablefmt="plain",
-                disable_numparse=True,
-            )
+            table = plain_table(rows, ["Path", what, plain(base), "workspace", "Change"])
             print(safe_lines(table))
         else:
             print(f"no {what.lower()} changes against {base}")

@@ -127,16 +127,20 @@ def publish(
     )
     post = _Posting(host, settings, ctx, plan, head_sha, log, redact)
     markdown, passed, verdict = combine(bundles, settings.comment_id, head_sha)
-    with log.group(f"Finding the {ctx.change_word}"):
+    with log.group(f"Finding the {ctx.change_word}") as phase:
         change = post.find(bundles, target, hostile=hostile)
-    with log.group("Images"):
+        phase.done(f"{ctx.change_abbr} #{change.number}" if change else "none found")
+    with log.group("Images") as phase:
         body = redact(post.body(bundles, markdown, change))
+        phase.done(f"{len(IMAGE.findall(body))} image(s) in the comment (plots: {settings.plots})")
     comment_url = None
     if change is not None and plan.comment:
-        with log.group("Comment"):
+        with log.group("Comment") as phase:
             comment_url = post.comment(change, body)
-    with log.group("Merge gate"):
-        post.gate(passed, verdict, body)
+            phase.done(comment_url or "not posted")
+    with log.group("Merge gate") as phase:
+        if state := post.gate(passed, verdict, body):
+            phase.done(state)
     for later in post.failures[1:]:  # the first is the job's error line; the others are said too
         log(f"also: {later}")
     failure = post.failures[0] if post.failures else None
@@ -196,7 +200,8 @@ class _Posting:
             self.failures.append(exc)
             return exc.comment_url  # posted before the failure: still its URL
 
-    def gate(self, passed: bool, verdict: str, body: str) -> None:
+    def gate(self, passed: bool, verdict: str, body: str) -> str | None:
+        """Set the commit status; what was set, for the log (None when the call failed)."""
         line = self.redact(plain(verdict.splitlines()[0] if verdict else "", 140))
         line = line or ("passed" if passed else "failed")
         try:
@@ -210,6 +215,9 @@ class _Posting:
             )
         except HostError as exc:
             self.failures.append(exc)
+            return None
+        state = "passed" if passed else "failed"
+        return f"{self.settings.status_context}: {state} on {self.head_sha[:7]}"
 
 
 def _find_change(

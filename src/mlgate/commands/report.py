@@ -180,8 +180,9 @@ def _tables(g: Gathered, log: Log, notes: list[str]) -> list[TableChange]:
     """The data checks of tabular files (`data:` rules, DVC-tracked tables)."""
     if not (g.config.data or g.pipeline.locked or g.base_pipeline.locked):
         return []
-    with log.group("Checking data"):
+    with log.group("Checking data") as phase:
         tables, data_notes = table_changes(g.base_commit, g.head, g.config.data, log)
+        phase.done(f"{len(tables)} data table(s) compared")
     notes += data_notes
     return tables
 
@@ -202,7 +203,7 @@ def _gather(
     local: bool,
     chosen: projects_cmd.Chosen,
 ) -> Gathered:
-    with log.group("Reading metrics and params"):
+    with log.group("Reading metrics and params") as phase:
         g = gather(
             settings,
             git,
@@ -213,10 +214,7 @@ def _gather(
             local=local,
             in_force=chosen,
         )
-        log(
-            f"base {g.base_ref} ({g.base_sha[:7]}): {len(g.metrics.changes)} metric values, "
-            f"{len(g.params.changed())} changed params"
-        )
+        phase.done(read_summary(g))
     if (
         not g.config.gates
         and not g.config.data
@@ -251,8 +249,11 @@ def _with_plots(rep: Report, charts: Charts, plan: Plan, log: Log, *, at: int) -
     if not (plan.draw_images or plan.draw_inline):
         return rep
     notes: list[str] = []
-    with log.group("Rendering plots"):
+    with log.group("Rendering plots") as phase:
         plots = charts.draw(mermaid=plan.draw_inline, notes=notes)
+        skipped = f"; {len(notes)} skipped (see the report's notes)" if notes else ""
+        inline = " as Mermaid" if plan.draw_inline and not plan.draw_images else ""
+        phase.done(f"{len(plots)} chart(s) drawn{inline}{skipped}")
     if notes:
         rep = dataclasses.replace(rep, notes=(*rep.notes[:at], *notes, *rep.notes[at:]))
     return dataclasses.replace(rep, plots=tuple(plots))
@@ -299,6 +300,16 @@ def _rendered(
     result = redact_result(report_mod.result_json(rep, comment_id=cid), redact, secrets)
     full = redact(markdown.full_tables(tables_md))
     return Produced(rep, text, result, g, charts.out_dir, alt, full, tables_md.hidden, later)
+
+
+def read_summary(g: Gathered) -> str:
+    """What reading found, in one line for the log."""
+    files = {c.path for c in g.metrics.changes}
+    return (
+        f"base {g.base_ref} ({g.base_sha[:7]}): {len(files)} metrics file(s) read, "
+        f"{len(g.metrics.changes)} metric values, {len(g.params.changed())} changed params, "
+        f"{len(g.plots)} plot(s)"
+    )
 
 
 def _ready(out_dir: Path, root: Path, log: Log, *, movable: bool) -> Path:

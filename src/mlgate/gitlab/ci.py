@@ -45,6 +45,7 @@ KNOBS = {
     "TRAINING_VENV",  # the image's: where the training's own environment goes (mlgate.trainenv)
     "TRAINING_ENV",
 }
+REPORT_SECTION = "mlgate report (also in the job's artifacts)"
 METRICS_REPORT = "metrics.txt"  # GitLab's `artifacts:reports:metrics` format: `name value` lines
 _OUTSIDE = (
     "{name} is not set: with GITLAB_CI=true `mlgate run` reads the variables a GitLab runner "
@@ -86,7 +87,7 @@ def settings_from_environ(env: Mapping[str, str]) -> Settings:
 
 @dataclass(frozen=True)
 class GitLabContext:
-    project_id: int
+    project_id: int | str  # a path (group/name) from `mlgate run --host gitlab --repo`
     repository: str  # CI_PROJECT_PATH, for messages and result.json
     mr_iid: int
     head_sha: str
@@ -195,13 +196,12 @@ class GitLabContext:
         return f"no GitLab token: {SETUP_HINT}; the report is in this job's log and artifacts"
 
     def write_summary(self, markdown: str, redact: Redactor, log: Log) -> None:
-        """The report into the job log, once (before any API call)."""
+        """The report into the job log, once (before any API call), in a collapsed section."""
         if self._printed.get("report"):
             return
         self._printed["report"] = True
-        log("---- mlgate report (also in the job's artifacts) ----")
-        log(redact(markdown))
-        log("---- end of the mlgate report ----")
+        with log.group(REPORT_SECTION):
+            log(redact(markdown))
 
     def append_summary(self, text: str, redact: Redactor) -> None:
         return None  # the same line is already in the job log, as an error

@@ -50,7 +50,7 @@ class Project:
     """Where to publish on GitLab: plain values from the CI's variables."""
 
     api_url: str
-    project_id: int
+    project_id: int | str  # an id, or a `group/name` path (any CI names it so)
     mr_iid: int
     source_branch: str | None = None
     same_project: bool = True  # the MR's source branch is in this project (not a fork)
@@ -235,7 +235,12 @@ class GitLabHost:
             what = f"upload image {name}"
 
             def upload(name: str = name, data: bytes = data, what: str = what) -> str:
-                answer: Mapping[str, Any] = self.project.upload(name or "plot.png", filedata=data)
+                # python-gitlab's `project.upload` encodes a lazy project's path twice
+                # (`group%252Fname`): its own request, with the path encoded once
+                answer: Mapping[str, Any] = self.gl.http_post(
+                    f"/projects/{self.project.encoded_id}/uploads",
+                    files={"file": (name or "plot.png", data)},
+                )
                 url = answer.get("url")
                 if not isinstance(url, str) or not re.fullmatch(r"/uploads/[\w./-]+", url):
                     raise GitLabError(f"GitLab's answer to {what} has no upload url")

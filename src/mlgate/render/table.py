@@ -1,6 +1,7 @@
-"""GitHub Markdown tables of strings, the bytes `tabulate(..., tablefmt="github",
-disable_numparse=True)` writes, without importing tabulate (20 ms: it loads importlib.metadata
-and wcwidth) or guessing a type per cell. A property test holds the two outputs equal.
+"""GitHub Markdown tables (and plain ones) of strings, the bytes `tabulate(..., tablefmt="github",
+disable_numparse=True)` (or `"plain"`) writes, without importing tabulate (20 ms: it loads
+importlib.metadata and wcwidth) or guessing a type per cell. A property test holds the two
+outputs equal.
 
 As tabulate does: cells are stripped of surrounding whitespace (headers are not), every column
 is as wide as its widest cell or its header plus two, and widths are display widths (wcwidth,
@@ -34,15 +35,13 @@ def github_table(
     rows: Sequence[Sequence[str]], headers: Sequence[str], right: Collection[int] = ()
 ) -> str:
     """The table; `right`: indexes of right-aligned columns."""
-    try:
-        return _table(rows, headers, right)
-    except _Unmeasurable:
-        from tabulate import tabulate
+    return _written(rows, headers, "github", right)
 
-        align = ["right" if i in right else "left" for i in range(len(headers))]
-        return tabulate(
-            rows, headers=headers, tablefmt="github", disable_numparse=True, colalign=align
-        )
+
+def plain_table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
+    """`tablefmt="plain"`: columns two spaces apart, each line stripped on the right
+    (`mlgate diff`'s terminal table, issue 22)."""
+    return _written(rows, headers, "plain")
 
 
 def rule_line(count: int, right: Collection[int] = (), widths: Sequence[int] = ()) -> str:
@@ -55,7 +54,25 @@ def rule_line(count: int, right: Collection[int] = (), widths: Sequence[int] = (
     )
 
 
-def _table(rows: Sequence[Sequence[str]], headers: Sequence[str], right: Collection[int]) -> str:
+def _written(
+    rows: Sequence[Sequence[str]], headers: Sequence[str], fmt: str, right: Collection[int] = ()
+) -> str:
+    try:
+        return _table(rows, headers, github=fmt == "github", right=right)
+    except _Unmeasurable:
+        from tabulate import tabulate
+
+        align = ["right" if i in right else "left" for i in range(len(headers))]
+        return tabulate(rows, headers=headers, tablefmt=fmt, disable_numparse=True, colalign=align)
+
+
+def _table(
+    rows: Sequence[Sequence[str]],
+    headers: Sequence[str],
+    *,
+    github: bool,
+    right: Collection[int] = (),
+) -> str:
     body = [[cell.strip() for cell in row] for row in rows]
     head_widths = [_width(h) for h in headers]
     widths = [w + MIN_PADDING for w in head_widths]
@@ -69,9 +86,12 @@ def _table(rows: Sequence[Sequence[str]], headers: Sequence[str], right: Collect
             " " * (w - s) + c if i in right else c + " " * (w - s)
             for i, (c, s, w) in enumerate(zip(cells, sizes, widths, strict=True))
         )
-        return "| " + " | ".join(padded) + " |"
+        if github:
+            return "| " + " | ".join(padded) + " |"
+        return "  ".join(padded).rstrip()
 
-    rule = rule_line(len(headers), right, [w + 2 for w in widths])
-    out = [line(headers, head_widths), rule]
+    out = [line(headers, head_widths)]
+    if github:
+        out.append(rule_line(len(headers), right, [w + 2 for w in widths]))
     out += [line(cells, sizes) for cells, sizes in zip(body, cell_widths, strict=True)]
     return "\n".join(out)

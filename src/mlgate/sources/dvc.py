@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mlgate.fileread import FileRead
-from mlgate.log import LogLine
+from mlgate.log import LogLine, ticking
 from mlgate.paths import join
 from mlgate.pipeline import LockedOut
 from mlgate.regular import NotRegular, read_regular
@@ -192,8 +192,9 @@ class DvcAt:
             f"reading {len(wanted)} DVC-tracked file(s) at {self.label} "
             f"(local cache, else the DVC remote): {', '.join(wanted)}"
         )
-        for path, owner in wanted.items():
-            out[path] = self._read_one(repo, fs, path, owner)
+        with ticking(self.log, f"reading DVC-tracked files at {self.label}"):  # a slow remote
+            for path, owner in wanted.items():
+                out[path] = self._read_one(repo, fs, path, owner)
         return out
 
     def _read_one(self, repo: Any, fs: Any, path: str, owner: LockedOut) -> FileRead:

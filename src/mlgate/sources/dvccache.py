@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import configparser
 import contextlib
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,8 @@ MAX_OBJECT = 1 << 30  # read whole into memory: metrics, params and plot data ar
 
 
 def _md5(data: bytes) -> str:
+    import hashlib  # 3 ms at start-up (OpenSSL) that `mlgate diff` on git-tracked files never needs
+
     return hashlib.md5(data).hexdigest()  # noqa: S324 - DVC's content address, not security
 
 

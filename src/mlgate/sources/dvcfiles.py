@@ -27,11 +27,11 @@ from mlgate.sources.project import in_subrepo, subrepos
 
 def ignored_by(dvcignore: bytes | None) -> Callable[[str], bool]:
     """DVC's `.dvcignore` (gitignore patterns, at the project root) as a test on a path."""
-    if not dvcignore:
-        return lambda _path: False
-    import pathspec  # only for a project with a .dvcignore: not on every start-up
+    lines = dvcignore.decode("utf-8", errors="replace").splitlines() if dvcignore else []
+    if not any(line.strip() and not line.startswith("#") for line in lines):
+        return lambda _path: False  # `dvc init`'s file is comments only
+    import pathspec  # only for a .dvcignore with patterns: not on every start-up
 
-    lines = dvcignore.decode("utf-8", errors="replace").splitlines()
     spec = pathspec.GitIgnoreSpec.from_lines(lines)
     return lambda path: bool(spec.match_file(path))
 

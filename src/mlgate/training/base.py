@@ -146,7 +146,33 @@ def train_in_worktree(
 ) -> Kept:
     """Check `sha` out into a temporary worktree, run the training command there, and keep
     the wanted files. A command that fails (or a project that does not exist at the base) is
-    a result with its output tail, never an exception."""
+    a result with its output tail, never an exception. One phase of the log of its own."""
+    with log.group(f"Base training: {label} ({sha[:7]})") as phase:
+        kept = _train(
+            settings,
+            git=git,
+            repo_root=repo_root,
+            root=root,
+            sha=sha,
+            label=label,
+            wanted=wanted,
+            log=log,
+        )
+        phase.done(f"exit code {kept.training.exit_code}; {len(kept.files)} file(s) kept")
+    return kept
+
+
+def _train(
+    settings: Settings,
+    *,
+    git: Git,
+    repo_root: Path,
+    root: Path,
+    sha: str,
+    label: str,
+    wanted: list[str],
+    log: Log,
+) -> Kept:
     command = training_command(settings) or "dvc repro"
     try:
         project = root.resolve().relative_to(repo_root.resolve())

@@ -111,6 +111,7 @@ def _run(
             shell=shell,
             timeout=timeout,
             env=trainenv.training_environ(os.environ),  # the training's own environment first
+            on_quiet=log.still_running(out.redact(shown)),
         )
     except Interrupted as exc:
         raise Interrupted(exc.signum, exc.output, out.redact(shown)) from exc
@@ -122,9 +123,10 @@ def run_training(settings: Settings, *, root: Path, log: Log) -> Training:
     out = Output(redact_mod.from_environ(os.environ, extra=[settings.github_token]), log)
     if settings.run:
         command = settings.run
-        with log.group(f"Training: {command}"):
+        with log.group(f"Training: {command}") as phase:
             # `run:` is the user's own command line, run by a shell as a workflow step would be
             done = _run(command, root, log, shell=True, timeout=limit, output=out)  # noqa: S604
+            phase.done(f"exit code {done.code}")
         return Training(
             command=command,
             exit_code=done.code,
@@ -137,7 +139,7 @@ def run_training(settings: Settings, *, root: Path, log: Log) -> Training:
             "(set input `run` or pass --command)"
         )
     base = dvc_command()
-    with log.group("Training: dvc repro"):
+    with log.group("Training: dvc repro") as phase:
         fetch = [*base, "fetch", "--run-cache"]
         if dvc.has_remote(root) and _run(fetch, root, log, output=out).code != 0:
             log.warning("could not fetch the run-cache from the DVC remote; stages may re-run")
@@ -153,9 +155,9 @@ def run_training(settings: Settings, *, root: Path, log: Log) -> Training:
         ran, cached, unchanged = classify_stages("\n".join(line for _t, line in out.stage_lines))
         seconds = time.monotonic() - started
         ran_text = ", ".join(f"{n} ({durations.get(n, 0.0):.1f} s)" for n in ran) or "none"
-        log(
-            f"stages run: {ran_text}; restored from the run-cache: {', '.join(cached) or 'none'}"
-            f"; unchanged: {', '.join(unchanged) or 'none'}; {seconds:.1f} s"
+        phase.done(
+            f"exit code {done.code}; stages run: {ran_text}; restored from the run-cache: "
+            f"{', '.join(cached) or 'none'}; unchanged: {', '.join(unchanged) or 'none'}"
         )
         push = [*base, "push", "--run-cache"]
         wanted = done.code == 0 and settings.push and dvc.has_remote(root)
