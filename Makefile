@@ -60,9 +60,16 @@ lock:
 	rm -rf .lock-venv
 	sed -i "s|mlgate-deps:lock-[0-9a-f]*|mlgate-deps:lock-$$(sha256sum docker/requirements.lock | cut -c1-12)|" Dockerfile
 
-# The README's picture of the comment: the demo report rendered by cmark-gfm, shot by Chromium.
+# The README's picture of the comment: the demo report rendered by cmark-gfm, shot by Debian's
+# Chromium (installed here when missing, as root) at 960 px (docs/comment.png) and at a phone's
+# 400 px (mlgate-demo/comment-400.png); prints each one's height in pixels.
 screenshot: demo
-	$(BIN)/python scripts/screenshot.py mlgate-demo docs/comment.png
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+	 if [ "$$(id -u)" = 0 ]; then \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; \
+	 else echo "chromium is needed: sudo apt-get install chromium fonts-noto-color-emoji" >&2; exit 2; fi
+	$(BIN)/python scripts/screenshot.py mlgate-demo docs/comment.png --phone mlgate-demo/comment-400.png
 
 clean:
 	rm -rf $(VENV) mlgate-demo .pytest_cache .mypy_cache .ruff_cache node_modules

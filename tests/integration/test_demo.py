@@ -27,7 +27,7 @@ def test_demo_builds_the_flow_and_writes_the_report(tmp_path, cli) -> None:  # t
     assert "| ✅ | metrics.json:roc\\_auc" in text
     assert "| ❌ | data: data/train.csv: mean radius: max\\_psi" in text
     assert "| data/train.csv | modified | 398 → 358 |" in text
-    assert re.search(r"\| train\.max\\_depth +\| 6 +\| 2 +\|", text)
+    assert re.search(r"\| train\.max\\_depth +\| +6 \| +2 \|", text)  # numbers right-aligned
     assert "model/model.pkl" in text  # the DVC-cached model changed
     result = json.loads((out / "result.json").read_text())
     assert result["passed"] is False

@@ -234,7 +234,7 @@ def test_dvclive_layout_needs_no_configuration(repo: Repo, cli, chdir) -> None: 
     assert res.code == 0, res.err
     text = (repo.path / "out" / "report.md").read_text()
     assert "| acc " in text and "| lr " in text
-    assert "#### acc" in text and "](plots/dvclive-plots-metrics-acc-tsv-" in text
+    assert "![acc](plots/dvclive-plots-metrics-acc-tsv-" in text
 
 
 # -- S3, served by moto's standalone server -------------------------------------------------

@@ -103,10 +103,10 @@ def test_directory_output_from_the_remote_fails_the_merge_gate(
         theirs = dvc[row["path"]][row["metric"]]  # type: ignore[index]
         assert (row["old"], row["new"]) == (theirs["old"], theirs["new"])
     text = (work.path / "mlgate-report" / "report.md").read_text()
-    roc = text.split("#### ROC", 1)[1].split("####", 1)[0]
+    roc = text.split("![ROC", 1)[1].split("![", 1)[0]  # the ROC chart's section
     for line in ("train · base", "train · head", "test · base", "test · head"):
         assert f"| {line} " in roc
-    assert "base \\(left\\) and head \\(right\\)" in text.split("#### eval/importance.png")[1]
+    assert "base \\(left\\) and head \\(right\\)" in text.split("![eval/importance.png")[1]
 
 
 def test_no_cache_and_no_remote_is_not_new(tmp_path: Path, cli, chdir, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -32,7 +32,7 @@ def test_every_template_renders_with_base_and_head(plots_repo: Repo, cli, chdir)
             assert px.shape[1] >= 600
             assert len(np.unique(px.reshape(-1, 3), axis=0)) > 10  # not blank
     assert "(AUC " not in text  # AUC is in the legend of the image, not the text
-    assert "#### Training loss" in text
+    assert "![Training loss](" in text and "#### " not in text  # its title is in the image
     assert "<details><summary>Data</summary>" in text
 
 

@@ -238,4 +238,6 @@ def test_names_that_look_like_numbers_are_shown_as_written() -> None:
 
     # without disable_numparse, tabulate prints the path "1e5" as 100000
     table = data_table([DataChange("1e5", "added", None, 10)])
-    assert table.splitlines()[2] == "| added    | 1e5    | -           | 10 B        |"
+    assert (
+        table.splitlines()[2] == "| added    | 1e5    |           - |        10 B |"
+    )  # sizes right-aligned

@@ -27,6 +27,7 @@ from mlgate.gather import Gathered
 from mlgate.governing import choose_config
 from mlgate.log import Log
 from mlgate.render import markdown
+from mlgate.render.header import WebLinks
 from mlgate.report import Report
 from mlgate.rules import GateResult, GateRule
 from mlgate.settings import Settings
@@ -157,7 +158,12 @@ def produce_all(
     tables = markdown.prepare(combined)
     cid = comment_id or settings.comment_id
     text = markdown.render(
-        combined, comment_id=cid, template=TEMPLATE, tables=tables, projects=sections(parts)
+        combined,
+        comment_id=cid,
+        template=TEMPLATE,
+        tables=tables,
+        web=WebLinks.from_environ(os.environ),  # commits and this run linked in CI (issue 25)
+        projects=sections(parts),
     )
     result = report_mod.result_json(
         combined,

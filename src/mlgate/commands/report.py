@@ -24,6 +24,7 @@ from mlgate.log import Log, neutralize
 from mlgate.pipeline import diff_locks
 from mlgate.plan import Plan
 from mlgate.render import markdown
+from mlgate.render.header import WebLinks
 from mlgate.render.sandbox import resolve_user_template
 from mlgate.report import BaseSource, DataChange, Report, Training
 from mlgate.reportfiles import Produced, redact_result, write
@@ -285,6 +286,7 @@ def _rendered(
         root=root,
         tables=tables_md,
         links=links,
+        web=WebLinks.from_environ(os.environ),  # commits and this run linked in CI (issue 25)
     )
     text = redact(render(rep))
 

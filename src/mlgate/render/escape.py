@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from mlgate.metrics import Scalar, format_value
+
 ZWSP = "\u200b"
 _AUTOLINK = re.compile(r"(?i)(://|www\.)")
 
@@ -37,6 +39,36 @@ def md(text: object) -> str:
     if s[:1] in "-=":
         s = "\\" + s
     return s
+
+
+_HTML_TABLE = {k: v for k, v in _TABLE.items() if not v.startswith("\\")} | {ord("'"): "&#39;"}
+
+
+def html_text(text: object) -> str:
+    """Untrusted text inside raw HTML (a `<summary>`), where Markdown's backslashes would show:
+    HTML specials as entities, mentions and autolinks broken as by `md`."""
+    s = str(text).translate(_HTML_TABLE)
+    if "://" in s or "w." in s or "W." in s:
+        s = _AUTOLINK.sub(lambda m: m.group(1)[0] + ZWSP + m.group(1)[1:], s)
+    return s
+
+
+def number_text(text: str) -> str:
+    """`md()` of a formatted number (digits, `.`, `e`, `+`, `-`, nan, inf): only `+` and a
+    leading `-` need a backslash."""
+    if "+" in text:
+        text = text.replace("+", "\\+")
+    return "\\" + text if text[:1] == "-" else text
+
+
+def value_cell(value: Scalar | float) -> str:
+    """A value's table cell, formatted once (no type guessing per cell later: tables get
+    strings)."""
+    if type(value) is float:  # format_value's own text, nan and inf included
+        return number_text(f"{value:.6g}")
+    if type(value) is int:
+        return number_text(str(value))
+    return md(format_value(value))
 
 
 # What a text-layout call (Pillow's raqm, matplotlib) must never see in a name from the PR:

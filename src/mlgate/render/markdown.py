@@ -21,14 +21,22 @@ from jinja2.sandbox import SandboxedEnvironment
 from mlgate import limits
 from mlgate.compare import Change
 from mlgate.marker import format_marker
-from mlgate.metrics import Scalar, format_value
-from mlgate.render import datatables, isolated, sandbox, select, slicetable, usertemplate
-from mlgate.render.escape import md
-from mlgate.render.table import github_table
+from mlgate.metrics import Scalar, format_value, is_number
+from mlgate.render import (
+    datatables,
+    gatetable,
+    header,
+    isolated,
+    sandbox,
+    select,
+    slicetable,
+    usertemplate,
+)
+from mlgate.render.escape import html_text, md, number_text, value_cell
+from mlgate.render.table import github_table, rule_line
 from mlgate.report import DataChange, MetricRow, Report
 from mlgate.rules import GateResult
 
-OUTCOME_ICON = {"pass": "✅", "fail": "❌", "warn": "⚠️", "skip": "➖"}
 JUDGEMENT_ICON = {"better": "🟢", "worse": "🔴", "same": "", "unknown": ""}
 
 
@@ -49,54 +57,19 @@ def _pct(value: float | None) -> str:
     return "" if value is None else f"{value:+.1f}%"
 
 
+PLOTS_SHOWN = 2  # charts shown open in the comment; the rest are collapsed under their title
 FULL_TABLE_FILE = "all-metrics.md"  # in the report directory: every metric value, every param
 _WHERE = f"the full table is in the job summary and in `{FULL_TABLE_FILE}` of the report artifact"
-_OUTCOME_WORD = {"fail": "failed", "warn": "with warnings", "pass": "passed", "skip": "skipped"}
-
-
-def _ordered(results: Sequence[GateResult]) -> list[GateResult]:
-    return sorted(results, key=lambda r: ("fail", "warn", "pass", "skip").index(r.outcome))
-
-
-def _gate_rows(results: Sequence[GateResult]) -> list[list[str]]:
-    return [[OUTCOME_ICON[r.outcome], md(r.metric), md(r.message)] for r in _ordered(results)]
 
 
 def gates_table(results: Sequence[GateResult], limit: int | None = None) -> str:
-    """Failed gates first, then warnings, passes, skips; beyond `limit` rows (a glob rule over
-    thousands of metrics), a line counts the rest by outcome."""
-    limit = limits.COMMENT_TABLE_ROWS if limit is None else limit
-    shown = _ordered(results)[:limit]
-    text = github_table(_gate_rows(shown), ["", "Metric", "Result"])
-    if len(results) <= limit:
-        return text
-    hidden = [r.outcome for r in _ordered(results)[limit:]]
-    counts = ", ".join(
-        f"{hidden.count(o):,} {word}" for o, word in _OUTCOME_WORD.items() if o in hidden
-    )
-    return f"{text}\n\n*…and {len(hidden):,} more gates ({counts}): {_WHERE}.*"
-
-
-def _esc_number(text: str) -> str:
-    """`md()` of a formatted number (digits, `.`, `e`, `+`, `-`, nan, inf): only `+` and a
-    leading `-` need a backslash. A property test checks it against `md()`."""
-    if "+" in text:
-        text = text.replace("+", "\\+")
-    return "\\" + text if text[:1] == "-" else text
-
-
-def _cell(value: Scalar | float) -> str:
-    """A value's cell, formatted once (no type guessing per cell later: tables get strings)."""
-    if type(value) is float:  # format_value's own text, nan and inf included
-        return _esc_number(f"{value:.6g}")
-    if type(value) is int:
-        return _esc_number(str(value))
-    return md(format_value(value))
+    """The gates table (`render.gatetable`); rows beyond `limit` are in the full table."""
+    return gatetable.gates_table(results, limit, _WHERE)
 
 
 def _param(value: Scalar, absent: bool) -> str:
     """A param's cell: `-` where the revision has no such param, `null` where it is null."""
-    return "null" if value is None and not absent else _cell(value)
+    return "null" if value is None and not absent else value_cell(value)
 
 
 def _change_cell(change: Change, diff: float | int | None) -> str:
@@ -109,7 +82,7 @@ def _change_cell(change: Change, diff: float | int | None) -> str:
         return "removed"
     if type(diff) is float or type(diff) is int:  # as _signed, without a type test per call
         text = f"{diff:.6g}" if type(diff) is float else str(diff)
-        return _esc_number("+" + text if diff > 0 else text)
+        return number_text("+" + text if diff > 0 else text)
     return md(_signed(diff))
 
 
@@ -127,12 +100,13 @@ class Cells:
     headers: list[str]
     rows: list[list[str]]
     selection: select.Selection
+    right: tuple[int, ...] = ()  # right-aligned columns (numbers)
 
     def comment(self, what: str, intro: str = "", *, total: str = "") -> str:
         """The comment's table (padded columns, as always) and a line counting the rest:
         "…and 3 more changed and 9 more unchanged {what}"; `total` names all rows."""
         picked = [self.rows[i] for i in self.selection.shown]
-        text = github_table(picked, self.headers)
+        text = github_table(picked, self.headers, self.right)
         sel = self.selection
         if not sel.hidden:
             return text
@@ -146,10 +120,7 @@ class Cells:
 
     def full(self) -> str:
         """Every row, joined plainly (no padding: the same table, built in one pass)."""
-        lines = [
-            "| " + " | ".join(self.headers) + " |",
-            "|" + "|".join("---" for _ in self.headers) + "|",
-        ]
+        lines = ["| " + " | ".join(self.headers) + " |", rule_line(len(self.headers), self.right)]
         lines += ["| " + " | ".join(cells) + " |" for cells in self.rows]
         return "\n".join(lines)
 
@@ -173,7 +144,14 @@ def metric_cells(
         icon = JUDGEMENT_ICON[row.judgement]
         arrow = _arrow(diff)
         trend = f"{icon} {arrow}" if icon and arrow else icon or arrow
-        cells = [md(c.key), _cell(old), _cell(new), _change_cell(c, diff), _pct(pct), trend]
+        cells = [
+            md(c.key),
+            value_cell(old),
+            value_cell(new),
+            _change_cell(c, diff),
+            _pct(pct),
+            trend,
+        ]
         if show_path:
             path = paths.get(c.path)
             if path is None:
@@ -184,7 +162,8 @@ def metric_cells(
     if show_path:
         headers.insert(0, "File")
     limit = limits.COMMENT_TABLE_ROWS if limit is None else limit
-    return Cells(headers, table, select.comment_rows(rows, pcts, limit))
+    right = tuple(i + show_path for i in (1, 2, 3, 4))  # base, head, change, %
+    return Cells(headers, table, select.comment_rows(rows, pcts, limit), right)
 
 
 _METRICS_INTRO = ": gated metrics first, then the largest relative changes"
@@ -216,7 +195,11 @@ def param_cells(
     limit = limits.COMMENT_TABLE_ROWS if limit is None else limit
     shown = tuple(range(min(limit, len(table))))
     sel = select.Selection(shown, more_changed=len(table) - len(shown), total=len(table))
-    return Cells(headers, table, sel)
+    numeric = all(is_number(c.old) or c.old is None for c in changes) and all(
+        is_number(c.new) or c.new is None for c in changes
+    )
+    right = tuple(i + show_path for i in (1, 2)) if numeric else ()  # numbers only
+    return Cells(headers, table, sel, right)
 
 
 def params_table(changes: Sequence[Change], base_label: str, *, show_path: bool) -> str:
@@ -239,7 +222,7 @@ def data_table(changes: Sequence[DataChange]) -> str:
     rows = [
         [md(c.status), md(c.path), human_size(c.old_size), human_size(c.new_size)] for c in changes
     ]
-    return github_table(rows, ["Change", "Path", "Base size", "Head size"])
+    return github_table(rows, ["Change", "Path", "Base size", "Head size"], (2, 3))
 
 
 @dataclass(frozen=True)
@@ -309,13 +292,17 @@ def full_tables(tables: Tables) -> str:
     if rep.params:
         parts += ["", f"### All changed params ({len(rep.params):,})", "", tables.params.full()]
     if len(rep.gates) > limits.COMMENT_TABLE_ROWS:
-        gates = Cells(["", "Metric", "Result"], _gate_rows(rep.gates), select.Selection(()))
+        gates = Cells(
+            gatetable.HEADERS, gatetable.rows(rep.gates), select.Selection(()), gatetable.RIGHT
+        )
         parts += ["", f"### All gates ({len(rep.gates):,})", "", gates.full()]
     return "\n".join(parts) + "\n"
 
 
 def _setup(env: SandboxedEnvironment) -> SandboxedEnvironment:
-    env.filters.update(md=md, num=_num, signed=_signed, pct=_pct, size=human_size)
+    env.filters.update(
+        md=md, html_text=html_text, num=_num, signed=_signed, pct=_pct, size=human_size
+    )
     env.globals.update(
         gates_table=gates_table,
         metrics_table=metrics_table,
@@ -324,7 +311,7 @@ def _setup(env: SandboxedEnvironment) -> SandboxedEnvironment:
         tables_table=datatables.tables_table,
         drift_table=datatables.drift_table,
         sample_size=f"{datatables.SAMPLE:,}",
-        outcome_icon=OUTCOME_ICON,
+        outcome_icon=gatetable.OUTCOME_ICON,
         slice_sections=slicetable.sections,  # issue 26
     )
     return env
@@ -361,6 +348,7 @@ def render(
     root: Path | None = None,
     tables: Tables | None = None,
     links: Sequence[str] = (),
+    web: header.WebLinks | None = None,
     **context: Any,
 ) -> str:
     """The report's Markdown. `user_template` is a file of the repository `root` (`.mlgate.yml`
@@ -368,9 +356,11 @@ def render(
     below mlgate's own verdict, its output sanitized (`links`: URL prefixes it may link to);
     ConfigError names it on a mistake. Over its budget (time, size, memory), the default report
     is rendered instead, with the reason as a note. `tables`: `prepare(report)`, when the
-    caller also writes the full table from the same cells."""
+    caller also writes the full table from the same cells; `web`: where the CI shows commits
+    and this run (`header.WebLinks.from_environ`), none for a local report."""
     if tables is not None:
         context = {**context, "tables": tables}
+    context = {**context, "web": web or header.WebLinks()}
     try:
         return _render(
             report,
@@ -412,6 +402,9 @@ def _render(
     ctx = {
         "report": report,
         "marker": format_marker(comment_id, report.head_sha),
+        "headline": header.headline(report),
+        "compared": header.compared_line(report, context["web"]),
+        "plots_shown": PLOTS_SHOWN,
         "show_path": tables.show_path,
         "show_param_path": tables.show_param_path,
         "base_label": tables.base_label,
@@ -419,7 +412,7 @@ def _render(
         # the tables of this report, formatted once (the full table reuses the same cells)
         "metrics_table": tables.metrics_table,
         "params_table": tables.params_table,
-        **{k: v for k, v in context.items() if k != "tables"},
+        **{k: v for k, v in context.items() if k not in ("tables", "web")},
     }
     if user_template is None:
         text = environment().get_template(template).render(**ctx)
@@ -427,8 +420,8 @@ def _render(
         # in a child process killed at the budget: one C-level operation cannot hang the job
         env = user_environment(root or user_template.parent, user_template.parent)
         text = isolated.run(functools.partial(usertemplate.output, env, user_template, ctx))
-        header = environment().get_template("_header.md.j2").render(**ctx)
-        text = usertemplate.below(header, text, links)
+        above = environment().get_template("_header.md.j2").render(**ctx)
+        text = usertemplate.below(above, text, links)
     # collapse runs of blank lines left by skipped sections
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")
