@@ -4,6 +4,7 @@ GitHub groups and says what each phase did; a silent command gets a heartbeat li
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -83,6 +84,7 @@ def test_a_silent_command_gets_a_heartbeat_and_a_chatty_one_none(tmp_path: Path)
         [sys.executable, "-c", "import time; time.sleep(1.2); print('finished')"],
         cwd=tmp_path,
         on_line=lambda line: line,
+        env=dict(os.environ),
         on_quiet=beats.append,
         heartbeat=0.2,
     )
@@ -94,6 +96,7 @@ def test_a_silent_command_gets_a_heartbeat_and_a_chatty_one_none(tmp_path: Path)
         [sys.executable, "-c", "import time\nfor i in range(12): print(i); time.sleep(0.05)"],
         cwd=tmp_path,
         on_line=lambda line: line,
+        env=dict(os.environ),
         on_quiet=chatty.append,
         heartbeat=0.4,
     )
@@ -110,6 +113,7 @@ def test_the_heartbeat_line_in_the_log_says_what_runs_and_for_how_long(
         ["sleep", "0.7"],
         cwd=tmp_path,
         on_line=lambda line: line,
+        env=dict(os.environ),
         on_quiet=log.still_running("sleep 0.7"),
         heartbeat=0.3,
     )
