@@ -23,8 +23,7 @@ from mlgate.fileread import FileRead
 from mlgate.governing import choose_config
 from mlgate.log import Log
 from mlgate.metrics import Flat, load_base_metrics, load_metrics, load_params, select_params
-from mlgate.pipeline import Pipeline, PlotDef
-from mlgate.plotdata import PlotFiles
+from mlgate.pipeline import Pipeline, PlotDef, PlotFiles
 from mlgate.report import BaseSource
 from mlgate.settings import Settings
 from mlgate.sources.git import Git

@@ -18,6 +18,7 @@ from typing import Any
 
 from mlgate.charttable import unknown_template
 from mlgate.errors import InputError
+from mlgate.fileread import FileRead
 from mlgate.paths import is_under, join
 from mlgate.schema import at, described, list_at, mapping_at, text_at
 
@@ -399,3 +400,16 @@ def diff_locks(
         elif old is not None and new is not None and old.md5 != new.md5:
             out.append((path, "modified", old.size, new.size))
     return out
+
+
+@dataclass(frozen=True)
+class PlotFiles:
+    """One plot and the bytes of each of its files at base and head (or why there are none)."""
+
+    plot: PlotDef
+    base: Mapping[str, FileRead]
+    head: Mapping[str, FileRead]
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(src for src, _y in self.plot.sources))

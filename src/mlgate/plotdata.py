@@ -18,24 +18,9 @@ import numpy as np
 import numpy.typing as npt
 
 from mlgate import safeyaml
-from mlgate.fileread import FileRead
-from mlgate.pipeline import PlotDef
 
 # Column-oriented: {field: values}. A 1M-row table is a few arrays, not a million dicts.
 Table = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class PlotFiles:
-    """One plot and the bytes of each of its files at base and head (or why there are none)."""
-
-    plot: PlotDef
-    base: Mapping[str, FileRead]
-    head: Mapping[str, FileRead]
-
-    @property
-    def files(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(src for src, _y in self.plot.sources))
 
 
 class PlotDataError(ValueError):

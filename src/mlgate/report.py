@@ -10,16 +10,18 @@ import dataclasses
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from mlgate import gatekinds
 from mlgate import rules as gates_mod
 from mlgate.compare import Change, Diff
-from mlgate.datacheck import TableChange
 from mlgate.direction import infer as infer_direction
 from mlgate.gatekinds.base import Evidence
 from mlgate.metrics import Scalar, format_value, is_number
 from mlgate.rules import GateResult, GateRule
+
+if TYPE_CHECKING:  # annotations only: the data checks load numpy when there are data to check
+    from mlgate.datacheck import TableChange
 
 Judgement = Literal["better", "worse", "same", "unknown"]
 

@@ -19,11 +19,11 @@ import numpy as np
 import numpy.typing as npt
 
 from mlgate.schema import shown
+from mlgate.slicekeys import KEYS as KEYS  # noqa: PLC0414 - the options this module parses
 
 Array = npt.NDArray[Any]
 Fail = Callable[[str, str], Exception]  # (key path, problem) -> the config error to raise
 
-KEYS = ("slices", "bins", "min_slice_rows")
 MISSING = "(missing)"
 MAX_SLICES = 1_000
 DISCRETE = 20  # a numeric column with more distinct values than this is cut into bins

@@ -6,12 +6,20 @@ unless `on_no_paired_data: plain`, which then gates on the overall comparison al
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
-from mlgate import slicetest, stats
+from mlgate import lazy
 from mlgate.compare import Change
 from mlgate.gatekinds import _common
 from mlgate.gatekinds.base import Evidence
 from mlgate.rules import GateResult, GateRule
+
+if TYPE_CHECKING:  # the modules, typed; at run time loaded at first use (numpy: start-up)
+    from mlgate import slicetest, stats
+else:
+    slicetest = lazy.module("mlgate.slicetest")
+    stats = lazy.module("mlgate.stats")
+
 
 FIX = (
     "slice by columns the predictions file has at both revisions, with the same value for the "

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mlgate.compare import Change
 from mlgate.rules import GateResult, GateRule
-from mlgate.slices import Column
-from mlgate.slices import Options as SliceOptions
-from mlgate.stats import Paired
+
+if TYPE_CHECKING:  # annotations only: numpy loads when a gate kind first uses them (start-up)
+    from mlgate.slices import Column
+    from mlgate.slices import Options as SliceOptions
+    from mlgate.stats import Paired
 
 Fail = Callable[[str, str], Exception]  # (key path, problem) -> the config error to raise
 

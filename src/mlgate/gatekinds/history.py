@@ -7,15 +7,21 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from mlgate import stats
+from mlgate import lazy
 from mlgate.compare import Change
 from mlgate.gatekinds import _common, scalar
 from mlgate.gatekinds.base import Evidence, Fail, MetricHistory, Request, Trend
 from mlgate.metrics import is_number
 from mlgate.rules import GateResult, GateRule
 from mlgate.schema import shown
+
+if TYPE_CHECKING:  # the modules, typed; at run time loaded at first use (numpy: start-up)
+    from mlgate import stats
+else:
+    stats = lazy.module("mlgate.stats")
+
 
 KEYS = ("max_drop_sigma", "history", "on_no_history")
 MIN_VALUES = 3  # fewer values on the base branch give no usable spread

@@ -9,20 +9,27 @@ import dataclasses
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from mlgate import slices as slicing
-from mlgate import stats
+from mlgate import lazy, slicekeys
 from mlgate.compare import Change
 from mlgate.gatekinds import _common, _sliced, scalar
 from mlgate.gatekinds.base import Evidence, Fail, PairedRows, Request, Trend
 from mlgate.rules import GateResult, GateRule, Outcome
 from mlgate.schema import shown
 
+if TYPE_CHECKING:  # the modules, typed; at run time loaded at first use (numpy: start-up)
+    from mlgate import slices as slicing
+    from mlgate import stats
+else:
+    slicing = lazy.module("mlgate.slices")
+    stats = lazy.module("mlgate.stats")
+
+
 PREFIX = "per_example:"
 KEYS = (
     *("significance", "ci", "per_example", "positive", "predictions", "on_no_paired_data"),
-    *slicing.KEYS,  # `slices:`, `bins`, `min_slice_rows` (issue 26)
+    *slicekeys.KEYS,  # `slices:`, `bins`, `min_slice_rows` (issue 26)
 )
 # metric-name words -> the per-example metric mlgate computes for them
 _ALIASES = {

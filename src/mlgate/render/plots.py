@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mlgate.datacheck import TableChange
-from mlgate.pipeline import PlotDef
-from mlgate.plotdata import PlotDataError, PlotFiles, Table, parse_table
+from mlgate.pipeline import PlotDef, PlotFiles
+from mlgate.plotdata import PlotDataError, Table, parse_table
 from mlgate.render.caps import MAX_PLOTS, capped_units
 from mlgate.render.charts import TEMPLATES, images
 from mlgate.render.charts.common import Canvas, Kind, Layer, image_path
