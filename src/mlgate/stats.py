@@ -315,9 +315,16 @@ def _regression(
     if bad:
         raise PairedDataError(f"{bad} value(s) in actual/predicted are NaN or infinite")
     power = 1 if metric == "mae" else 2
-    eb = np.abs(pb - y) ** power
-    eh = np.abs(ph - y) ** power
     n = len(y)
+    with np.errstate(over="ignore", invalid="ignore"):
+        eb = np.abs(pb - y) ** power
+        eh = np.abs(ph - y) ** power
+        largest = max(float(eb.max(initial=0.0)), float(eh.max(initial=0.0))) * max(n, 1)
+    if not np.isfinite(largest):  # a resample's sum of errors would overflow: no verdict
+        raise PairedDataError(
+            f"{metric}: the errors are beyond floating-point range (values near 1e308); "
+            "rescale actual and predicted"
+        )
 
     def finish(mean: Array) -> Array:
         return mean if power == 1 else np.sqrt(mean)

@@ -269,13 +269,13 @@ CASES = [
         {".mlgate.yml": "gaets: []\n"},
         ".mlgate.yml: top level: unknown key 'gaets' (did you mean 'gates'?); accepted keys: "
         "base, metrics, params, "
-        "plots, gates, title, template, data, base_run, links",
+        "plots, gates, title, template, data, base_run, links, projects",
     ),
     Case(
         "config-a-list",
         {".mlgate.yml": "- metric: acc\n"},
         ".mlgate.yml: top level: expected a mapping (keys: base, metrics, params, plots, gates, "
-        "title, template, data, base_run, links), got a list",
+        "title, template, data, base_run, links, projects), got a list",
     ),
     Case(
         "gate-direction",

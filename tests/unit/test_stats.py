@@ -263,3 +263,20 @@ def test_describe_reads_like_the_issue() -> None:
         "accuracy −1.2 pts, 95% CI [−3.5, +0.6], McNemar p = 0.50 "
         "(3 of 171 rows right only at base, 1 only at head): within noise"
     )
+
+
+def test_errors_beyond_float_range_are_a_reason_not_an_overflow() -> None:
+    """Hypothesis found it (test_gatekinds' any-rows property): a prediction near 1e308 made the
+    resampled sums of squared errors overflow (a RuntimeWarning, an error under pytest)."""
+    import numpy as np
+
+    from mlgate import stats
+
+    paired = stats.Paired(
+        actual=np.array([0.0, 3.0]),
+        base=np.array([0.0, 0.0]),
+        head=np.array([8.98846567431158e307, 0.0]),
+    )
+    for metric in ("mae", "rmse"):
+        with pytest.raises(stats.PairedDataError, match="beyond floating-point range"):
+            stats.compare(paired, metric, resamples=20)
