@@ -26,7 +26,7 @@ from mlgate.errors import GitError
 from mlgate.gather import Gathered
 from mlgate.governing import choose_config
 from mlgate.log import Log
-from mlgate.render import markdown
+from mlgate.render import markdown, metrictables
 from mlgate.render.header import WebLinks
 from mlgate.report import Report
 from mlgate.rules import GateResult, GateRule
@@ -138,7 +138,7 @@ def produce_all(
     combined = combine_reports(the_plan, parts)
     secrets = redact_mod.secret_values(os.environ, extra=[settings.github_token])
     redact = redact_mod.redactor(secrets)
-    tables = markdown.prepare(combined)
+    tables = metrictables.prepare(combined)
     cid = comment_id or settings.comment_id
     text = markdown.render(
         combined,
@@ -163,7 +163,7 @@ def produce_all(
         out_dir=out_dir,
         mermaid_markdown=None,
         inline_later=None,  # no inline-chart variant of the combined report
-        full_table=redact(markdown.full_tables(tables)),
+        full_table=redact(metrictables.full_tables(tables)),
         hidden_rows=tables.hidden,
     )
 
