@@ -16,12 +16,12 @@ from mlgate.baseline import Baseline
 from mlgate.commands import projects as projects_cmd
 from mlgate.datacheck import TableChange
 from mlgate.drawing import Charts
+from mlgate.dvclock import diff_locks
 from mlgate.errors import WriteError, run_exit
 from mlgate.gather import Gathered, gather
 from mlgate.governing import read_config
 from mlgate.hosts import in_ci, repository_url
 from mlgate.log import Log, neutralize
-from mlgate.pipeline import diff_locks
 from mlgate.plan import Plan
 from mlgate.render import markdown, metrictables
 from mlgate.render.header import WebLinks
