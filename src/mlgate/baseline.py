@@ -34,6 +34,7 @@ from mlgate.sources.git import Git
 from mlgate.sources.revision import GitRevision, Revision
 from mlgate.sources.stored import Overlay, Unproduced
 from mlgate.training import base as basetrain
+from mlgate.training import basecache
 
 
 def mode(settings: Settings, config: Config) -> str:
@@ -197,8 +198,8 @@ class Baseline:
             project = self.root.resolve().relative_to(repo_root.resolve()).as_posix()
         except ValueError:
             project = "."
-        deps = basetrain.deps_hash(self.git, sha, command, project)
-        return deps, basetrain.cache_key(sha, command, deps)
+        deps = basecache.deps_hash(self.git, sha, command, project)
+        return deps, basecache.cache_key(sha, command, deps)
 
     def _train(
         self,
@@ -211,14 +212,14 @@ class Baseline:
         repo_root = self.git.toplevel()
         deps, key = self._cache_key(repo_root, base.sha, command)
         name = f"base {base.label} ({base.sha[:7]})"
-        kept, cache_notes = basetrain.load(
+        kept, cache_notes = basecache.load(
             repo_root, self.git, key=key, sha=base.sha, command=command, deps=deps, wanted=wanted
         )
         notes += cache_notes
         if kept is not None:
             summary = (
                 f"{name} stores no results: base values are from the cache "
-                f"{basetrain.CACHE_DIR}/{key}, where an earlier job trained it with '{command}' "
+                f"{basecache.CACHE_DIR}/{key}, where an earlier job trained it with '{command}' "
                 f"in {kept.training.seconds:.1f} s (not trained again)"
             )
             source = self._say(BaseSource("cached", summary))
@@ -254,7 +255,7 @@ class Baseline:
                 f"the base's training with '{command}' wrote none of {', '.join(needed)}: "
                 "the base does not produce them, so their values show as new"
             )
-        if why := basetrain.save(
+        if why := basecache.save(
             repo_root, kept, key=key, sha=base.sha, command=command, deps=deps
         ):
             notes.append(why)

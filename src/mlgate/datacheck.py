@@ -1,9 +1,6 @@
 """What changed in a tabular file between base and head, and whether head still meets its rules.
-Pure: takes two summaries (`sources.tables`), returns data.
-
-Drift per column: for numeric columns the two-sample Kolmogorov-Smirnov statistic and the
-population stability index over ten quantile bins of the base; for categorical columns the PSI
-over the categories. PSI reads: < 0.1 little change, 0.1-0.25 moderate, > 0.25 large.
+Pure: takes two summaries (`sources.tables`), returns data; the drift statistics per column are
+in `drift`.
 """
 
 from __future__ import annotations
@@ -18,9 +15,9 @@ import numpy as np
 import numpy.typing as npt
 
 from mlgate.datarules import DataRule
+from mlgate.drift import ks_statistic, psi_categorical, psi_numeric
 
 SAMPLE = 100_000  # values kept per numeric column: a uniform reservoir sample (sources.tables)
-_EPS = 1e-4  # PSI's floor for an empty bin, so that a bin new on one side is finite
 
 
 @dataclass
@@ -132,51 +129,6 @@ class TableChange:
         ]
 
 
-def ks_statistic(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> float:
-    """sup |F_a - F_b| over the pooled values (the two-sample KS statistic)."""
-    a, b = np.sort(a[np.isfinite(a)]), np.sort(b[np.isfinite(b)])
-    if not len(a) or not len(b):
-        return math.nan
-    grid = np.concatenate([a, b])
-    fa = np.searchsorted(a, grid, side="right") / len(a)
-    fb = np.searchsorted(b, grid, side="right") / len(b)
-    return float(np.max(np.abs(fa - fb)))
-
-
-def _psi(expected: npt.NDArray[np.float64], actual: npt.NDArray[np.float64]) -> float:
-    e = np.maximum(expected / max(expected.sum(), 1), _EPS)
-    a = np.maximum(actual / max(actual.sum(), 1), _EPS)
-    return float(np.sum((a - e) * np.log(a / e)))
-
-
-def psi_numeric(
-    base: npt.NDArray[np.float64], head: npt.NDArray[np.float64], bins: int = 10
-) -> float:
-    base, head = base[np.isfinite(base)], head[np.isfinite(head)]
-    if not len(base) or not len(head):
-        return math.nan
-    edges = np.unique(np.quantile(base, np.linspace(0, 1, bins + 1)))
-    if len(edges) < 2:  # a constant base column: its value, and everything else (issue 20)
-        same = np.count_nonzero(head == edges[0])
-        return _psi(
-            np.array([len(base), 0], dtype=np.float64),
-            np.array([same, len(head) - same], dtype=np.float64),
-        )
-    inner = edges[1:-1]
-    e = np.bincount(np.searchsorted(inner, base, side="right"), minlength=len(inner) + 1)
-    a = np.bincount(np.searchsorted(inner, head, side="right"), minlength=len(inner) + 1)
-    return _psi(e.astype(np.float64), a.astype(np.float64))
-
-
-def psi_categorical(base: dict[str, int], head: dict[str, int]) -> float:
-    keys = sorted(set(base) | set(head))
-    if not keys:
-        return math.nan
-    e = np.array([base.get(k, 0) for k in keys], dtype=np.float64)
-    a = np.array([head.get(k, 0) for k in keys], dtype=np.float64)
-    return _psi(e, a)
-
-
 def _column(name: str, base: ColumnStats | None, head: ColumnStats | None) -> ColumnChange:
     change = ColumnChange(
         name,
@@ -268,6 +220,22 @@ def _violations(
         found.append(
             DataViolation(f"{path}: rows", f"{path} has no rows: its rules hold on nothing")
         )
+    found += _required_violations(path, rule, head)
+    found += _column_violations(path, rule, head)
+    found += [
+        DataViolation(
+            f"{path}: {failure.column}: {failure.check}",
+            f"{path}: {failure.column}: {failure.count:,} value(s) fail {failure.check} "
+            f"(e.g. {failure.example})",
+        )
+        for failure in head.failures
+    ]
+    return found + _drift_violations(path, rule, columns)
+
+
+def _required_violations(path: str, rule: DataRule, head: TableSummary) -> list[DataViolation]:
+    """A required column that is missing at head, or present with no values."""
+    found: list[DataViolation] = []
     for name in rule.required:
         if name not in head.columns:
             found.append(
@@ -280,6 +248,12 @@ def _violations(
                     f"{path}: required column {name!r} has no values (100% missing)",
                 )
             )
+    return found
+
+
+def _column_violations(path: str, rule: DataRule, head: TableSummary) -> list[DataViolation]:
+    """A column rule whose column is missing, has no values to check, or misses too many."""
+    found: list[DataViolation] = []
     for col in rule.columns:
         stats = head.columns.get(col.name)
         if stats is None:
@@ -309,14 +283,14 @@ def _violations(
                     f"{col.max_missing:.2%}",
                 )
             )
-    for failure in head.failures:
-        found.append(
-            DataViolation(
-                f"{path}: {failure.column}: {failure.check}",
-                f"{path}: {failure.column}: {failure.count:,} value(s) fail {failure.check} "
-                f"(e.g. {failure.example})",
-            )
-        )
+    return found
+
+
+def _drift_violations(
+    path: str, rule: DataRule, columns: Sequence[ColumnChange]
+) -> list[DataViolation]:
+    """A column whose PSI or KS against base is over the rule's bound."""
+    found: list[DataViolation] = []
     for change in columns:
         if rule.max_psi is not None and _finite(change.psi) and (change.psi or 0) > rule.max_psi:
             found.append(

@@ -1,4 +1,4 @@
-"""What DVC files declare (metrics, params, plots, outs) and record (hashes). Pure.
+"""What DVC files declare (metrics, params, plots, outs) and record (hashes, `dvclock`). Pure.
 
 A revision may hold several `dvc.yaml` (one pipeline per model in a monorepo), each with its
 `dvc.lock`, and `.dvc` files from `dvc add`. Each is parsed from its already-loaded document with
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlgate.charttable import unknown_template
+from mlgate.dvclock import LockedOut, lock_entry
 from mlgate.errors import InputError
 from mlgate.fileread import FileRead
 from mlgate.paths import is_under, join
@@ -55,15 +56,6 @@ class PlotDef:
     @property
     def is_image(self) -> bool:
         return all(src.lower().endswith(IMAGE_SUFFIXES) for src, _y in self.sources)
-
-
-@dataclass(frozen=True)
-class LockedOut:
-    path: str
-    md5: str
-    size: int | None
-    stage: str
-    is_dir: bool = False
 
 
 @dataclass(frozen=True)
@@ -289,55 +281,9 @@ def parse_dvc_file(doc: Any, directory: str, source: str) -> tuple[Declared, dic
             raise InputError(f"{at(source, 'outs', i)}: an output without `path:`")
         path = join(wdir, text_at(entry["path"], source, "outs", i, "path"))
         found.outs.append(Output(path, bool(entry.get("cache", True)), source))
-        if (out := _locked(entry, path, source)) is not None:
+        if (out := lock_entry(entry, path, source)) is not None:
             locked[path] = out
     return found, locked
-
-
-def _locked(entry: Mapping[str, Any], path: str, stage: str) -> LockedOut | None:
-    md5 = entry.get("md5") or entry.get("etag") or entry.get("checksum")
-    if not md5:
-        return None
-    size = entry.get("size")
-    return LockedOut(
-        path=path,
-        md5=str(md5),
-        size=size if isinstance(size, int) and not isinstance(size, bool) else None,
-        stage=stage,
-        is_dir=str(md5).endswith(".dir"),
-    )
-
-
-def parse_lock(
-    doc: Any,
-    directory: str = "",
-    source: str = "dvc.lock",
-    wdirs: Mapping[str, str] | None = None,
-    *,
-    section: str = "outs",
-) -> dict[str, LockedOut]:
-    """Outputs (or, with `section="deps"`, dependencies) recorded in one `dvc.lock`: path ->
-    hash. InputError names a corrupt file."""
-    if doc is None:
-        return {}
-    if not isinstance(doc, Mapping) or not isinstance(doc.get("stages", {}), Mapping):
-        raise InputError(f"{source}: corrupt lock file: expected `stages:` mapping")
-    out: dict[str, LockedOut] = {}
-    for name, stage in (doc.get("stages") or {}).items():
-        if not isinstance(stage, Mapping):
-            raise InputError(f"{source}: corrupt lock file: stage {name!r} is not a mapping")
-        wdir = (wdirs or {}).get(str(name), directory)
-        entries = stage.get(section) or []
-        if not isinstance(entries, list):
-            raise InputError(f"{source}: corrupt lock file: `{section}` of {name!r} is no list")
-        for entry in entries:
-            if not isinstance(entry, Mapping) or "path" not in entry:
-                raise InputError(f"{source}: corrupt lock file: bad output in stage {name!r}")
-            path = join(wdir, str(entry["path"]))
-            locked = _locked(entry, path, str(name))
-            if locked is not None:
-                out[path] = locked
-    return out
 
 
 def merge(
@@ -384,22 +330,6 @@ def merge(
         notes=tuple(all_notes),
         errors=tuple(errors),
     )
-
-
-def diff_locks(
-    base: Mapping[str, LockedOut], head: Mapping[str, LockedOut]
-) -> list[tuple[str, str, int | None, int | None]]:
-    """Outputs added, modified or deleted between two revisions' records, like `dvc diff`."""
-    out: list[tuple[str, str, int | None, int | None]] = []
-    for path in sorted({*base, *head}):
-        old, new = base.get(path), head.get(path)
-        if old is None and new is not None:
-            out.append((path, "added", None, new.size))
-        elif new is None and old is not None:
-            out.append((path, "deleted", old.size, None))
-        elif old is not None and new is not None and old.md5 != new.md5:
-            out.append((path, "modified", old.size, new.size))
-    return out
 
 
 @dataclass(frozen=True)

@@ -261,20 +261,7 @@ def result_json(report: Report, **extra: Any) -> dict[str, Any]:
         "verdict": report.verdict,
         "base": {"ref": report.base_ref, "sha": report.base_sha},
         "head": {"label": report.head_label, "sha": report.head_sha},
-        "gates": [
-            {
-                "metric": g.metric,
-                "rule": g.rule.metric,
-                "direction": g.rule.direction,
-                "outcome": g.outcome,
-                "passed": g.passed,
-                "message": g.message,
-                "old": _json_value(g.old),
-                "new": _json_value(g.new),
-                **({"evidence": dict(g.detail)} if g.detail else {}),
-            }
-            for g in report.gates
-        ],
+        "gates": [_gate_json(g) for g in report.gates],
         "metrics": [
             {
                 "path": r.change.path,
@@ -293,28 +280,43 @@ def result_json(report: Report, **extra: Any) -> dict[str, Any]:
         ],
         "errors": {"base": dict(report.base_errors), "head": dict(report.head_errors)},
         "plots": [p.image for p in report.plots if p.image],
-        "data": [
-            {
-                "path": t.path,
-                "status": t.status,
-                "rows": {"base": t.base_rows, "head": t.head_rows},
-                "sampled": t.sampled,
-                "columns": [
-                    {
-                        "name": c.name,
-                        "type": {"base": c.base_type, "head": c.head_type},
-                        "missing": {"base": c.base_missing, "head": c.head_missing},
-                        "ks": _json_value(c.ks),
-                        "psi": _json_value(c.psi),
-                    }
-                    for c in t.columns
-                ],
-                "violations": [v.message for v in t.violations],
-            }
-            for t in report.tables
-        ],
+        "data": [_table_json(t) for t in report.tables],
         **({"baseline": _baseline_json(report.baseline)} if report.baseline else {}),
         **extra,
+    }
+
+
+def _gate_json(g: GateResult) -> dict[str, Any]:
+    return {
+        "metric": g.metric,
+        "rule": g.rule.metric,
+        "direction": g.rule.direction,
+        "outcome": g.outcome,
+        "passed": g.passed,
+        "message": g.message,
+        "old": _json_value(g.old),
+        "new": _json_value(g.new),
+        **({"evidence": dict(g.detail)} if g.detail else {}),
+    }
+
+
+def _table_json(t: TableChange) -> dict[str, Any]:
+    return {
+        "path": t.path,
+        "status": t.status,
+        "rows": {"base": t.base_rows, "head": t.head_rows},
+        "sampled": t.sampled,
+        "columns": [
+            {
+                "name": c.name,
+                "type": {"base": c.base_type, "head": c.head_type},
+                "missing": {"base": c.base_missing, "head": c.head_missing},
+                "ks": _json_value(c.ks),
+                "psi": _json_value(c.psi),
+            }
+            for c in t.columns
+        ],
+        "violations": [v.message for v in t.violations],
     }
 
 

@@ -14,7 +14,7 @@ from mlgate import outdir
 from mlgate import redact as redact_mod
 from mlgate.gather import Gathered
 from mlgate.limits import SUMMARY_LIMIT
-from mlgate.render import markdown
+from mlgate.render import metrictables
 from mlgate.render.html import page
 from mlgate.report import Report
 
@@ -46,7 +46,7 @@ def summary_markdown(produced: Produced, markdown_text: str, limit: int = SUMMAR
     head = markdown_text.rstrip("\n") + "\n\n"
     more = (
         f"\n\n*…{{}} more rows cut to fit the job summary: every row is in "
-        f"`{markdown.FULL_TABLE_FILE}` of the report artifact.*\n"
+        f"`{metrictables.FULL_TABLE_FILE}` of the report artifact.*\n"
     )
     budget = limit - len(head.encode()) - len(more.encode()) - 64
     full = produced.full_table
@@ -81,7 +81,7 @@ def write(produced: Produced) -> Path:
     out = produced.out_dir
     path = outdir.write_text(out, "report.md", produced.markdown)
     outdir.write_text(out, "result.json", result_text(produced.result))
-    outdir.write_text(out, markdown.FULL_TABLE_FILE, produced.full_table)
+    outdir.write_text(out, metrictables.FULL_TABLE_FILE, produced.full_table)
     if produced.mermaid_markdown:
         outdir.write_text(out, "report.mermaid.md", produced.mermaid_markdown)
     outdir.write_text(out, "report.html", page(produced.markdown, produced.report.title))

@@ -9,16 +9,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from mlgate.datacheck import (
-    ColumnStats,
-    Failure,
-    TableSummary,
-    compare,
-    ks_statistic,
-    psi_categorical,
-    psi_numeric,
-)
+from mlgate.datacheck import ColumnStats, Failure, TableSummary, compare
 from mlgate.datarules import parse_data_rules
+from mlgate.drift import ks_statistic, psi_categorical, psi_numeric
 from mlgate.errors import ConfigError
 
 

@@ -170,7 +170,7 @@ def test_bad_timeout_minutes_names_the_input(bad: str) -> None:
 def test_a_large_metrics_table_shows_gated_and_changed_rows_first() -> None:
     from mlgate import report
     from mlgate.compare import Snapshot, diff
-    from mlgate.render.markdown import metrics_table
+    from mlgate.render.metrictables import metrics_table
     from mlgate.rules import GateRule
 
     base = {f"k{i}": float(i) for i in range(5_100)}

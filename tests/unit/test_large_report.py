@@ -21,7 +21,7 @@ from mlgate import direction, limits, report
 from mlgate.compare import Change, Snapshot, diff
 from mlgate.metrics import format_value
 from mlgate.redact import redactor
-from mlgate.render import markdown, select, summary
+from mlgate.render import markdown, metrictables, select, summary
 from mlgate.render.escape import ZWSP, md
 from mlgate.render.table import github_table, plain_table
 from mlgate.reportfiles import Produced, redact_result, result_text, summary_markdown
@@ -83,7 +83,7 @@ def test_a_report_that_fits_is_whole_and_in_file_order() -> None:
     text = markdown.render(rep)
     assert [r.split()[1] for r in table_rows(text)] == [f"k{i:03}" for i in range(n)]
     assert "Showing" not in text and "more unchanged" not in text
-    assert markdown.prepare(rep).hidden == 0
+    assert metrictables.prepare(rep).hidden == 0
 
 
 def test_one_row_over_the_limit_leaves_out_unchanged_rows_only() -> None:
@@ -107,7 +107,7 @@ def test_changes_without_a_relative_size_come_after_the_sized_ones() -> None:
 
 def test_the_selection_never_loses_or_repeats_a_row() -> None:
     rep = many(500, changed=300)
-    cells = markdown.prepare(rep).metrics
+    cells = metrictables.prepare(rep).metrics
     sel = cells.selection
     assert len(set(sel.shown)) == len(sel.shown) == limits.COMMENT_TABLE_ROWS
     assert len(sel.shown) + sel.hidden == sel.total == 500
@@ -139,8 +139,8 @@ def test_many_changed_params_are_cut_and_counted() -> None:
 
 def test_the_full_table_holds_every_row_with_the_comments_cells() -> None:
     rep = many()
-    tables = markdown.prepare(rep)
-    full = markdown.full_tables(tables)
+    tables = metrictables.prepare(rep)
+    full = metrictables.full_tables(tables)
     rows = table_rows(full)
     assert len(rows) == 200
     comment = markdown.render(rep, tables=tables)
@@ -154,7 +154,7 @@ def test_the_full_table_escapes_names_as_the_comment_does() -> None:
     evil = "<img src=x>|@octocat[x](http://e.example)"
     base = {f"k{i:03}": 1.0 for i in range(60)} | {evil: 1.0}
     rep = build(base, {**base, evil: 2.0}, [])
-    full = markdown.full_tables(markdown.prepare(rep))
+    full = metrictables.full_tables(metrictables.prepare(rep))
     assert "<img" not in full and "@octocat" not in full and "](http" not in full
     line = next(x for x in full.splitlines() if "octocat" in x)
     assert line.count(" | ") == 5  # the `|` in the name is escaped: the row keeps its 6 cells
@@ -302,7 +302,7 @@ VALUES = (
 
 
 def trend(row: report.MetricRow) -> str:
-    return f"{markdown.JUDGEMENT_ICON[row.judgement]} {row.arrow}".strip()
+    return f"{metrictables.JUDGEMENT_ICON[row.judgement]} {row.arrow}".strip()
 
 
 @PROPERTY
@@ -311,17 +311,17 @@ def test_cells_formatted_once_equal_the_per_cell_formatting(pairs: list[tuple[An
     base = {f"m{i}": old for i, (old, _new) in enumerate(pairs) if old is not None}
     head = {f"m{i}": new for i, (_old, new) in enumerate(pairs) if new is not None}
     rows = report.metric_rows(diff(Snapshot({"a.json": base}), Snapshot({"a.json": head})), [])
-    cells = markdown.metric_cells(rows, "Base", show_path=False).rows
+    cells = metrictables.metric_cells(rows, "Base", show_path=False).rows
     for row, got in zip(rows, cells, strict=True):
         c = row.change
-        change = markdown._signed(c.diff) if c.status != "added" else "new"
+        change = metrictables.signed(c.diff) if c.status != "added" else "new"
         change = {"unknown": "base unreadable", "removed": "removed"}.get(c.status, change)
         want = [
             md(c.key),
             md(format_value(c.old)),
             md(format_value(c.new)),
             md(change),
-            markdown._pct(c.pct),
+            metrictables.percent(c.pct),
             trend(row),
         ]
         assert got == want
@@ -402,9 +402,9 @@ def test_a_glob_gate_over_many_metrics_shows_failures_first_and_counts_the_rest(
     assert len(rows) == limits.COMMENT_TABLE_ROWS
     assert rows[0].startswith("| ❌ | m.json:k100\\_acc") and rows[1].startswith("| ❌ ")
     assert "*…and 70 more gates (70 passed): the full table is in the job summary" in gates
-    tables = markdown.prepare(rep)
+    tables = metrictables.prepare(rep)
     assert tables.hidden == 70 + (120 - 50)
-    full = markdown.full_tables(tables)
+    full = metrictables.full_tables(tables)
     assert "### All gates (120)" in full
     assert (
         len([x for x in full.split("### All gates")[1].splitlines() if x.startswith("| ✅")]) == 118

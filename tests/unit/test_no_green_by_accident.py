@@ -15,8 +15,9 @@ import pytest
 from mlgate import direction, gatekinds
 from mlgate.compare import Snapshot, diff
 from mlgate.config import load_config, parse_config
-from mlgate.datacheck import ColumnStats, TableSummary, compare, psi_numeric
+from mlgate.datacheck import ColumnStats, TableSummary, compare
 from mlgate.datarules import parse_data_rules
+from mlgate.drift import psi_numeric
 from mlgate.errors import ConfigError
 from mlgate.gatekinds.base import Evidence
 from mlgate.gatekinds.scalar import evaluate

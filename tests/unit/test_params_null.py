@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from mlgate.compare import Snapshot, diff
 from mlgate.metrics import load_params
-from mlgate.render.markdown import params_table
+from mlgate.render.metrictables import params_table
 
 
 def test_a_null_param_shows_as_null_and_a_missing_one_as_a_dash() -> None:

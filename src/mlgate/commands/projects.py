@@ -26,7 +26,7 @@ from mlgate.errors import GitError
 from mlgate.gather import Gathered
 from mlgate.governing import choose_config
 from mlgate.log import Log
-from mlgate.render import markdown
+from mlgate.render import markdown, metrictables
 from mlgate.render.header import WebLinks
 from mlgate.report import Report
 from mlgate.rules import GateResult, GateRule
@@ -127,19 +127,7 @@ def produce_all(
 ) -> P:
     """Each project's report (`one`: `commands.report.produce` for a directory), combined."""
     assert the_plan.dirs is not None
-    done: list[tuple[str, P | None]] = []
-    for d in the_plan.dirs:
-        where = root if d == projects.TOP else root / d
-        if not where.is_dir():
-            done.append((d, None))
-            continue
-        sub = f"plots/{slug(d)}"  # a bundle publishes images under plots/ only
-        p = one(root=where, out_dir=out_dir / sub, chosen=the_plan.for_project(d))
-        close(p.gathered)
-        rep = dataclasses.replace(
-            p.report, plots=tuple(projects.moved(e, sub) for e in p.report.plots)
-        )
-        done.append((d, dataclasses.replace(p, report=rep)))
+    done = produce_each(the_plan, one, root=root, out_dir=out_dir)
     first = next((p for _d, p in done if p is not None), None)
     if first is None:
         raise GitError(f"none of the projects {', '.join(the_plan.dirs)} is in the workspace")
@@ -147,15 +135,10 @@ def produce_all(
         projects.Part(d, p.report if p else missing(d, the_plan.gates[d], first.report))
         for d, p in done
     ]
-    config = the_plan.chosen[0]
-    combined = projects.combine(config.title, parts)
-    notes = list(the_plan.chosen[3])  # which .mlgate.yml is in force: once, for every project
-    if config.template:  # nothing silent: the user's template is for one project's report
-        notes.append(f"{config.template} (`template:`) is not used for several projects")
-    combined = dataclasses.replace(combined, notes=(*notes, *combined.notes))
+    combined = combine_reports(the_plan, parts)
     secrets = redact_mod.secret_values(os.environ, extra=[settings.github_token])
     redact = redact_mod.redactor(secrets)
-    tables = markdown.prepare(combined)
+    tables = metrictables.prepare(combined)
     cid = comment_id or settings.comment_id
     text = markdown.render(
         combined,
@@ -180,9 +163,41 @@ def produce_all(
         out_dir=out_dir,
         mermaid_markdown=None,
         inline_later=None,  # no inline-chart variant of the combined report
-        full_table=redact(markdown.full_tables(tables)),
+        full_table=redact(metrictables.full_tables(tables)),
         hidden_rows=tables.hidden,
     )
+
+
+def produce_each(
+    the_plan: Plan, one: Callable[..., P], *, root: Path, out_dir: Path
+) -> list[tuple[str, P | None]]:
+    """Each project's own report, its plots moved under its subdirectory; None: not in the
+    workspace."""
+    assert the_plan.dirs is not None
+    done: list[tuple[str, P | None]] = []
+    for d in the_plan.dirs:
+        where = root if d == projects.TOP else root / d
+        if not where.is_dir():
+            done.append((d, None))
+            continue
+        sub = f"plots/{slug(d)}"  # a bundle publishes images under plots/ only
+        p = one(root=where, out_dir=out_dir / sub, chosen=the_plan.for_project(d))
+        close(p.gathered)
+        rep = dataclasses.replace(
+            p.report, plots=tuple(projects.moved(e, sub) for e in p.report.plots)
+        )
+        done.append((d, dataclasses.replace(p, report=rep)))
+    return done
+
+
+def combine_reports(the_plan: Plan, parts: Sequence[projects.Part]) -> Report:
+    """The projects' reports as one, with the notes that hold for all of them."""
+    config = the_plan.chosen[0]
+    combined = projects.combine(config.title, parts)
+    notes = list(the_plan.chosen[3])  # which .mlgate.yml is in force: once, for every project
+    if config.template:  # nothing silent: the user's template is for one project's report
+        notes.append(f"{config.template} (`template:`) is not used for several projects")
+    return dataclasses.replace(combined, notes=(*notes, *combined.notes))
 
 
 def sections(parts: Sequence[projects.Part]) -> list[dict[str, Any]]:

@@ -16,14 +16,14 @@ from mlgate.baseline import Baseline
 from mlgate.commands import projects as projects_cmd
 from mlgate.datacheck import TableChange
 from mlgate.drawing import Charts
+from mlgate.dvclock import diff_locks
 from mlgate.errors import WriteError, run_exit
 from mlgate.gather import Gathered, gather
 from mlgate.governing import read_config
 from mlgate.hosts import in_ci, repository_url
 from mlgate.log import Log, neutralize
-from mlgate.pipeline import diff_locks
 from mlgate.plan import Plan
-from mlgate.render import markdown
+from mlgate.render import markdown, metrictables
 from mlgate.render.header import WebLinks
 from mlgate.render.sandbox import resolve_user_template
 from mlgate.report import BaseSource, DataChange, Report, Training
@@ -277,7 +277,7 @@ def _rendered(
     user_template = None
     if g.config.template:
         user_template = resolve_user_template(root, g.config.template, g.config.source)
-    tables_md = markdown.prepare(rep)  # every cell formatted once, for the comment and full table
+    tables_md = metrictables.prepare(rep)  # each cell formatted once: comment and full table
     links = (*g.config.links, *filter(None, [repository_url(os.environ)]))
     render = functools.partial(
         markdown.render,
@@ -298,7 +298,7 @@ def _rendered(
     alt = inline() if plan.inline_fallback and has_images else None
     later = inline if plan.inline_later and has_images else None
     result = redact_result(report_mod.result_json(rep, comment_id=cid), redact, secrets)
-    full = redact(markdown.full_tables(tables_md))
+    full = redact(metrictables.full_tables(tables_md))
     return Produced(rep, text, result, g, charts.out_dir, alt, full, tables_md.hidden, later)
 
 

@@ -1,210 +1,48 @@
 """Report -> Markdown with Jinja2 (sandboxed) templates and GitHub tables. Returns strings.
 
 Templates are package data (`mlgate/templates/`). Every piece of untrusted text goes through the
-`md` filter; tables are built here (`render.table`: tabulate's format) so the templates stay
-readable.
+`md` filter; tables are built in Python (`render.metrictables`, `render.gatetable`,
+`render.datatables`; `render.table`: tabulate's format) so the templates stay readable.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from mlgate import limits
-from mlgate.compare import Change
 from mlgate.marker import format_marker
-from mlgate.metrics import Scalar, format_value, is_number
+from mlgate.metrics import Scalar, format_value
 from mlgate.render import (
     datatables,
     gatetable,
     header,
     isolated,
+    metrictables,
     sandbox,
-    select,
     slicetable,
     usertemplate,
 )
-from mlgate.render.escape import html_text, md, number_text, value_cell
-from mlgate.render.table import github_table, rule_line
-from mlgate.report import DataChange, MetricRow, Report
+from mlgate.render.escape import html_text, md
+from mlgate.render.table import github_table
+from mlgate.report import DataChange, Report
 from mlgate.rules import GateResult
 
-JUDGEMENT_ICON = {"better": "🟢", "worse": "🔴", "same": "", "unknown": ""}
+PLOTS_SHOWN = 2  # charts shown open in the comment; the rest are collapsed under their title
 
 
 def _num(value: Scalar | float) -> str:
     return md(format_value(value))
 
 
-def _signed(value: float | int | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and math.isnan(value):
-        return "nan"
-    text = format_value(value)
-    return f"+{text}" if value > 0 else text
-
-
-def _pct(value: float | None) -> str:
-    return "" if value is None else f"{value:+.1f}%"
-
-
-PLOTS_SHOWN = 2  # charts shown open in the comment; the rest are collapsed under their title
-FULL_TABLE_FILE = "all-metrics.md"  # in the report directory: every metric value, every param
-_WHERE = f"the full table is in the job summary and in `{FULL_TABLE_FILE}` of the report artifact"
-
-
 def gates_table(results: Sequence[GateResult], limit: int | None = None) -> str:
     """The gates table (`render.gatetable`); rows beyond `limit` are in the full table."""
-    return gatetable.gates_table(results, limit, _WHERE)
-
-
-def _param(value: Scalar, absent: bool) -> str:
-    """A param's cell: `-` where the revision has no such param, `null` where it is null."""
-    return "null" if value is None and not absent else value_cell(value)
-
-
-def _change_cell(change: Change, diff: float | int | None) -> str:
-    status = change.status
-    if status == "added":
-        return "new"
-    if status == "unknown":  # the gate on it fails closed; the reason is below the table
-        return "base unreadable"
-    if status == "removed":
-        return "removed"
-    if type(diff) is float or type(diff) is int:  # as _signed, without a type test per call
-        text = f"{diff:.6g}" if type(diff) is float else str(diff)
-        return number_text("+" + text if diff > 0 else text)
-    return md(_signed(diff))
-
-
-def _arrow(diff: float | int | None) -> str:
-    """As `MetricRow.arrow`, from a diff computed once."""
-    if diff is None or diff != diff:  # noqa: PLR0124 - NaN
-        return ""
-    return "↑" if diff > 0 else "↓" if diff < 0 else "→"
-
-
-@dataclass(frozen=True)
-class Cells:
-    """A table's cells, formatted once: the comment shows some rows, the full table all."""
-
-    headers: list[str]
-    rows: list[list[str]]
-    selection: select.Selection
-    right: tuple[int, ...] = ()  # right-aligned columns (numbers)
-
-    def comment(self, what: str, intro: str = "", *, total: str = "") -> str:
-        """The comment's table (padded columns, as always) and a line counting the rest:
-        "…and 3 more changed and 9 more unchanged {what}"; `total` names all rows."""
-        picked = [self.rows[i] for i in self.selection.shown]
-        text = github_table(picked, self.headers, self.right)
-        sel = self.selection
-        if not sel.hidden:
-            return text
-        parts = []
-        if sel.more_changed:
-            parts.append(f"{sel.more_changed:,} more changed")
-        if sel.more_unchanged:
-            parts.append(f"{sel.more_unchanged:,} more unchanged")
-        head = f"*Showing {len(sel.shown):,} of {sel.total:,} {total or what}{intro}.*\n\n"
-        return f"{head}{text}\n\n*…and {' and '.join(parts)} {what}: {_WHERE}.*"
-
-    def full(self) -> str:
-        """Every row, joined plainly (no padding: the same table, built in one pass)."""
-        lines = ["| " + " | ".join(self.headers) + " |", rule_line(len(self.headers), self.right)]
-        lines += ["| " + " | ".join(cells) + " |" for cells in self.rows]
-        return "\n".join(lines)
-
-
-def metric_cells(
-    rows: Sequence[MetricRow],
-    base_label: str,
-    *,
-    show_path: bool,
-    limit: int | None = None,
-) -> Cells:
-    pcts: list[float | None] = []
-    table: list[list[str]] = []
-    paths: dict[str, str] = {}
-    for row in rows:
-        c = row.change
-        old, new = c.old, c.new
-        diff = new - old if type(old) in (int, float) and type(new) in (int, float) else c.diff  # type: ignore[operator]
-        pct = select.relative(c)
-        pcts.append(pct)
-        icon = JUDGEMENT_ICON[row.judgement]
-        arrow = _arrow(diff)
-        trend = f"{icon} {arrow}" if icon and arrow else icon or arrow
-        cells = [
-            md(c.key),
-            value_cell(old),
-            value_cell(new),
-            _change_cell(c, diff),
-            _pct(pct),
-            trend,
-        ]
-        if show_path:
-            path = paths.get(c.path)
-            if path is None:
-                path = paths[c.path] = md(c.path)
-            cells.insert(0, path)
-        table.append(cells)
-    headers = ["Metric", md(base_label), "Head", "Change", "%", ""]
-    if show_path:
-        headers.insert(0, "File")
-    limit = limits.COMMENT_TABLE_ROWS if limit is None else limit
-    right = tuple(i + show_path for i in (1, 2, 3, 4))  # base, head, change, %
-    return Cells(headers, table, select.comment_rows(rows, pcts, limit), right)
-
-
-_METRICS_INTRO = ": gated metrics first, then the largest relative changes"
-
-
-def metrics_table(rows: Sequence[MetricRow], base_label: str, *, show_path: bool) -> str:
-    """All rows when they fit the comment; else gated, then changed rows, largest relative
-    change first, and a line counting the rest."""
-    cells = metric_cells(rows, base_label, show_path=show_path)
-    return cells.comment("metric values", _METRICS_INTRO)
-
-
-def param_cells(
-    changes: Sequence[Change], base_label: str, *, show_path: bool, limit: int | None = None
-) -> Cells:
-    table = []
-    for c in changes:
-        cells = [
-            md(c.key),
-            _param(c.old, c.status == "added"),
-            _param(c.new, c.status == "removed"),
-        ]
-        if show_path:
-            cells.insert(0, md(c.path))
-        table.append(cells)
-    headers = ["Param", md(base_label), "Head"]
-    if show_path:
-        headers.insert(0, "File")
-    limit = limits.COMMENT_TABLE_ROWS if limit is None else limit
-    shown = tuple(range(min(limit, len(table))))
-    sel = select.Selection(shown, more_changed=len(table) - len(shown), total=len(table))
-    numeric = all(is_number(c.old) or c.old is None for c in changes) and all(
-        is_number(c.new) or c.new is None for c in changes
-    )
-    right = tuple(i + show_path for i in (1, 2)) if numeric else ()  # numbers only
-    return Cells(headers, table, sel, right)
-
-
-def params_table(changes: Sequence[Change], base_label: str, *, show_path: bool) -> str:
-    cells = param_cells(changes, base_label, show_path=show_path)
-    return cells.comment("params", total="changed params")
+    return gatetable.gates_table(results, limit, metrictables.WHERE)
 
 
 def human_size(n: int | None) -> str:
@@ -225,88 +63,19 @@ def data_table(changes: Sequence[DataChange]) -> str:
     return github_table(rows, ["Change", "Path", "Base size", "Head size"], (2, 3))
 
 
-@dataclass(frozen=True)
-class Tables:
-    """A report's metrics and params tables, each cell formatted once, for the comment (a
-    selection) and for the full table (every row) alike."""
-
-    report: Report
-    base_label: str
-    show_path: bool
-    show_param_path: bool
-    metrics: Cells
-    params: Cells
-
-    @property
-    def hidden(self) -> int:
-        """Rows the comment leaves out: the full table is worth a look."""
-        gates = max(0, len(self.report.gates) - limits.COMMENT_TABLE_ROWS)
-        return self.metrics.selection.hidden + self.params.selection.hidden + gates
-
-    def metrics_table(self, rows: Sequence[MetricRow], base_label: str, *, show_path: bool) -> str:
-        if rows is self.report.metrics and (base_label, show_path) == (
-            self.base_label,
-            self.show_path,
-        ):
-            return self.metrics.comment("metric values", _METRICS_INTRO)
-        return metrics_table(rows, base_label, show_path=show_path)  # a template's own rows
-
-    def params_table(self, changes: Sequence[Change], base_label: str, *, show_path: bool) -> str:
-        if changes is self.report.params and (base_label, show_path) == (
-            self.base_label,
-            self.show_param_path,
-        ):
-            return self.params.comment("params", total="changed params")
-        return params_table(changes, base_label, show_path=show_path)
-
-
-def prepare(report: Report) -> Tables:
-    base_label = f"Base ({report.base_ref})"
-    show_path = len({r.change.path for r in report.metrics}) > 1
-    show_param_path = len({c.path for c in report.params}) > 1
-    return Tables(
-        report,
-        base_label,
-        show_path,
-        show_param_path,
-        metric_cells(report.metrics, base_label, show_path=show_path),
-        param_cells(report.params, base_label, show_path=show_param_path),
-    )
-
-
-def full_tables(tables: Tables) -> str:
-    """`all-metrics.md`: every metric value and every changed param, the comment's cells joined
-    in one pass. Untrusted text is escaped as in the comment."""
-    rep = tables.report
-    sha = f" ({rep.head_sha[:7]})" if rep.head_sha else ""
-    parts = [
-        f"## {md(rep.title)}: all metrics",
-        "",
-        f"Compared **{md(rep.head_label)}**{sha} with base **{md(rep.base_ref)}** "
-        f"({(rep.base_sha or '')[:7]}).",
-        "",
-        f"### All metrics ({len(rep.metrics):,} values)",
-        "",
-        tables.metrics.full() if rep.metrics else "No metrics were found at head or base.",
-    ]
-    if rep.params:
-        parts += ["", f"### All changed params ({len(rep.params):,})", "", tables.params.full()]
-    if len(rep.gates) > limits.COMMENT_TABLE_ROWS:
-        gates = Cells(
-            gatetable.HEADERS, gatetable.rows(rep.gates), select.Selection(()), gatetable.RIGHT
-        )
-        parts += ["", f"### All gates ({len(rep.gates):,})", "", gates.full()]
-    return "\n".join(parts) + "\n"
-
-
 def _setup(env: SandboxedEnvironment) -> SandboxedEnvironment:
     env.filters.update(
-        md=md, html_text=html_text, num=_num, signed=_signed, pct=_pct, size=human_size
+        md=md,
+        html_text=html_text,
+        num=_num,
+        signed=metrictables.signed,
+        pct=metrictables.percent,
+        size=human_size,
     )
     env.globals.update(
         gates_table=gates_table,
-        metrics_table=metrics_table,
-        params_table=params_table,
+        metrics_table=metrictables.metrics_table,
+        params_table=metrictables.params_table,
         data_table=data_table,
         tables_table=datatables.tables_table,
         drift_table=datatables.drift_table,
@@ -346,7 +115,7 @@ def render(
     template: str = "report.md.j2",
     user_template: Path | None = None,
     root: Path | None = None,
-    tables: Tables | None = None,
+    tables: metrictables.Tables | None = None,
     links: Sequence[str] = (),
     web: header.WebLinks | None = None,
     **context: Any,
@@ -355,9 +124,9 @@ def render(
     `template:`, checked by `sandbox.resolve_user_template`), rendered in the budgeted sandbox
     below mlgate's own verdict, its output sanitized (`links`: URL prefixes it may link to);
     ConfigError names it on a mistake. Over its budget (time, size, memory), the default report
-    is rendered instead, with the reason as a note. `tables`: `prepare(report)`, when the
-    caller also writes the full table from the same cells; `web`: where the CI shows commits
-    and this run (`header.WebLinks.from_environ`), none for a local report."""
+    is rendered instead, with the reason as a note. `tables`: `metrictables.prepare(report)`,
+    when the caller also writes the full table from the same cells; `web`: where the CI shows
+    commits and this run (`header.WebLinks.from_environ`), none for a local report."""
     if tables is not None:
         context = {**context, "tables": tables}
     context = {**context, "web": web or header.WebLinks()}
@@ -398,7 +167,7 @@ def _render(
     context: dict[str, Any],
     links: Sequence[str] = (),
 ) -> str:
-    tables = context.get("tables") or prepare(report)
+    tables = context.get("tables") or metrictables.prepare(report)
     ctx = {
         "report": report,
         "marker": format_marker(comment_id, report.head_sha),

@@ -17,9 +17,10 @@ from pathlib import Path
 
 from mlgate.datacheck import TableChange, TableSummary, compare
 from mlgate.datarules import DataRule, is_tabular
+from mlgate.dvclock import diff_locks
 from mlgate.log import LogLine
 from mlgate.paths import is_under, join
-from mlgate.pipeline import Pipeline, diff_locks
+from mlgate.pipeline import Pipeline
 from mlgate.sources.git import SYMLINK
 from mlgate.sources.revision import GitRevision, Workspace
 

@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from mlgate.dvclock import LockedOut
 from mlgate.fileread import FileRead
 from mlgate.log import LogLine, ticking
 from mlgate.paths import join
-from mlgate.pipeline import LockedOut
 from mlgate.regular import NotRegular, read_regular
 from mlgate.sources.dvccache import matches
 from mlgate.sources.dvcopen import Unavailable, View, full_repo, revision_view, workspace_view

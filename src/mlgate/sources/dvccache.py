@@ -16,8 +16,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from mlgate.dvclock import LockedOut
 from mlgate.fileread import FileRead
-from mlgate.pipeline import LockedOut
 from mlgate.regular import NotRegular, read_regular
 
 FORGED = "(a corrupt or forged cache); delete it from the cache and fetch again"

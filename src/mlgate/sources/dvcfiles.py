@@ -8,19 +8,18 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from mlgate import paths as repo_paths
+from mlgate.dvclock import LockedOut, parse_lock
 from mlgate.errors import InputError
 from mlgate.fileread import FileRead
 from mlgate.metrics import parse_document
 from mlgate.pipeline import (
     DEFAULT_PARAMS,
     Declared,
-    LockedOut,
     Pipeline,
     is_templated,
     merge,
     parse_dvc_file,
     parse_dvc_yaml,
-    parse_lock,
 )
 from mlgate.sources.project import in_subrepo, subrepos
 

@@ -21,13 +21,10 @@ from typing import Any, Protocol
 
 from mlgate import limits
 from mlgate import paths as repo_paths
+from mlgate.dvclock import LockedOut
 from mlgate.errors import GitError, InputError
 from mlgate.fileread import FileRead
-from mlgate.pipeline import (
-    DEFAULT_PARAMS,
-    LockedOut,
-    Pipeline,
-)
+from mlgate.pipeline import DEFAULT_PARAMS, Pipeline
 from mlgate.regular import NotRegular, read_regular
 from mlgate.sources.dvc import DvcAt
 from mlgate.sources.dvccache import LocalCache
