@@ -30,7 +30,7 @@ lint: $(STAMP)
 # PYTHONDONTWRITEBYTECODE emptied: with it set, every `python -m mlgate.cli` the tests start and
 # every worker compile mlgate (and rewrite the tests' asserts) again (issue 22: suite time)
 test: lint
-	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n auto --dist loadgroup
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n auto
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit

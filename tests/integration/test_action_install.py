@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from filelock import FileLock
 
 from mlgate import __version__
 from tests import composite
@@ -33,8 +34,7 @@ from tests.integration.test_github import (  # noqa: F401  (fixtures)
 )
 from tests.wheels import make_wheel
 
-# one fresh environment for the module: `make test` keeps the module on one worker
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("fresh-venv")]
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 IN_JOB = ROOT / "in-job"
@@ -86,8 +86,22 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def fresh(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A new virtual environment with nothing but the wheel and its `demo` extra."""
-    venv = tmp_path_factory.mktemp("fresh") / "venv"
+    """A new virtual environment with nothing but the wheel and its `demo` extra: built once per
+    test run and shared by the xdist workers (the documented FileLock pattern), since installing
+    dvc, scikit-learn, pandas and matplotlib is most of this module's time."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent / f"fresh-venv-{run}" if run else base / "fresh-venv"
+    shared.mkdir(parents=True, exist_ok=True)
+    venv = shared / "venv"
+    with FileLock(str(shared / "lock")):
+        if not (shared / "complete").is_file():
+            _install_fresh(venv, wheel)
+            (shared / "complete").write_text("ok\n")
+    return venv
+
+
+def _install_fresh(venv: Path, wheel: Path) -> None:
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     proc = subprocess.run(
         [
@@ -95,6 +109,7 @@ def fresh(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
             "install",
             "--disable-pip-version-check",
             "-q",
+            "--no-compile",  # bytecode of ~120 packages: 20 s of CPU; imports compile their own
             f"{wheel}[demo]",
         ],
         capture_output=True,
@@ -102,7 +117,6 @@ def fresh(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=False,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return venv
 
 
 def clean_env(venv: Path) -> dict[str, str]:
