@@ -25,6 +25,7 @@ from mlgate.gitlab.ci import GITHUB_ONLY, KNOBS, GitLabContext
 from mlgate.hosts import Target
 from mlgate.redact import Redactor
 from mlgate.settings import Settings, clean_base
+from mlgate.sources.git import Git
 
 if TYPE_CHECKING:
     from mlgate.hosts import CIContext, Host
@@ -315,10 +316,26 @@ def unknown_variables(env: Mapping[str, str]) -> list[str]:
     return sorted(v for v in env if v.startswith("MLGATE_") and v[len("MLGATE_") :] not in known)
 
 
+def evaluated(sha: str, git: Git) -> None:
+    """`--sha` must be the commit checked out here (or, where the CI checked out a merge commit
+    it made, one of that commit's parents): a status and a comment are about what was evaluated,
+    never about a commit mlgate did not see."""
+    head = git.rev_parse("HEAD")
+    if head is None or sha == head:
+        return  # no repository here: reading it fails later, with its own message
+    parents = git.run("rev-parse", "HEAD^@", check=False).split()
+    if sha not in parents:
+        raise UsageError(
+            f"--sha/MLGATE_HEAD_SHA {sha[:12]} is not the checked-out commit {head[:12]}: "
+            "pass the sha of the commit this job evaluates (docs/ci.md)"
+        )
+
+
 def load(env: Mapping[str, str], log: Log) -> tuple[Settings, CIContext]:
     """`mlgate.hosts.load` for any CI: the context first (a missing piece stops everything)."""
     ctx = AnyCIContext.from_environ(env)
     log.mask(ctx.api_token)
+    evaluated(ctx.head_sha, Git(ctx.workspace))
     for var in unknown_variables(env):
         log.warning(f"{var} is not an mlgate input: ignored (inputs are MLGATE_<INPUT>)")
     settings = settings_from_environ(env, ctx.host)

@@ -190,8 +190,33 @@ def outcomes(result: dict[str, Any]) -> dict[str, str]:
         (lambda r: r.write("params.yaml", "depth: 1\n"), "train"),
         (lambda r: r.write("raw.txt", "other rows\n"), "prepare"),  # upstream of train
         (lambda r: r.write("README.md", "docs only\n"), None),
+        # found by a probe of the finished work: a changed command, a new dependency, and
+        # line endings that DVC 3 hashes as bytes
+        (
+            lambda r: r.write("dvc.yaml", DVC_YAML.replace("train.py\n", "train.py --fast\n")),
+            "train",
+        ),
+        (
+            lambda r: (
+                r.write("extra.txt", "more\n"),
+                r.write(
+                    "dvc.yaml",
+                    DVC_YAML.replace("[train.py, data.txt]", "[train.py, data.txt, extra.txt]"),
+                ),
+            ),
+            "train",
+        ),
+        (lambda r: r.write("train.py", TRAIN.replace("\n", "\r\n")), "train"),
     ],
-    ids=["dep-modified", "param-modified", "upstream-modified", "unrelated"],
+    ids=[
+        "dep-modified",
+        "param-modified",
+        "upstream-modified",
+        "unrelated",
+        "command-changed",
+        "dependency-added",
+        "crlf",
+    ],
 )
 def test_stale_head_results_fail_like_dvc_status_says(
     repo: Repo, cli: Cli, change: Callable[[Repo], Any], stale_stage: str | None

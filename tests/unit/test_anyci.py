@@ -4,6 +4,7 @@ variables where cheap, and each missing piece one line naming its flag and varia
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -103,7 +104,9 @@ def test_a_missing_or_bad_piece_is_one_line_naming_it_and_exit_2(
     text: str,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # not a repository: the pieces are checked, not the commit
     for var in list(os.environ):
         if var.startswith(("GITHUB_", "GITLAB_", "MLGATE_", "CI", "CHANGE_", "BUILD")):
             monkeypatch.delenv(var)
@@ -114,3 +117,33 @@ def test_a_missing_or_bad_piece_is_one_line_naming_it_and_exit_2(
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and err[0].startswith("error: ") and text in err[0], err
     assert "Traceback" not in err[0]
+
+
+def test_the_sha_must_be_the_commit_checked_out_or_a_parent_of_its_merge(tmp_path: Path) -> None:
+    """A probe of the finished work posted a green status for `--sha bbbb...`, a commit the job
+    never evaluated: the sha is the checked-out commit, or a parent of a merge commit the CI made
+    (Jenkins' default strategy)."""
+    import subprocess
+
+    from mlgate.sources.git import Git
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=tmp_path, check=True, capture_output=True, text=True
+        ).stdout.strip()
+
+    git("init", "-q", "-b", "main")
+    git("commit", "-q", "--allow-empty", "-m", "base")
+    base = git("rev-parse", "HEAD")
+    git("checkout", "-q", "-b", "pr")
+    git("commit", "-q", "--allow-empty", "-m", "pr")
+    pr = git("rev-parse", "HEAD")
+    anyci.evaluated(pr, Git(tmp_path))  # the checked-out commit
+    with pytest.raises(UsageError, match="is not the checked-out commit"):
+        anyci.evaluated("b" * 40, Git(tmp_path))
+    git("checkout", "-q", "main")
+    git("commit", "-q", "--allow-empty", "-m", "main moves")
+    git("merge", "-q", "--no-ff", "--no-edit", "pr")
+    anyci.evaluated(pr, Git(tmp_path))  # the PR's head is a parent of the CI's merge commit
+    with pytest.raises(UsageError, match="is not the checked-out commit"):
+        anyci.evaluated(base, Git(tmp_path))

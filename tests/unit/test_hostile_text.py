@@ -171,3 +171,15 @@ def test_result_json_is_redacted_by_shape_with_no_secret_in_the_environment() ->
     assert redact_result(value, redact.redactor([]), []) == {
         "metrics": [{"metric": "acc ***", "new": 1}]
     }
+
+
+def test_bidirectional_controls_cannot_reverse_a_name_into_a_verdict() -> None:
+    """A metric named "\u202edessap setag lla ✅" displayed as "✅ all gates passed" in the
+    headline (a probe of the finished work, 2026-12-07): bidi controls are removed."""
+    from mlgate.render.escape import html_text, md
+
+    name = "\u202edessap setag lla \u2705 \u2066x\u2069\u200f"
+    for out in (md(name), html_text(name)):
+        assert not any(
+            c in out for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"
+        )

@@ -21,6 +21,9 @@ _AUTOLINK = re.compile(r"(?i)(://|www\.)")
 # zero-width space after `@`. Each character is replaced once, as the former ordered steps did.
 _TABLE = {
     **dict.fromkeys([*range(32), *range(127, 160), 8232, 8233], " "),
+    # bidirectional controls (embeddings, overrides, isolates, marks) removed: a name with
+    # U+202E shows "dessap setag lla" as "all gates passed" in a headline
+    **dict.fromkeys([0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)], ""),
     **{ord(c): "\\" + c for c in "\\`*_{}[]()#+!|~$"},
     ord("&"): "&amp;",
     ord("<"): "&lt;",

@@ -22,7 +22,6 @@ from mlgate.errors import InputError
 from mlgate.metrics import flatten_params, parse_document
 from mlgate.paths import join
 from mlgate.pipeline import is_templated
-from mlgate.sources.dvccache import matches
 from mlgate.sources.dvcfiles import dvc_files, ignored_by
 from mlgate.sources.revision import Workspace
 
@@ -46,13 +45,16 @@ class _Stage:
     name: str
     lock: str
     deps: list[tuple[str, str]] = field(default_factory=list)  # (path, md5)
+    raw: set[str] = field(default_factory=set)  # deps hashed as bytes (DVC 3's `hash: md5`)
     params: dict[str, Mapping[str, Any]] = field(default_factory=dict)  # file -> key -> value
     outs: list[tuple[str, str]] = field(default_factory=list)  # (path, md5)
     changed: list[str] = field(default_factory=list)
 
 
-def _file_matches(file: Path, md5: str) -> bool | None:
-    """Does the workspace file still hash to `md5`? None when it is not a regular file."""
+def _file_matches(file: Path, md5: str, *, raw: bool = True) -> bool | None:
+    """Does the workspace file still hash to `md5`? None when it is not a regular file. DVC 3
+    (`hash: md5` in the lock) hashes the bytes; DVC 2 hashed a text file (no NUL in its first
+    512 bytes, DVC's own test) with CRLF read as LF."""
     if not file.is_file() or file.is_symlink():
         return None
     digest = hashlib.md5()  # noqa: S324 - DVC's content address, not security
@@ -61,21 +63,40 @@ def _file_matches(file: Path, md5: str) -> bool | None:
             digest.update(chunk)
     if digest.hexdigest() == md5:
         return True
-    if file.stat().st_size <= _WHOLE:
-        return matches(file.read_bytes(), md5)
-    return False
+    if raw or file.stat().st_size > _WHOLE:
+        return False
+    data = file.read_bytes()
+    legacy = hashlib.md5(data.replace(b"\r\n", b"\n"))  # noqa: S324 - as above
+    return b"\x00" not in data[:512] and legacy.hexdigest() == md5
 
 
-def _wdirs(doc: Any, directory: str) -> dict[str, str]:
+@dataclass(frozen=True)
+class _Declared:
+    wdir: str
+    cmd: Any  # as dvc.yaml writes it (a string or a list), compared with dvc.lock's
+    deps: tuple[str, ...]
+
+
+def _declared(doc: Any, directory: str) -> dict[str, _Declared]:
+    """Each stage of a `dvc.yaml` as declared: its directory, command and dependencies."""
     stages = doc.get("stages") if isinstance(doc, Mapping) else None
-    out: dict[str, str] = {}
+    out: dict[str, _Declared] = {}
     for name, stage in (stages or {}).items() if isinstance(stages, Mapping) else ():
-        wdir = stage.get("wdir") if isinstance(stage, Mapping) else None
-        out[str(name)] = join(directory, str(wdir)) if isinstance(wdir, str) else directory
+        if not isinstance(stage, Mapping):
+            continue
+        wdir = stage.get("wdir")
+        where = join(directory, str(wdir)) if isinstance(wdir, str) else directory
+        deps = stage.get("deps") or []
+        paths = (
+            tuple(join(where, d) for d in deps if isinstance(d, str))
+            if isinstance(deps, list)
+            else ()
+        )
+        out[str(name)] = _Declared(where, stage.get("cmd"), paths)
     return out
 
 
-def _stages(lock: str, doc: Any, wdirs: Mapping[str, str], directory: str) -> list[_Stage]:
+def _stages(lock: str, doc: Any, declared: Mapping[str, _Declared], directory: str) -> list[_Stage]:
     stages = doc.get("stages") if isinstance(doc, Mapping) else None
     if not isinstance(stages, Mapping):
         raise InputError(f"{lock}: expected `stages:`")
@@ -83,12 +104,23 @@ def _stages(lock: str, doc: Any, wdirs: Mapping[str, str], directory: str) -> li
     for name, entry in stages.items():
         if not isinstance(entry, Mapping):
             raise InputError(f"{lock}: stage {name!r} is not a mapping")
-        wdir = wdirs.get(str(name).split("@")[0], wdirs.get(str(name), directory))
+        said = declared.get(str(name))
+        wdir = said.wdir if said else directory
         stage = _Stage(str(name), lock)
+        locked: set[str] = set()
         for section, into in (("deps", stage.deps), ("outs", stage.outs)):
             for item in entry.get(section) or []:
-                if isinstance(item, Mapping) and "path" in item and item.get("md5"):
-                    into.append((join(wdir, str(item["path"])), str(item["md5"])))
+                if isinstance(item, Mapping) and "path" in item:
+                    path = join(wdir, str(item["path"]))
+                    locked.add(path)
+                    if item.get("md5"):
+                        into.append((path, str(item["md5"])))
+                        if item.get("hash") == "md5":
+                            stage.raw.add(path)
+        if said is not None:  # what `dvc status` calls a changed command or a new dependency
+            if said.cmd != entry.get("cmd"):
+                stage.changed.append("command changed")
+            stage.changed += [f"{d} added as a dependency" for d in said.deps if d not in locked]
         for file, values in (entry.get("params") or {}).items():
             if isinstance(values, Mapping):
                 stage.params[join(wdir, str(file))] = values
@@ -101,7 +133,7 @@ def _check_deps(root: Path, stage: _Stage, notes: list[str]) -> None:
         if md5.endswith(".dir"):
             notes.append(f"{path}: a directory dependency of stage {stage.name}; not checked")
             continue
-        same = _file_matches(root / path, md5)
+        same = _file_matches(root / path, md5, raw=path in stage.raw)
         if same is None:
             stage.changed.append(f"{path} deleted")
         elif not same:
@@ -164,7 +196,7 @@ def check(root: Path, dvc_yamls: Iterable[str]) -> Staleness:
                 notes.append(f"{yaml}: templated; whether its results are stale is not checked")
                 continue
             lock_doc = parse_document((root / lock).read_bytes(), lock)
-            stages += _stages(lock, lock_doc, _wdirs(doc, directory), directory)
+            stages += _stages(lock, lock_doc, _declared(doc, directory), directory)
         except (OSError, InputError) as exc:
             notes.append(f"{lock}: whether its results are stale is not checked ({exc})")
     for stage in stages:
@@ -179,6 +211,6 @@ def check(root: Path, dvc_yamls: Iterable[str]) -> Staleness:
         why = f"stage {stage.name} changed since {stage.lock} was written ({what}); {FIX}"
         for path, md5 in stage.outs:
             file = root / path
-            if not file.exists() or _file_matches(file, md5):  # still the recorded output
+            if not file.exists() or _file_matches(file, md5, raw=False):  # the recorded output
                 outputs[path] = why
     return Staleness(outputs, tuple(dict.fromkeys(notes)))
