@@ -193,10 +193,8 @@ def infer(key: str) -> Direction | None:
     if _COMPLEMENT.search(lowered):
         return None
     segments = [[w for w in segment.split("_") if w] for segment in _SEPARATORS.split(lowered)]
-    every = {w for words in segments for w in words}
-    if every & QUALIFIERS:
-        return None
     best: tuple[int, Direction | None] | None = None
+    gram_words: list[str] = []  # the words of the deciding family (`explained_variance`)
     for words in segments:
         for start, word in enumerate(words):
             if word not in _FIRST_WORDS:  # no family name starts here (most words)
@@ -213,11 +211,19 @@ def infer(key: str) -> Direction | None:
                         best = (size, None)  # equally long families disagree
                     elif best is None or size > best[0]:
                         best = (size, found)
+                        gram_words = words[start : start + size]
                     break
-    found = best[1] if best else None
-    if found is not None and every & NEGATIONS:
-        return "higher" if found == "lower" else "lower"
-    return found
+    decided = best[1] if best else None
+    if decided is None:
+        return None
+    others = [w for words in segments for w in words]
+    for word in gram_words:  # a qualifier inside the family's own name does not count
+        others.remove(word)
+    if set(others) & QUALIFIERS:
+        return None
+    if set(others) & NEGATIONS:
+        return "higher" if decided == "lower" else "lower"
+    return decided
 
 
 def qualifier(key: str) -> str | None:

@@ -352,21 +352,41 @@ def test_the_table_writer_writes_tabulates_bytes(case: tuple[list[str], list[lis
 
 def direction_before(key: str) -> str | None:
     """The plain search the fast one replaced: every run of words, the longest family wins,
-    and equally long families that disagree decide nothing (issue 20: `acc_loss` is ambiguous)."""
-    found: dict[int, set[str]] = {}
-    for segment in re.split(r"[./:\\\s-]+", key.lower()):
-        words = [w for w in segment.split("_") if w]
+    and equally long families that disagree decide nothing (issue 20: `acc_loss` is ambiguous);
+    then the rules added by issue 20's third round, applied to the words outside that family:
+    a qualifier (`accuracy_drop`, `auc_variance`) or a complement decides nothing, a negation
+    (`neg_log_loss`) turns the family around."""
+    if direction._COMPLEMENT.search(key.lower()):
+        return None
+    found: dict[int, dict[str, list[str]]] = {}
+    segments = [[w for w in seg.split("_") if w] for seg in re.split(r"[./:\\\s-]+", key.lower())]
+    for words in segments:
         for size in range(len(words), 0, -1):
             for start in range(len(words) - size + 1):
                 gram = "_".join(words[start : start + size])
-                if gram in direction.LOWER:
-                    found.setdefault(size, set()).add("lower")
-                elif gram in direction.HIGHER:
-                    found.setdefault(size, set()).add("higher")
+                way = (
+                    "lower"
+                    if gram in direction.LOWER
+                    else "higher"
+                    if gram in direction.HIGHER
+                    else None
+                )
+                if way:
+                    found.setdefault(size, {}).setdefault(way, words[start : start + size])
     if not found:
         return None
     longest = found[max(found)]
-    return longest.pop() if len(longest) == 1 else None
+    if len(longest) != 1:
+        return None
+    ((way, gram_words),) = longest.items()
+    others = [w for words in segments for w in words]
+    for word in gram_words:
+        others.remove(word)
+    if set(others) & direction.QUALIFIERS:
+        return None
+    if set(others) & direction.NEGATIONS:
+        return "higher" if way == "lower" else "lower"
+    return way
 
 
 WORDS = sorted({w for name in direction.LOWER | direction.HIGHER for w in name.split("_")})
