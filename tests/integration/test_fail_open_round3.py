@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Repo, Result
+from tests.integration.test_no_green_by_accident import main_then_pr as commit_main_then_pr
 
 pytestmark = pytest.mark.slow
 Cli = Callable[..., Result]
@@ -34,13 +35,8 @@ def report(repo: Repo, cli: Cli, *args: str) -> tuple[Result, dict[str, Any]]:
 
 
 def main_then_pr(repo: Repo, main: dict[str, Any], pr: dict[str, Any]) -> None:
-    repo.write(".gitignore", "out/\n")
-    for name, files in (("main", main), ("pr", pr)):
-        if name == "pr":
-            repo.git("checkout", "--quiet", "-b", "pr")
-        for path, content in files.items():
-            repo.write(path, content)
-        repo.commit(name)
+    """`test_no_green_by_accident.main_then_pr`, with the report directory ignored."""
+    commit_main_then_pr(repo, {".gitignore": "out/\n", **main}, pr)
 
 
 def gate(metric: str, extra: str = "    max_drop: 0.01\n") -> str:
